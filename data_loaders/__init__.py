@@ -2,6 +2,37 @@
 
 This layer reads files with MNE and nibabel and maps channels to 3-D brain coordinates. It imports
 only neucube's data model (``neucube.data``), never the modelling code.
+
+Public names are loaded lazily (PEP 562), so ``import data_loaders`` does not import MNE or
+nibabel until a loader is used.
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> module that defines it.
+_EXPORTS = {
+    "simulate_familiarity": "data_loaders.simulate",
+    "channel_positions": "data_loaders.coordinates",
+    "normalize_channel_name": "data_loaders.coordinates",
+    "mni_to_talairach": "data_loaders.coordinates",
+    "talairach_to_mni": "data_loaders.coordinates",
+    "read_coordinate_file": "data_loaders.coordinates",
+    "LoaderError": "data_loaders._errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # cache: later lookups skip this hook
+        return value
+    raise AttributeError(f"module 'data_loaders' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,98 @@
+"""Atomic writes: a result is either complete on disk or absent, never half-written.
+
+Files are written to a temporary sibling and moved into place with :func:`os.replace`, which is
+atomic on POSIX within one filesystem. A results *folder* is built in a hidden temporary sibling
+and renamed into place when complete; an interrupted run leaves only the temporary folder, which
+the next run removes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_directory", "TMP_PREFIX"]
+
+#: Prefix of the temporary siblings; anything starting with it is an unfinished write.
+TMP_PREFIX = ".neucube-tmp-"
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _remove_stale(parent: Path, name: str) -> None:
+    """Remove temporary folders left by interrupted writes of ``name`` whose process is gone."""
+    for stale in parent.glob(f"{TMP_PREFIX}{name}-*"):
+        pid = stale.name.rsplit("-", 2)[-2]
+        alive = False
+        if pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+                alive = int(pid) != os.getpid()
+            except (ProcessLookupError, PermissionError):
+                alive = False
+        if not alive:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[Path]:
+    """Build a folder in a temporary sibling and move it to ``path`` only if the block succeeds.
+
+    Parameters
+    ----------
+    path : path-like
+        Final location of the folder.
+    overwrite : bool
+        Replace an existing folder at ``path`` (the old one is removed only after the new one is
+        complete). If False and ``path`` exists, raise ``FileExistsError``.
+
+    Yields
+    ------
+    Path
+        The temporary folder to write into.
+    """
+    path = Path(path).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path}: results folder already exists (use overwrite=True to replace it)")
+    _remove_stale(path.parent, path.name)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}-{os.getpid()}-", dir=path.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private (0700); a results folder is meant to be shared
+    try:
+        yield tmp
+        if path.exists():
+            # Move the old folder aside first so the final rename is a single atomic step.
+            old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}-{os.getpid()}-old", dir=path.parent))
+            os.replace(path, old / path.name)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
