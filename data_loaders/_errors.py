@@ -76,5 +76,8 @@ def loader_error(
     hint: str | None = None,
     kind: type[LoaderError] = LoaderError,
 ) -> LoaderError:
-    """Build (not raise) a loader error of class ``kind``; use as ``raise loader_error(...) from exc``."""
+    """Build (not raise) a loader error of class ``kind``.
+
+    Use as ``raise loader_error(path, "…", "…") from exc`` so the cause stays chained.
+    """
     return kind(source, expected, found, hint)
