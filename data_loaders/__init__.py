@@ -14,13 +14,31 @@ from typing import Any
 
 #: Public name -> module that defines it.
 _EXPORTS = {
+    # recordings -> TrialSet
+    "load_eeg": "data_loaders.eeg",
+    "read_recording": "data_loaders.eeg",
+    "load_bids": "data_loaders.bids",
+    "load_neucube_csv": "data_loaders.neucube_csv",
+    "load_marker_csv": "data_loaders.marker_csv",
+    "load_fmri": "data_loaders.fmri",
+    "read_volume_labels": "data_loaders.fmri",
     "simulate_familiarity": "data_loaders.simulate",
+    # channel coordinates
     "channel_positions": "data_loaders.coordinates",
+    "locate_channels": "data_loaders.coordinates",
+    "ChannelLocations": "data_loaders.coordinates",
     "normalize_channel_name": "data_loaders.coordinates",
+    "is_non_eeg_name": "data_loaders.coordinates",
+    "montage_positions": "data_loaders.coordinates",
+    "info_positions": "data_loaders.coordinates",
     "mni_to_talairach": "data_loaders.coordinates",
     "talairach_to_mni": "data_loaders.coordinates",
     "read_coordinate_file": "data_loaders.coordinates",
+    # errors
     "LoaderError": "data_loaders._errors",
+    "FileFormatError": "data_loaders._errors",
+    "EventError": "data_loaders._errors",
+    "ChannelError": "data_loaders._errors",
 }
 
 __all__ = sorted(_EXPORTS)

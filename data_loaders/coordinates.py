@@ -232,16 +232,17 @@ def _builtin_montage_mni(montage: str) -> dict[str, np.ndarray]:
             f"({', '.join(builtin)}); got {montage!r}.{hint}"
         )
     mon = mne.channels.make_standard_montage(montage)
+    if montage.startswith(_MNI_MONTAGE_PREFIXES):
+        # Stored in fsaverage MRI coordinates (MNE labels fsaverage_* frame "unknown"): use as is.
+        return {n: _frozen(p * 1000.0) for n, p in mon.get_positions()["ch_pos"].items()}
+    # Spherical/head-frame layouts (BioSemi, EasyCap, EGI…): to MNI through the head frame, then
+    # registered onto the default template through the shared names, as for stored positions.
     head = _montage_head_positions(mon)
     names = list(head)
     mni = _apply(_head_to_mni(), np.array([head[n] for n in names]))
-    if not montage.startswith(_MNI_MONTAGE_PREFIXES):
-        # Spherical/head-frame layouts (BioSemi, EasyCap, EGI…): register them onto the default
-        # template through the shared names, as for stored positions.
-        mni, method = _refine(dict(zip(names, mni, strict=True)), DEFAULT_MONTAGE)
-        logger.info("montage %r mapped to MNI by %s", montage, method)
-        return {n: _frozen(mni[n]) for n in names}
-    return {n: _frozen(p) for n, p in zip(names, mni, strict=True)}
+    refined, method = _refine(dict(zip(names, mni, strict=True)), DEFAULT_MONTAGE)
+    logger.info("montage %r mapped to MNI by %s", montage, method)
+    return {n: _frozen(refined[n]) for n in names}
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

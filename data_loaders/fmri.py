@@ -27,7 +27,7 @@ import scipy.signal
 import scipy.sparse
 
 from data_loaders._errors import EventError, FileFormatError
-from data_loaders.neucube_csv import _verbosity
+from data_loaders._verbose import verbosity
 from neucube._validation import check_int, check_number, check_option
 from neucube.data import SPACES, TrialSet
 
@@ -373,7 +373,7 @@ def load_fmri(
         Missing BIDS columns, bad onsets/durations, overlapping events, a TR missing with events,
         or no trial at all.
     """
-    with _verbosity(verbose):
+    with verbosity(verbose, owner=_OWNER):
         return _load(
             bold, labels, mask, tr, events, rest, hrf_shift, trial_volumes, detrend,
             standardize, reduce, space,

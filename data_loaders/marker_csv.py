@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from data_loaders._errors import ChannelError, EventError, FileFormatError
-from data_loaders.neucube_csv import _verbosity
+from data_loaders._verbose import verbosity
 from neucube._validation import check_number, check_option
 from neucube.data import TrialSet
 
@@ -318,7 +318,7 @@ def load_marker_csv(
     ...                      channels=["TP9", "AF7", "AF8", "TP10"], l_freq=1, h_freq=30,
     ...                      reject=75)  # doctest: +SKIP
     """
-    with _verbosity(verbose):
+    with verbosity(verbose, owner=_OWNER):
         return _load(
             path, event_id, tmin, tmax, sfreq, marker_column, time_column, time_unit, channels,
             baseline, l_freq, h_freq, reject, coordinates, space, subject, verbose,

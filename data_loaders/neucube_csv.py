@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from data_loaders._errors import ChannelError, FileFormatError
+from data_loaders._verbose import verbosity
 from neucube._validation import check_number, check_option
 from neucube.data import SPACES, TrialSet
 
@@ -351,7 +352,7 @@ def load_neucube_csv(
     >>> ts.X.shape, ts.class_counts()  # doctest: +SKIP
     ((60, 14, 128), {'1': 20, '2': 20, '3': 20})
     """
-    with _verbosity(verbose):
+    with verbosity(verbose, owner=_OWNER):
         return _load(Path(folder), sfreq, coordinates, space)
 
 
@@ -464,31 +465,3 @@ def _coordinates(
             f"in mm (one row per feature); got shape {coords.shape}."
         )
     return coords, "array"
-
-
-class _verbosity:
-    """Set the ``data_loaders`` logger level for the duration of one call (MNE's ``verbose``)."""
-
-    def __init__(self, verbose: bool | str | int | None) -> None:
-        if verbose is None:
-            self.level = None
-        elif isinstance(verbose, bool):
-            self.level = logging.INFO if verbose else logging.WARNING
-        elif isinstance(verbose, str):
-            self.level = logging.getLevelName(verbose.upper())
-            if not isinstance(self.level, int):
-                raise ValueError(
-                    f"The 'verbose' parameter must be a bool, an int or a logging level name; "
-                    f"got {verbose!r}."
-                )
-        else:
-            self.level = int(verbose)
-        self.logger = logging.getLogger("data_loaders")
-
-    def __enter__(self) -> None:
-        self.previous = self.logger.level
-        if self.level is not None:
-            self.logger.setLevel(self.level)
-
-    def __exit__(self, *exc: object) -> None:
-        self.logger.setLevel(self.previous)

@@ -71,16 +71,16 @@ a subject without latency shift.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from scipy import fft as sp_fft
 
 from neucube._validation import check_int, check_number
+from data_loaders._verbose import verbosity
 from neucube.data import TrialSet
 
 __all__ = [
@@ -148,36 +148,6 @@ _LATENCY_SHIFT_RANGE_S = (-0.03, 0.03)
 _TRIAL_AMPLITUDE_LOG_SD = 0.3
 # Share of the peak class difference that marks a channel or time as affected.
 _AFFECTED_FRACTION = 0.5
-
-
-@contextlib.contextmanager
-def _verbosity(verbose: bool | str | int | None) -> Iterator[None]:
-    """Temporarily set this module's logger level (``True`` -> INFO, ``False`` -> WARNING)."""
-    if verbose is None:
-        yield
-        return
-    if isinstance(verbose, bool):
-        level: int | str = logging.INFO if verbose else logging.WARNING
-    elif isinstance(verbose, str):
-        level = verbose.upper()
-        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ValueError(
-                f"The 'verbose' parameter of {_OWNER} must be None, a bool, an int or one of "
-                f"'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'; got {verbose!r}."
-            )
-    elif isinstance(verbose, numbers.Integral):
-        level = int(verbose)
-    else:
-        raise TypeError(
-            f"The 'verbose' parameter of {_OWNER} must be None, a bool, an int or a level name; "
-            f"got {verbose!r}."
-        )
-    old = logger.level
-    logger.setLevel(level)
-    try:
-        yield
-    finally:
-        logger.setLevel(old)
 
 
 def _check_seed(seed: Any) -> np.random.SeedSequence:
@@ -464,7 +434,7 @@ def simulate_familiarity(
     names = _check_ch_names(ch_names)
     root = _check_seed(seed)
 
-    with _verbosity(verbose):
+    with verbosity(verbose, owner=_OWNER):
         coords = _positions(names)
         times = np.arange(first, last + 1) / sfreq
         erp_topo = _topographies(ERP_COMPONENTS, coords)
@@ -575,7 +545,7 @@ def simulate_familiarity(
             "ground_truth": ground_truth,
         },
     )
-    with _verbosity(verbose):
+    with verbosity(verbose, owner=_OWNER):
         logger.info(
             "Simulated %d subjects x %d trials per class, %d channels, %d samples at %g Hz; "
             "effect size %g (peak %s at %.3f s).",

@@ -317,7 +317,7 @@ def test_folder_level_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"'space' parameter of load_neucube_csv must be one of"):
         load_neucube_csv(tmp_path, space="head")
     with pytest.raises(
-        ValueError, match=r"'verbose' parameter must be a bool, an int or a logging level name"
+        ValueError, match=r"The 'verbose' parameter of load_neucube_csv must be None, a bool, an int or one of 'DEBUG'"
     ):
         load_neucube_csv(tmp_path, verbose="chatty")
 

@@ -308,8 +308,9 @@ def test_study_file_is_valid_and_runs():
 
 # --------------------------------------------------------------------------------- logging
 def test_verbose_sets_the_level_for_one_call(caplog):
-    # The logger is configured quiet; the capturing handler itself lets everything through.
-    caplog.set_level(logging.WARNING, logger="data_loaders.simulate")
+    # The package logger is configured quiet (verbose acts on "data_loaders", like MNE's "mne");
+    # the capturing handler itself lets everything through.
+    caplog.set_level(logging.WARNING, logger="data_loaders")
     caplog.handler.setLevel(logging.DEBUG)
     simulate_familiarity(n_subjects=1, n_trials_per_class=2, seed=0)
     assert caplog.text == ""
@@ -318,9 +319,9 @@ def test_verbose_sets_the_level_for_one_call(caplog):
     assert "sub-01" not in caplog.text  # per-subject details are DEBUG
     simulate_familiarity(n_subjects=1, n_trials_per_class=2, seed=0, verbose="DEBUG")
     assert "Simulated sub-01: {'erp_gain'" in caplog.text
-    assert logging.getLogger("data_loaders.simulate").level == logging.WARNING  # restored
+    assert logging.getLogger("data_loaders").level == logging.WARNING  # restored
     caplog.clear()
-    caplog.set_level(logging.DEBUG, logger="data_loaders.simulate")
+    caplog.set_level(logging.DEBUG, logger="data_loaders")
     simulate_familiarity(n_subjects=1, n_trials_per_class=2, seed=0, verbose=False)
     assert caplog.text == ""
 
@@ -371,8 +372,8 @@ def test_verbose_sets_the_level_for_one_call(caplog):
          r"The 'verbose' parameter of simulate_familiarity must be None, a bool, an int or one "
          r"of 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'; got 'loud'"),
         (dict(verbose=1.5), TypeError,
-         r"The 'verbose' parameter of simulate_familiarity must be None, a bool, an int or a "
-         r"level name; got 1.5"),
+         r"The 'verbose' parameter of simulate_familiarity must be None, a bool, an int or one "
+         r"of 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'; got 1.5"),
     ],
 )  # fmt: skip
 def test_bad_parameters_raise_pinned_errors(kwargs, err, match):
