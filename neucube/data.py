@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from neucube.spaces import convert_coords
+
 __all__ = ["TrialSet", "SPACES"]
 
 #: Coordinate spaces a ``TrialSet`` may declare. ``"native"`` is a scanner's own space (fMRI
@@ -463,6 +465,18 @@ class TrialSet:
     def with_coords(self, coords: Any, space: str) -> TrialSet:
         """Return a copy with new channel coordinates (for example converted to Talairach)."""
         return self._replace(coords=coords, space=space)
+
+    def to_space(self, space: str, *, variant: str = "other") -> TrialSet:
+        """Return a copy with coordinates converted to ``space`` (``"mni"`` <-> ``"talairach"``).
+
+        Uses Lancaster's icbm2tal transform (:mod:`neucube.spaces`); ``variant`` picks the
+        published matrix (``"other"``, ``"spm"`` or ``"fsl"``).
+        """
+        if self._coords is None:
+            raise _err("coords", f"coordinates to convert to space {space!r}", "None")
+        if space == self._space:
+            return self
+        return self.with_coords(convert_coords(self._coords, self._space, space, variant=variant), space)
 
     def with_metadata(self, **items: Any) -> TrialSet:
         """Return a copy whose metadata is updated with ``items``."""

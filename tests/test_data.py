@@ -245,3 +245,20 @@ def test_construction_fuzz(X, n_labels):
         return
     assert ts.X.ndim == 3 and np.isfinite(ts.X).all()
     assert ts.y.shape == (ts.n_trials,) == (n_labels,)
+
+
+def test_to_space_roundtrip():
+    ts = make()
+    tal = ts.to_space("talairach")
+    assert tal.space == "talairach"
+    assert not np.allclose(tal.coords, ts.coords)
+    np.testing.assert_allclose(tal.to_space("mni").coords, ts.coords, atol=1e-9)
+    assert ts.to_space("mni") is ts
+
+
+def test_to_space_errors():
+    with pytest.raises(ValueError, match=r"Cannot convert coordinates from space 'mni' to 'grid'"):
+        make().to_space("grid")
+    bare = TrialSet(np.zeros((2, 1, 2)), [0, 1], sfreq=1.0, ch_names=["a"])
+    with pytest.raises(ValueError, match=r"field 'coords': expected coordinates to convert to space 'mni'; found None"):
+        bare.to_space("mni")
