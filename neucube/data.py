@@ -332,6 +332,12 @@ class TrialSet:
     def __len__(self) -> int:
         return self.n_trials
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(trials)`` gives ``X``, so array-only estimators accept a TrialSet."""
+        if copy:
+            return np.array(self._X, dtype=dtype, copy=True)
+        return np.asarray(self._X, dtype=dtype)
+
     def class_counts(self) -> dict[str, int]:
         """Number of trials per class, in class order (classes with no trial give 0)."""
         counts = np.bincount(self._y, minlength=self.n_classes)
