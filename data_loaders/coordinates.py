@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from data_loaders._errors import ChannelError, FileFormatError
+from neucube.spaces import head_to_mni_transform as _head_to_mni
 from neucube.spaces import mni_to_talairach, talairach_to_mni
 
 __all__ = [
@@ -156,19 +157,6 @@ def is_non_eeg_name(name: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------- frames
-@functools.lru_cache(maxsize=1)
-def _head_to_mni() -> np.ndarray:
-    """4x4 head -> fsaverage MRI (MNI) transform in mm, from MNE's bundled fsaverage-trans.fif."""
-    import mne
-
-    path = Path(mne.__file__).parent / "data" / "fsaverage" / "fsaverage-trans.fif"
-    trans = mne.read_trans(path, verbose=False)
-    t = np.array(trans["trans"], dtype=float)
-    t[:3, 3] *= 1000.0  # metres -> mm (rotation part is unit-free)
-    t.setflags(write=False)
-    return t
-
-
 def _apply(t: np.ndarray, xyz: np.ndarray) -> np.ndarray:
     return xyz @ t[:3, :3].T + t[:3, 3]
 

@@ -304,6 +304,11 @@ class TrialSet:
         return dict(self._metadata)
 
     @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n_trials, n_channels, n_times)``; lets scikit-learn index a TrialSet by trials."""
+        return self._X.shape
+
+    @property
     def n_trials(self) -> int:
         return self._X.shape[0]
 
@@ -450,7 +455,13 @@ class TrialSet:
         )
 
     def __getitem__(self, trials: Any) -> TrialSet:
-        """Select trials: ``ts[:10]``, ``ts[mask]``, ``ts[[0, 3]]``."""
+        """Select trials: ``ts[:10]``, ``ts[mask]``, ``ts[[0, 3]]`` (also ``ts[idx, ...]``)."""
+        if isinstance(trials, tuple):
+            # NumPy-style ``ts[idx, ...]``, as scikit-learn indexes array-likes.
+            if len(trials) == 2 and trials[1] is Ellipsis:
+                trials = trials[0]
+            else:
+                raise _err("trials", "trials only (use select() for channels and times)", repr(trials))
         return self.select(trials=trials)
 
     def crop(self, tmin: float | None = None, tmax: float | None = None) -> TrialSet:

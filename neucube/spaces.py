@@ -8,11 +8,13 @@ spaces (``TrialSet.to_space``).
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["mni_to_talairach", "talairach_to_mni", "convert_coords"]
+__all__ = ["mni_to_talairach", "talairach_to_mni", "convert_coords", "head_to_mni_transform"]
 
 # Lancaster et al. (2007), Hum Brain Mapp 28:1194-1205, "Bias between MNI and Talairach
 # coordinates analyzed using the ICBM-152 brain template": MNI -> Talairach affine transforms,
@@ -116,3 +118,20 @@ def convert_coords(xyz: Any, source: str, target: str, *, variant: str = "other"
         f"Cannot convert coordinates from space {source!r} to {target!r}: only 'mni' and "
         "'talairach' convert into each other."
     )
+
+
+@functools.lru_cache(maxsize=1)
+def head_to_mni_transform() -> np.ndarray:
+    """4x4 transform from MNE's head frame (m) to fsaverage MRI = MNI space (mm).
+
+    Read from MNE's bundled ``fsaverage-trans.fif`` (no download). Template montages map
+    exactly; digitised positions are aligned by their fiducials only.
+    """
+    import mne
+
+    path = Path(mne.__file__).parent / "data" / "fsaverage" / "fsaverage-trans.fif"
+    trans = mne.read_trans(path, verbose=False)
+    t = np.array(trans["trans"], dtype=float)
+    t[:3, 3] *= 1000.0  # metres -> mm (the rotation part is unit-free)
+    t.setflags(write=False)
+    return t

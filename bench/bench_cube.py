@@ -1,0 +1,255 @@
+"""Benchmark of the cube engine; prints ONE JSON object on stdout.
+
+Workload: the wrist-movement EEG demo (60 samples x 128 steps x 14 channels, TBR-encoded, on the
+10 mm MNI brain template) from ``../shared/data/neucube_wrist_movement_eeg``; synthetic spikes
+of the same shape when the data are absent.
+
+Measured in one process:
+- ``compile_s``: cold C++ build (a fresh cache directory);
+- ``stdp_pass_s`` / ``frozen_pass_s``: warm passes over all samples (median of repeats);
+- ``numpy_reference_ratio``: NumPy reference time / Brian2 warm time on the same STDP pass, and
+  whether both gave identical rasters and weights;
+- ``scaling``: warm frozen time for 1x, 2x and 4x the samples (linear in samples x steps);
+- ``peak_rss_mb`` (this process) and ``peak_rss_simulator_mb`` (the compiled program, polled).
+
+``--large``: 64 channels, 1000 trials of 128 steps, 5 mm template (synthetic spikes).
+
+Usage: ``.venv/bin/python bench/bench_cube.py [--large] [--repeats N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from neucube.cube import (  # noqa: E402
+    ModelParams,
+    brain_template,
+    build_connectivity,
+    compile_count,
+    input_positions,
+    map_channels,
+    simulate_brian,
+    simulate_reference,
+)
+from neucube.cube.engine import BuildSpec, CompiledCube  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data" / "neucube_wrist_movement_eeg"
+
+
+def tbr(x: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    """TBR encoding, from neucube.encoding when available, else the spec's rule inline."""
+    try:
+        from neucube.encoding import TBREncoder
+
+        return TBREncoder(alpha=alpha).fit_transform(x).astype(np.int8)
+    except ImportError:
+        dx = np.diff(x, axis=2, prepend=x[:, :, :1])
+        a = np.abs(dx)
+        th = (a.mean(axis=2) + alpha * a.std(axis=2)).mean(axis=0)[None, :, None]
+        return (np.where(dx > th, 1, 0) - np.where(dx < -th, 1, 0)).astype(np.int8)
+
+
+def wrist_workload() -> tuple[np.ndarray, np.ndarray, str]:
+    """Encoded spikes (60, 14, 128) and channel coordinates (MNI mm when convertible)."""
+    if DATA.is_dir():
+        x = np.stack([np.loadtxt(DATA / f"sam{k}_eeg.csv", delimiter=",").T
+                      for k in range(1, 61)])
+        tal = np.loadtxt(DATA / "eeg_mapping.csv", delimiter=",")
+        try:
+            from data_loaders.coordinates import talairach_to_mni
+
+            coords, space = talairach_to_mni(tal), "mni (from talairach)"
+        except ImportError:
+            coords, space = tal, "talairach"
+        return tbr(x), coords, f"wrist_movement_eeg, coords {space}"
+    rng = np.random.default_rng(0)
+    spikes = rng.choice(np.array([-1, 0, 1], dtype=np.int8), p=[0.1, 0.8, 0.1],
+                        size=(60, 14, 128))
+    return spikes, surface_coords(brain_template(10.0), 14), "synthetic (data absent)"
+
+
+def surface_coords(template: np.ndarray, n: int) -> np.ndarray:
+    """n points on the upper scalp side of a template (extreme along Fibonacci directions)."""
+    k = np.arange(n) + 0.5
+    z = k / n  # upper hemisphere
+    phi = np.pi * (1 + 5 ** 0.5) * k
+    r = np.sqrt(1 - z ** 2)
+    dirs = np.column_stack([r * np.cos(phi), r * np.sin(phi), z])
+    centred = template - template.mean(axis=0)
+    picks = np.argsort(-(centred @ dirs.T), axis=0)
+    chosen: list[int] = []
+    for j in range(n):
+        chosen.append(int(next(p for p in picks[:, j] if p not in chosen)))
+    return template[chosen] * 1.05
+
+
+class ChildPeakMonitor:
+    """Peak resident memory (VmHWM) of this process's child processes, polled from /proc.
+
+    ``getrusage(RUSAGE_CHILDREN)`` is useless here: a child started by fork/vfork inherits the
+    parent's high-water mark before it execs the compiled program. Linux only; stays 0 elsewhere.
+    """
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._interval = interval
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+        while not self._stop.is_set():
+            try:
+                pids = children.read_text().split()
+            except OSError:
+                return
+            for pid in pids:
+                try:
+                    # Before exec a vfork'ed child still shows the parent's memory.
+                    if Path(f"/proc/{pid}/comm").read_text().strip() != "main":
+                        continue
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+                except OSError:
+                    pass
+            time.sleep(self._interval)
+
+    def __enter__(self) -> ChildPeakMonitor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed(fn, repeats: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def events(network, raster) -> tuple[int, int]:
+    """Synaptic events: spikes x active out-degree, and spikes x candidate out-degree."""
+    out_active = np.bincount(network.pre[network.active], minlength=network.n_neurons)
+    out_cand = np.bincount(network.pre, minlength=network.n_neurons)
+    per_neuron = np.bincount(raster.neurons, minlength=network.n_neurons)
+    return int(per_neuron @ out_active), int(per_neuron @ out_cand)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--large", action="store_true", help="64 ch x 1000 trials, 5 mm template")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--chunk", type=int, default=64, help="samples per compiled run")
+    args = ap.parse_args()
+
+    if args.large:
+        template = brain_template(5.0)
+        rng = np.random.default_rng(0)
+        spikes = rng.choice(np.array([-1, 0, 1], dtype=np.int8), p=[0.05, 0.9, 0.05],
+                            size=(1000, 64, 128))
+        coords, source, spacing = surface_coords(template, 64), "synthetic 64 ch", 5.0
+    else:
+        template = brain_template(10.0)
+        spikes, coords, source = wrist_workload()
+        spacing = 10.0
+    mapping = map_channels(coords, template)
+    positions, inputs = input_positions(template, mapping)
+    t0 = time.perf_counter()
+    network = build_connectivity(positions, inputs, radius_mm=2.5 * spacing, random_state=0)
+    connectivity_s = time.perf_counter() - t0
+    params = ModelParams()
+    cache = tempfile.mkdtemp(prefix="neucube-bench-cache-")  # cold compile, removed at the end
+    try:
+        print(json.dumps(measure(args, network, spikes, params, cache, source, connectivity_s)))
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, network, spikes: np.ndarray, params: ModelParams,
+            cache: str, source: str, connectivity_s: float) -> dict:
+    """Run the measurements of the module docstring and return them."""
+    n_trials, _, n_steps = spikes.shape
+
+    spec = BuildSpec.from_network(network, n_steps=n_steps, samples_per_chunk=args.chunk,
+                                  neuron_model=params.neuron_model)
+    t0 = time.perf_counter()
+    CompiledCube.get(spec, cache)
+    compile_s = time.perf_counter() - t0
+
+    def run(sp, plastic, record=True):
+        return simulate_brian(network, sp, params, plastic=plastic, samples_per_chunk=args.chunk,
+                              cache_dir=cache, record=record)
+
+    reps = 1 if args.large else args.repeats
+    with ChildPeakMonitor() as child:
+        # STDP passes keep no raster (as Reservoir.fit does); frozen passes record it.
+        stdp_s, stdp_res = timed(lambda: run(spikes, True, record=False), reps)
+        frozen_s, frozen_res = timed(lambda: run(spikes, False), reps)
+    ev_active, ev_cand = events(network, frozen_res.raster)
+    result = {
+        "workload": source,
+        "n_trials": n_trials,
+        "n_steps": n_steps,
+        "n_channels": int(spikes.shape[1]),
+        "input_spikes": int(np.count_nonzero(spikes)),
+        "n_neurons": network.n_neurons,
+        "n_synapses": network.n_synapses,
+        "n_candidates": network.n_candidates,
+        "samples_per_chunk": args.chunk,
+        "connectivity_s": round(connectivity_s, 4),
+        "compile_s": round(compile_s, 2),
+        "stdp_pass_s": round(stdp_s, 4),
+        "frozen_pass_s": round(frozen_s, 4),
+        "n_spikes_frozen": frozen_res.raster.n_spikes,
+        "n_spikes_stdp": stdp_res.n_spikes,
+        "synaptic_events_per_s": round(ev_active / frozen_s),
+        "candidate_events_per_s": round(ev_cand / frozen_s),
+        "steps_per_s": round(n_trials * n_steps / frozen_s),
+    }
+    if not args.large:
+        t0 = time.perf_counter()
+        ref = simulate_reference(network, spikes, params, plastic=True)
+        ref_s = time.perf_counter() - t0
+        result["numpy_reference_s"] = round(ref_s, 3)
+        result["numpy_reference_ratio"] = round(ref_s / stdp_s, 1)
+        same = run(spikes, True)
+        result["reference_identical_raster"] = bool(ref.raster == same.raster)
+        result["reference_max_weight_diff"] = float(np.abs(ref.weights - stdp_res.weights).max())
+        scaling = {}
+        for factor in (1, 2, 4):
+            sp = np.concatenate([spikes] * factor)
+            scaling[f"{factor * n_trials}_samples_s"] = round(timed(lambda sp=sp: run(sp, False),
+                                                                    3)[0], 4)
+        result["scaling_frozen"] = scaling
+    result["compile_count"] = compile_count()
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["peak_rss_simulator_mb"] = round(child.peak_kb / 1024, 1)
+    result["python"] = platform.python_version()
+    result["machine"] = platform.machine()
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""The NeuCube reservoir as a scikit-learn transformer: encoded spikes in, sparse spike rasters out.
+
+``fit`` builds the cube (template, input mapping, small-world connectivity), trains it with
+unsupervised STDP for ``n_rounds`` passes over the given samples (pass only training samples:
+STDP on test samples leaks) and freezes it. ``transform`` runs the frozen cube and returns a
+:class:`~neucube.cube.raster.SpikeRaster`.
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import os
+import time
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from neucube._validation import check_int, check_number, check_option, check_random_state
+from neucube.cube.connectivity import CONNECTIVITY_RULES, build_connectivity, template_spacing
+from neucube.cube.engine import BACKENDS, simulate_brian
+from neucube.cube.mapping import input_positions, map_channels
+from neucube.cube.model import NEURON_MODELS, ModelParams
+from neucube.cube.network import CubeNetwork
+from neucube.cube.raster import SpikeRaster
+from neucube.cube.simulation import SimulationResult, check_spikes
+from neucube.cube.template import brain_template, load_template
+
+__all__ = ["Reservoir"]
+
+logger = logging.getLogger(__name__)
+
+_OWNER = "Reservoir"
+
+
+def _pair(name: str, value: Any, *, low: float, low_inclusive: bool) -> tuple[float, float]:
+    """A number, or a pair of numbers, as a pair (potentiation, depression)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        v = check_number(name, value, low=low, low_inclusive=low_inclusive, owner=_OWNER)
+        return v, v
+    if isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2:
+        a, b = (check_number(name, v, low=low, low_inclusive=low_inclusive, owner=_OWNER)
+                for v in value)
+        return a, b
+    raise TypeError(f"The {name!r} parameter of {_OWNER} must be a number or a pair of numbers "
+                    f"(potentiation, depression); got {value!r}.")
+
+
+class Reservoir(TransformerMixin, BaseEstimator):
+    """NeuCube spiking reservoir ("cube") with unsupervised STDP, simulated with Brian2.
+
+    Parameters
+    ----------
+    coords : array-like of shape (n_channels, 3), optional
+        Channel coordinates in mm, in the space of the template (MNI for ``template="brain"``).
+        Required here or as the ``coords`` argument of :meth:`fit`.
+    spacing_mm : float, default=10.0
+        Grid spacing of the brain template.
+    template : "brain", path-like or array-like of shape (n_neurons, 3), default="brain"
+        Neuron positions: the MNI152 brain template at ``spacing_mm``
+        (:func:`~neucube.cube.template.brain_template`), a CSV file of ``x, y, z`` rows, or the
+        positions themselves (e.g. :func:`~neucube.cube.template.grid_template`).
+    radius : float, default=2.5
+        Longest connection, in multiples of the template spacing (``spacing_mm`` for the brain
+        template, the median nearest-neighbour distance otherwise).
+    connectivity : {"small_world", "gaussian"}, default="small_world"
+        Connection rule (see :mod:`neucube.cube.connectivity`).
+    connection_probability : float, default=0.3
+        Peak probability ``C`` of the Gaussian rule.
+    length_scale : float, default=2.0
+        Length ``lambda`` of the Gaussian rule, in multiples of the spacing.
+    threshold : float, default=0.5
+        Firing threshold.
+    leak : float, default=0.002
+        Leak per step of the ``"slif"`` neuron.
+    refractory : int, default=6
+        Refractory period in steps.
+    neuron_model : {"slif", "lif"}, default="slif"
+        NeuCube's simplified LIF or an exponential LIF with time constant ``tau_mem``.
+    tau_mem : float, default=20.0
+        Membrane time constant of the ``"lif"`` neuron, in steps.
+    stdp_rate : float or (float, float), default=0.001
+        STDP amplitude ``A+ = A-``, or the pair ``(A+, A-)``.
+    tau_stdp : float or (float, float), default=10.0
+        STDP time constant in steps, or the pair ``(tau+, tau-)``.
+    n_rounds : int, default=1
+        STDP passes over the training samples (0: no learning).
+    w_clip : float, default=2.0
+        Largest absolute weight.
+    backend : {"cpp_standalone", "cython", "numpy", "reference"}, default="cpp_standalone"
+        Simulator (see :mod:`neucube.cube.engine`).
+    samples_per_chunk : int, default=64
+        Samples per run of the compiled network.
+    cache_dir : path-like, optional
+        Cache root for compiled networks (default ``$NEUCUBE_CACHE_DIR`` or
+        ``~/.cache/neucube``).
+    random_state : None, int or numpy.random.Generator, default=None
+        Seed of the connectivity (the simulation itself is deterministic).
+    verbose : bool, default=False
+        Log progress at INFO level (otherwise DEBUG).
+
+    Attributes
+    ----------
+    positions_ : ndarray of shape (n_neurons, 3)
+        Neuron positions: the template followed by one negative input neuron per channel.
+    input_neurons_ : ndarray of shape (n_channels, 2)
+        Positive and negative input neuron of each channel.
+    mapping_ : InputMapping
+        Channel-to-neuron mapping; ``collisions_`` lists channels moved off their nearest neuron.
+    network_init_, network_ : CubeNetwork
+        The cube before and after STDP.
+    pre_, post_ : ndarray of shape (n_synapses,)
+        Active synapses.
+    weights_init_, weights_ : ndarray of shape (n_synapses,)
+        Their weights before and after STDP.
+    excitatory_ : ndarray of bool, shape (n_synapses,)
+        Their signs.
+    n_neurons_, n_steps_, n_features_in_ : int
+        Neurons, steps per sample and channels seen in ``fit``.
+    spacing_mm_ : float
+        Unit of ``radius`` and ``length_scale``.
+    params_ : ModelParams
+        Neuron and STDP parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from neucube.cube import Reservoir, grid_template
+    >>> rng = np.random.default_rng(0)
+    >>> spikes = rng.choice([-1, 0, 1], p=[0.1, 0.8, 0.1], size=(4, 3, 50)).astype(np.int8)
+    >>> cube = Reservoir(template=grid_template((4, 4, 4)), coords=[[0, 0, 0], [30, 30, 30],
+    ...                  [0, 30, 0]], backend="reference", random_state=0)
+    >>> raster = cube.fit(spikes).transform(spikes)
+    >>> raster.n_trials, raster.n_neurons
+    (4, 67)
+    """
+
+    def __init__(
+        self,
+        *,
+        coords: Any = None,
+        spacing_mm: float = 10.0,
+        template: Any = "brain",
+        radius: float = 2.5,
+        connectivity: str = "small_world",
+        connection_probability: float = 0.3,
+        length_scale: float = 2.0,
+        threshold: float = 0.5,
+        leak: float = 0.002,
+        refractory: int = 6,
+        neuron_model: str = "slif",
+        tau_mem: float = 20.0,
+        stdp_rate: float | tuple[float, float] = 0.001,
+        tau_stdp: float | tuple[float, float] = 10.0,
+        n_rounds: int = 1,
+        w_clip: float = 2.0,
+        backend: str = "cpp_standalone",
+        samples_per_chunk: int = 64,
+        cache_dir: str | os.PathLike[str] | None = None,
+        random_state: None | int | np.random.Generator = None,
+        verbose: bool = False,
+    ) -> None:
+        self.coords = coords
+        self.spacing_mm = spacing_mm
+        self.template = template
+        self.radius = radius
+        self.connectivity = connectivity
+        self.connection_probability = connection_probability
+        self.length_scale = length_scale
+        self.threshold = threshold
+        self.leak = leak
+        self.refractory = refractory
+        self.neuron_model = neuron_model
+        self.tau_mem = tau_mem
+        self.stdp_rate = stdp_rate
+        self.tau_stdp = tau_stdp
+        self.n_rounds = n_rounds
+        self.w_clip = w_clip
+        self.backend = backend
+        self.samples_per_chunk = samples_per_chunk
+        self.cache_dir = cache_dir
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):  # noqa: ANN204 - sklearn.utils.Tags
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.requires_fit = True
+        return tags
+
+    # ------------------------------------------------------------------ helpers
+    def _log(self, msg: str, *args: Any) -> None:
+        logger.log(logging.INFO if self.verbose else logging.DEBUG, msg, *args)
+
+    def _template(self) -> tuple[np.ndarray, float]:
+        spacing = check_number("spacing_mm", self.spacing_mm, low=0.0, low_inclusive=False,
+                               owner=_OWNER)
+        tpl = self.template
+        if isinstance(tpl, str) and tpl == "brain":
+            return brain_template(spacing), spacing
+        if isinstance(tpl, (str, os.PathLike)):
+            positions = load_template(tpl)
+        else:
+            positions = np.asarray(tpl, dtype=np.float64)
+            if positions.ndim != 2 or positions.shape[1] != 3 or positions.shape[0] < 2 \
+                    or not np.all(np.isfinite(positions)):
+                raise ValueError(
+                    f"The 'template' parameter of {_OWNER} must be 'brain', a path to a CSV "
+                    f"file or finite positions of shape (n_neurons >= 2, 3); got "
+                    f"{'an array of shape ' + str(positions.shape)}."
+                )
+        return positions, template_spacing(positions)
+
+    def _model_params(self) -> ModelParams:
+        a_plus, a_minus = _pair("stdp_rate", self.stdp_rate, low=0.0, low_inclusive=True)
+        tau_plus, tau_minus = _pair("tau_stdp", self.tau_stdp, low=0.0, low_inclusive=False)
+        return ModelParams(
+            threshold=check_number("threshold", self.threshold, low=0.0, low_inclusive=False,
+                                   owner=_OWNER),
+            leak=check_number("leak", self.leak, low=0.0, owner=_OWNER),
+            refractory=check_int("refractory", self.refractory, low=0, owner=_OWNER),
+            neuron_model=check_option("neuron_model", self.neuron_model, NEURON_MODELS,
+                                      owner=_OWNER),
+            tau_mem=check_number("tau_mem", self.tau_mem, low=0.0, low_inclusive=False,
+                                 owner=_OWNER),
+            a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus, tau_minus=tau_minus,
+            w_clip=check_number("w_clip", self.w_clip, low=0.0, low_inclusive=False,
+                                owner=_OWNER),
+        )
+
+    def _simulate(self, network: CubeNetwork, spikes: np.ndarray, plastic: bool
+                  ) -> SimulationResult:
+        # Training only needs the weights: no raster is kept during STDP.
+        return simulate_brian(network, spikes, self.params_, plastic=plastic,
+                              backend=self.backend, samples_per_chunk=self.samples_per_chunk,
+                              cache_dir=self.cache_dir, record=not plastic)
+
+    def _validate_spikes(self, X: Any, reset: bool) -> np.ndarray:
+        X = validate_data(self, X, reset=reset, allow_nd=True, dtype=None)
+        n_channels = X.shape[1] if X.ndim == 3 else -1
+        return check_spikes(X, n_channels if reset else self.n_features_in_, name="X")
+
+    # ------------------------------------------------------------------ API
+    def fit(self, X: Any, y: Any = None, coords: Any = None) -> Reservoir:
+        """Build the cube and train it with STDP on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_trials, n_channels, n_steps)
+            Encoded training spikes in {-1, 0, 1} (int8 is best). Each STDP round passes over
+            the samples in the given order; weights carry over from sample to sample.
+        y : None
+            Ignored (STDP is unsupervised); present for pipelines.
+        coords : array-like of shape (n_channels, 3), optional
+            Channel coordinates in mm; overrides the ``coords`` parameter.
+
+        Returns
+        -------
+        self : Reservoir
+        """
+        del y
+        check_option("connectivity", self.connectivity, CONNECTIVITY_RULES, owner=_OWNER)
+        check_option("backend", self.backend, BACKENDS, owner=_OWNER)
+        radius = check_number("radius", self.radius, low=0.0, low_inclusive=False, owner=_OWNER)
+        length_scale = check_number("length_scale", self.length_scale, low=0.0,
+                                    low_inclusive=False, owner=_OWNER)
+        probability = check_number("connection_probability", self.connection_probability,
+                                   low=0.0, high=1.0, owner=_OWNER)
+        n_rounds = check_int("n_rounds", self.n_rounds, low=0, owner=_OWNER)
+        check_int("samples_per_chunk", self.samples_per_chunk, low=1, owner=_OWNER)
+        params = self._model_params()
+        rng = check_random_state(self.random_state)
+        spikes = self._validate_spikes(X, reset=True)
+
+        coords = self.coords if coords is None else coords
+        if coords is None:
+            raise ValueError(f"{_OWNER} needs channel coordinates: pass coords=... of shape "
+                             f"({spikes.shape[1]}, 3) in mm to the constructor or to fit.")
+        coords = np.asarray(coords, dtype=np.float64)
+        if coords.shape != (spikes.shape[1], 3) or not np.all(np.isfinite(coords)):
+            raise ValueError(f"The 'coords' of {_OWNER} must be finite coordinates of shape "
+                             f"({spikes.shape[1]}, 3), one row per channel of X; got shape "
+                             f"{coords.shape}.")
+
+        template, spacing = self._template()
+        mapping = map_channels(coords, template)
+        far = mapping.distances > 3 * spacing
+        if np.any(far):
+            logger.warning(
+                "%d channel(s) are more than %.0f mm from their nearest neuron (up to %.0f mm): "
+                "are the coordinates in mm and in the template's space?",
+                int(far.sum()), 3 * spacing, mapping.distances.max(),
+            )
+        positions, input_neurons = input_positions(template, mapping)
+        network = build_connectivity(
+            positions, input_neurons, radius_mm=radius * spacing, rule=self.connectivity,
+            connection_probability=probability, length_scale_mm=length_scale * spacing,
+            random_state=rng,
+        )
+        w_max = float(np.abs(network.weights).max(initial=0.0))
+        if w_max > params.w_clip:
+            raise ValueError(f"The 'w_clip' parameter of {_OWNER} must be at least the largest "
+                             f"initial weight {w_max:g}; got {params.w_clip!r}.")
+
+        self.params_ = params
+        self.spacing_mm_ = spacing
+        self.mapping_ = mapping
+        self.collisions_ = mapping.collisions
+        self.positions_ = network.positions
+        self.input_neurons_ = network.input_neurons
+        self.n_neurons_ = network.n_neurons
+        self.n_steps_ = spikes.shape[2]
+        self.network_init_ = network
+        self._log("cube: %d neurons, %d synapses (%d candidates)", network.n_neurons,
+                  network.n_synapses, network.n_candidates)
+        for r in range(n_rounds):
+            start = time.perf_counter()
+            result = self._simulate(network, spikes, plastic=True)
+            network = network.with_weights(result.weights)
+            self._log("STDP round %d/%d: %d spikes in %.2f s", r + 1, n_rounds,
+                      result.n_spikes, time.perf_counter() - start)
+        self.network_ = network
+        active = network.active
+        self.pre_ = network.pre[active]
+        self.post_ = network.post[active]
+        self.excitatory_ = network.excitatory[active]
+        self.weights_init_ = self.network_init_.weights[active]
+        self.weights_ = network.weights[active]
+        return self
+
+    def transform(self, X: Any) -> SpikeRaster:
+        """Run the frozen cube on encoded spikes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_trials, n_channels, n_steps)
+            Encoded spikes in {-1, 0, 1}.
+
+        Returns
+        -------
+        SpikeRaster
+            Spikes of all ``n_neurons_`` neurons (input neurons included) in every trial.
+        """
+        check_is_fitted(self, "network_")
+        spikes = self._validate_spikes(X, reset=False)
+        return self._simulate(self.network_, spikes, plastic=False).raster
+
+    def weight_matrix(self, *, initial: bool = False) -> sp.csr_array:
+        """Weights as a sparse ``(n_neurons, n_neurons)`` matrix ``W[pre, post]``.
+
+        Parameters
+        ----------
+        initial : bool
+            The weights before STDP instead of after.
+        """
+        check_is_fitted(self, "network_")
+        return (self.network_init_ if initial else self.network_).weight_matrix()
