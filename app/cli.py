@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="results folder (default: the study's output.dir)")
     run.add_argument("--data", type=Path, help="recordings to analyse instead of the study's own data")
     run.add_argument("--seed", type=int, help="override the study's seed")
+    run.add_argument("--n-jobs", type=int, help="folds run in parallel (default: the study's evaluation.n_jobs)")
     return parser
 
 
@@ -78,6 +79,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         study,
         out=args.out,
         data=args.data,
+        n_jobs=args.n_jobs,
         progress=None if args.quiet else lambda msg: print(f"... {msg}", file=sys.stderr, flush=True),
     )
     print(format_summary(result.summary))

@@ -65,6 +65,9 @@ def small_study(tmp_path_factory) -> Path:
         '[data]\nsource = "simulate"\nn_subjects = 2\nn_trials_per_class = 6\nseed = 11\n'
         '[events]\nfamiliar = "familiar"\nunfamiliar = "unfamiliar"\n'
         '[encoder]\nkind = "step_forward"\ncompare = ["tbr", "step_forward"]\n'
+        # A small grid cube keeps the compile short; the brain template is tested elsewhere.
+        '[cube]\ntemplate = "grid"\nspacing_mm = 20.0\n'
+        '[evaluation]\nn_splits = 3\nbaselines = ["channel_features_logreg"]\n'
     )
     return path
 
@@ -76,8 +79,16 @@ def test_run_writes_complete_results(small_study, tmp_path):
     assert f"Results: {out}" in proc.stdout
     assert "Trials: 24 from 2 subjects (familiar 12, unfamiliar 12)" in proc.stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "encoding.csv", "provenance.json", "run.log", "study.toml", "summary.json",
+        "encoding.csv", "folds.csv", "metrics.json", "predictions.csv", "provenance.json",
+        "run.log", "study.toml", "summary.json",
     ]
+    metrics = json.loads((out / "metrics.json").read_text())
+    for part in (metrics["model"], metrics["baselines"]["channel_features_logreg"]):
+        for key in ("accuracy", "balanced_accuracy", "roc_auc"):
+            assert 0.0 <= part[key]["mean"] <= 1.0
+    assert metrics["n_folds"] == 3 and metrics["class_names"] == ["familiar", "unfamiliar"]
+    assert "neucube (shuffled labels)" in metrics["control"]
+    assert "Classification (stratified, 3 folds" in proc.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["data"]["n_trials"] == 24
     assert summary["encoding"]["primary"] == "step_forward"
@@ -102,6 +113,16 @@ def test_seed_override_and_rerun_replaces(small_study, tmp_path):
     assert (first["seed"], second["seed"]) == (3, 5)
     # Same data seed: the data summary and encoding are identical (reproducible).
     assert first["encoding"] == second["encoding"]
+
+
+def test_same_seed_same_metrics(small_study, tmp_path):
+    """Two fresh processes with the same study and seed give identical metrics and predictions."""
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        assert neucube("run", str(small_study), "--out", str(out)).returncode == 0
+    a, b = (json.loads((o / "metrics.json").read_text()) for o in outs)
+    assert a == b
+    assert (outs[0] / "predictions.csv").read_bytes() == (outs[1] / "predictions.csv").read_bytes()
 
 
 def test_data_flag_rejected_for_simulated_study(small_study, tmp_path):

@@ -43,5 +43,19 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines += ["", "Spike encoding (* = the study's encoder):", _table(
         ["encoder", "SNR dB", "spike rate", "rate by class"], rows
     )]
+    cls = summary.get("classification")
+    if cls:
+        def row(name: str, scores: dict) -> list[str]:
+            acc = scores["accuracy"]
+            return [name, f"{acc['mean']:.3f} ± {acc['std']:.3f}",
+                    f"{scores['balanced_accuracy']['mean']:.3f}",
+                    "-" if scores["roc_auc"]["mean"] != scores["roc_auc"]["mean"] else f"{scores['roc_auc']['mean']:.3f}"]
+
+        rows = [row(f"NeuCube ({cls['model']['name']})" if cls["model"]["name"] != "neucube" else "NeuCube", cls["model"])]
+        rows += [row(name, s) for name, s in cls["baselines"].items()]
+        rows += [row(name, s) for name, s in cls["control"].items()]
+        lines += ["", f"Classification ({cls['scheme']}, {cls['n_folds']} folds, seeds {cls['seeds']}; "
+                      f"chance {cls['chance_level']:.2f}):",
+                  _table(["model", "accuracy", "balanced acc.", "ROC-AUC"], rows)]
     lines.append(f"\nStages run: {', '.join(summary['stages_done'])} in {summary['wall_time_s']:.1f} s")
     return "\n".join(lines)

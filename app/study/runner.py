@@ -7,10 +7,13 @@ evaluation and figures). Steps so far:
 1. load the trials named by ``[data]``;
 2. encode them with every encoder in ``encoder.compare`` and report threshold, spike rate and
    reconstruction SNR per channel (a descriptive report of the data, so the encoders are fitted
-   on all trials; classification stages fit them inside each training fold).
+   on all trials; classification fits them inside each training fold);
+3. cross-validate the NeuCube model (encoder, cube with STDP, deSNN readout) and the baselines
+   on identical folds, with the label-shuffle control.
 
-The results folder holds ``summary.json``, ``encoding.csv``, ``study.toml`` (the resolved
-study), ``provenance.json`` and ``run.log``. It is built in a temporary sibling and renamed into
+The results folder holds ``metrics.json`` (per-model summaries: ``{"model": ..., "baselines":
+...}``), ``folds.csv``, ``predictions.csv``, ``summary.json``, ``encoding.csv``, ``study.toml``
+(the resolved study), ``provenance.json`` and ``run.log``. It is built in a temporary sibling and renamed into
 place only when complete.
 """
 
@@ -32,6 +35,8 @@ from app.study.provenance import provenance
 from app.study.schema import Study, _data_loaders
 from neucube import TrialSet
 from neucube._atomic import atomic_directory
+from neucube.classifier import NeuCubeClassifier
+from neucube.evaluation import evaluate
 from neucube.encoding import (
     BSAEncoder,
     MovingWindowEncoder,
@@ -41,7 +46,7 @@ from neucube.encoding import (
     spike_rate,
 )
 
-__all__ = ["StudyResult", "run_study", "load_trials", "make_encoder"]
+__all__ = ["StudyResult", "run_study", "load_trials", "make_encoder", "make_classifier"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +77,39 @@ def make_encoder(config: dict[str, Any], kind: str | None = None) -> Any:
     if kind == "bsa" and isinstance(config["threshold"], list):
         params["threshold"] = np.asarray(config["threshold"])
     return _ENCODERS[kind](**params)
+
+
+def make_classifier(config: dict[str, Any], *, seed: int) -> NeuCubeClassifier:
+    """The study's NeuCube model: encoder, cube, STDP and readout sections as parameters."""
+    enc, cube, stdp, readout = config["encoder"], config["cube"], config["stdp"], config["readout"]
+    encoder: Any = enc["kind"]
+    if enc["kind"] == "moving_window" and enc["window"] != 5:
+        encoder = make_encoder(enc)  # the window length is not a classifier parameter
+    return NeuCubeClassifier(
+        encoder=encoder,
+        encoder_threshold=enc["threshold"],
+        encoder_alpha=enc["alpha"],
+        template=cube["template"],
+        spacing_mm=cube["spacing_mm"],
+        radius=cube["radius"],
+        connectivity=cube["connectivity"],
+        threshold=cube["threshold"],
+        leak=cube["leak"],
+        refractory=cube["refractory"],
+        neuron_model=cube["neuron_model"],
+        backend=cube["backend"],
+        stdp_rate=stdp["rate"],
+        tau_stdp=stdp["tau"],
+        n_rounds=stdp["n_rounds"],
+        mod=readout["mod"],
+        drift_up=readout["drift_up"],
+        drift_down=readout["drift_down"],
+        recall=readout["recall"],
+        k=readout["k"],
+        sigma=readout["sigma"],
+        c=readout["c"],
+        random_state=seed,
+    )
 
 
 def load_trials(study: Study, *, data: str | Path | None = None) -> TrialSet:
@@ -152,6 +190,7 @@ def run_study(
     *,
     out: str | Path | None = None,
     data: str | Path | None = None,
+    n_jobs: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> StudyResult:
     """Run ``study`` and write its results folder.
@@ -164,6 +203,8 @@ def run_study(
         Results folder; default ``output.dir`` of the study.
     data : path-like, optional
         Recordings to use instead of the study's own data path.
+    n_jobs : int, optional
+        Parallel folds; default ``evaluation.n_jobs`` of the study.
     progress : callable, optional
         Called with a short description at the start of each step (the CLI shows it).
 
@@ -189,12 +230,30 @@ def run_study(
             logger.info("%r", trials)
             step("encoding spikes")
             encoding, encoding_csv = _encoding_report(trials, study.config["encoder"])
+            ev = study.config["evaluation"]
+            step(f"classifying: NeuCube and baselines, {ev['scheme']} cross-validation "
+                 "(the first fold compiles the cube once)")
+            result = evaluate(
+                make_classifier(study.config, seed=study.seed),
+                trials,
+                cv=ev["scheme"],
+                n_splits=ev["n_splits"],
+                seeds=range(study.seed, study.seed + ev["n_seeds"]),
+                baselines=ev["baselines"],
+                control=ev["control"],
+                n_jobs=n_jobs or ev["n_jobs"],
+            )
+            metrics = result.to_dict()
+            (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+            result.predictions.to_csv(tmp / "predictions.csv", index=False, float_format="%.6g")
+            result.folds.to_csv(tmp / "folds.csv", index=False, float_format="%.6g")
             summary = {
                 "study": study.name,
                 "seed": study.seed,
                 "data": _trials_summary(trials),
                 "encoding": {"primary": study.config["encoder"]["kind"], "encoders": encoding},
-                "stages_done": ["load", "encode"],
+                "classification": metrics,
+                "stages_done": ["load", "encode", "classify"],
                 "wall_time_s": round(time.perf_counter() - t0, 3),
             }
             (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -87,6 +87,12 @@ def _choice(*options: str) -> Callable[[str, Any], str]:
     return check
 
 
+def _boolean(key: str, v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise StudyError(f"{key}: expected true or false, got {_show(v)}")
+    return v
+
+
 def _optional(inner: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
     def check(key: str, v: Any) -> Any:
         return None if v is None else inner(key, v)
@@ -142,6 +148,41 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "compare": Field(
             _list_of(_choice(*ENCODERS)), list(ENCODERS), "encoders compared in the encoding report"
         ),
+    },
+    "cube": {
+        "template": Field(_choice("brain", "grid"), "brain", "neuron positions: MNI152 brain or a grid spanning the channels"),
+        "spacing_mm": Field(_number(0, strict=True), 10.0, "template spacing in mm"),
+        "radius": Field(_number(0, strict=True), 2.5, "connection radius in multiples of the spacing"),
+        "connectivity": Field(_choice("small_world", "gaussian"), "small_world", "connection rule"),
+        "threshold": Field(_number(0, strict=True), 0.5, "firing threshold"),
+        "leak": Field(_number(0), 0.002, "leak per step"),
+        "refractory": Field(_integer(0), 6, "refractory period in steps"),
+        "neuron_model": Field(_choice("slif", "lif"), "slif", "NeuCube SLIF or exponential LIF"),
+        "backend": Field(_choice("cpp_standalone", "cython", "numpy"), "cpp_standalone", "Brian2 target"),
+    },
+    "stdp": {
+        "rate": Field(_number(0), 0.001, "STDP amplitude A+ = A-"),
+        "tau": Field(_number(0, strict=True), 10.0, "STDP time constant in steps"),
+        "n_rounds": Field(_integer(0), 1, "STDP passes over the training trials (0: no learning)"),
+    },
+    "readout": {
+        "kind": Field(_choice("desnn"), "desnn", "readout classifier"),
+        "mod": Field(_number(0, strict=True), 0.8, "deSNN rank-order modulation, in (0, 1]"),
+        "drift_up": Field(_number(0), 0.005, "deSNN weight increase per later spike"),
+        "drift_down": Field(_number(0), 0.005, "deSNN weight decrease per silent step"),
+        "recall": Field(_choice("wknn", "psp"), "wknn", "deSNN recall"),
+        "k": Field(_integer(1), 3, "wknn neighbours"),
+        "sigma": Field(_number(0, strict=True), 1.0, "wknn kernel width"),
+        "c": Field(_number(0, strict=True), 0.7, "psp firing fraction"),
+    },
+    "evaluation": {
+        "scheme": Field(_choice("stratified", "loso", "per_subject"), "stratified", "cross-validation scheme"),
+        "n_splits": Field(_integer(2), 5, "folds of the stratified schemes"),
+        "n_seeds": Field(_integer(1), 1, "repetitions with seeds seed, seed+1, ..."),
+        "baselines": Field(_list_of(_choice("vectorizer_logreg", "channel_features_logreg", "window_means_logreg")),
+                           ["vectorizer_logreg", "channel_features_logreg"], "standard classifiers on the same folds"),
+        "control": Field(_boolean, True, "also run with shuffled labels (must be at chance)"),
+        "n_jobs": Field(_integer(1), 1, "parallel folds (overridden by --n-jobs)"),
     },
     "output": {
         "dir": Field(_string, "", "results folder (relative to the study file); default results/<name>"),
