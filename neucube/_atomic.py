@@ -21,12 +21,25 @@ __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_directory", "TMP_P
 TMP_PREFIX = ".neucube-tmp-"
 
 
+def _current_umask() -> int:
+    # os.umask can only be read by setting it; done once, at import, before any thread starts.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: mkstemp/mkdtemp create private (0600/0700) entries; results get the usual umask permissions.
+_FILE_MODE = 0o666 & ~_current_umask()
+_DIR_MODE = 0o777 & ~_current_umask()
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temporary file, fsync, rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -82,7 +95,7 @@ def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = True) ->
         raise FileExistsError(f"{path}: results folder already exists (use overwrite=True to replace it)")
     _remove_stale(path.parent, path.name)
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}-{os.getpid()}-", dir=path.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private (0700); a results folder is meant to be shared
+    tmp.chmod(_DIR_MODE)  # mkdtemp makes it private (0700); a results folder is meant to be shared
     try:
         yield tmp
         if path.exists():

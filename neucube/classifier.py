@@ -15,16 +15,28 @@ Test trials are only ever encoded with the training thresholds and run through t
 from __future__ import annotations
 
 import logging
+import numbers
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
-from neucube._inputs import read_model_input
-from neucube._validation import check_option
+from neucube._inputs import ModelInput, read_model_input
+from neucube._validation import check_int, check_number, check_option
+from neucube.cube.connectivity import CONNECTIVITY_RULES
+from neucube.cube.engine import BACKENDS
+from neucube.cube.model import NEURON_MODELS
 from neucube.cube.raster import SpikeRaster
 from neucube.cube.reservoir import Reservoir
 from neucube.cube.template import brain_template, grid_template
@@ -45,6 +57,23 @@ ENCODERS = {
 }
 
 _OWNER = "NeuCubeClassifier"
+
+
+def _is_brain(template: Any) -> bool:
+    """Whether the ``template`` parameter asks for the brain template (it may be an array)."""
+    return isinstance(template, str) and template == "brain"
+
+
+def _check_number_or_pair(name: str, value: Any, *, low_inclusive: bool) -> None:
+    """``stdp_rate``/``tau_stdp``: a number, or a (potentiation, depression) pair of numbers."""
+    if isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2:
+        for v in value:
+            check_number(name, v, low=0.0, low_inclusive=low_inclusive, owner=_OWNER)
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        check_number(name, value, low=0.0, low_inclusive=low_inclusive, owner=_OWNER)
+    else:
+        raise TypeError(f"The {name!r} parameter of {_OWNER} must be a number or a pair of "
+                        f"numbers (potentiation, depression); got {value!r}.")
 
 
 def _spread_inputs(template: np.ndarray, n_channels: int) -> np.ndarray:
@@ -94,10 +123,10 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         NeuCube SLIF neuron: firing threshold, leak per step and refractory steps.
     neuron_model : {"slif", "lif"}, default="slif"
         Neuron model of the cube.
-    stdp_rate : float, default=0.001
-        STDP amplitude (A+ = A-).
-    tau_stdp : float, default=10.0
-        STDP time constant, in steps.
+    stdp_rate : float or (float, float), default=0.001
+        STDP amplitude (A+ = A-), or the pair (A+, A-).
+    tau_stdp : float or (float, float), default=10.0
+        STDP time constant in steps, or the pair (tau+, tau-).
     n_rounds : int, default=1
         STDP passes over the training trials (0: no learning).
     readout : "desnn" or estimator, default="desnn"
@@ -134,8 +163,26 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         Labels of the training trials.
     sfreq_, tmin_ : float or None
         Sampling rate and first sample time of the training trials, when known.
-    n_features_in_ : int
+    n_channels_ : int
         Number of channels.
+    n_steps_in_ : int
+        Time samples per training trial.
+    n_features_in_ : int
+        Size of axis 1 of ``X`` in ``fit`` as scikit-learn counts it: the channels of 3-D
+        input, the time samples of 2-D (single-channel) input.
+    feature_names_in_ : ndarray of str
+        Column names of a 2-D ``pandas.DataFrame`` given to ``fit`` (only then).
+
+    Notes
+    -----
+    **Input.** ``X`` is a :class:`~neucube.data.TrialSet`, an ``mne.Epochs`` or an array of
+    shape ``(n_trials, n_channels, n_times)``. A 2-D array ``(n_trials, n_times)`` is read as
+    single-channel trials; as for any scikit-learn estimator its columns are then the features,
+    so a model fitted on 2-D input predicts 2-D input of the same width (or single-channel 3-D
+    input of the same length).
+
+    **Model files.** :meth:`save` writes the fitted model as a folder or a ``.zip`` of NumPy
+    arrays and JSON (no pickle); :func:`neucube.persistence.load_model` reads it back.
 
     Examples
     --------
@@ -209,8 +256,49 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         # (n_trials, n_channels, n_times); a 2-D array is read as single-channel trials.
         tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = False
+        # A reservoir of spiking neurons with a nearest-neighbour readout is not built for
+        # scikit-learn's tabular blobs, so the generic accuracy bar does not apply.
         tags.classifier_tags.poor_score = True
         return tags
+
+    # ------------------------------------------------------------------ parameter checks
+    def _check_params(self) -> None:
+        """Validate the parameters before any costly step, naming this class in errors."""
+        positive = {"low": 0.0, "low_inclusive": False, "owner": _OWNER}
+        if isinstance(self.encoder, str):
+            kind = check_option("encoder", self.encoder, ENCODERS, owner=_OWNER)
+            if kind != "bsa":
+                check_number("encoder_alpha", self.encoder_alpha, low=0.0, owner=_OWNER)
+        check_option("coords_space", self.coords_space, ("mni", "talairach", "grid"),
+                     owner=_OWNER)
+        if isinstance(self.template, str):
+            check_option("template", self.template, ("brain", "grid"), owner=_OWNER)
+        check_number("spacing_mm", self.spacing_mm, **positive)
+        check_number("radius", self.radius, **positive)
+        check_option("connectivity", self.connectivity, CONNECTIVITY_RULES, owner=_OWNER)
+        check_number("threshold", self.threshold, **positive)
+        check_number("leak", self.leak, low=0.0, owner=_OWNER)
+        check_int("refractory", self.refractory, low=0, owner=_OWNER)
+        check_option("neuron_model", self.neuron_model, NEURON_MODELS, owner=_OWNER)
+        _check_number_or_pair("stdp_rate", self.stdp_rate, low_inclusive=True)
+        _check_number_or_pair("tau_stdp", self.tau_stdp, low_inclusive=False)
+        check_int("n_rounds", self.n_rounds, low=0, owner=_OWNER)
+        if isinstance(self.readout, str):
+            check_option("readout", self.readout, ("desnn",), owner=_OWNER)
+            check_number("mod", self.mod, low=0.0, high=1.0, low_inclusive=False, owner=_OWNER)
+            check_number("drift_up", self.drift_up, low=0.0, owner=_OWNER)
+            check_number("drift_down", self.drift_down, low=0.0, owner=_OWNER)
+            check_option("recall", self.recall, ("wknn", "psp"), owner=_OWNER)
+            check_int("k", self.k, low=1, owner=_OWNER)
+            check_number("sigma", self.sigma, **positive)
+            check_number("c", self.c, low=0.0, high=1.0, low_inclusive=False, owner=_OWNER)
+        check_option("backend", self.backend, BACKENDS, owner=_OWNER)
+        rs = self.random_state
+        if not (rs is None or (isinstance(rs, numbers.Integral) and not isinstance(rs, bool))
+                or isinstance(rs, (np.random.Generator, np.random.RandomState))):
+            raise TypeError(f"The 'random_state' parameter of {_OWNER} must be None, an int, a "
+                            f"numpy.random.Generator or a numpy.random.RandomState; got {rs!r}.")
 
     # ------------------------------------------------------------------ building blocks
     def _make_encoder(self) -> BaseEstimator:
@@ -223,7 +311,8 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         if not (hasattr(self.encoder, "fit") and hasattr(self.encoder, "transform")):
             raise TypeError(
                 f"The 'encoder' parameter of {_OWNER} must be one of "
-                f"{', '.join(map(repr, ENCODERS))} or a spike encoder instance; got {self.encoder!r}."
+                f"{', '.join(map(repr, ENCODERS))} or a spike encoder instance; got "
+                f"{self.encoder!r}."
             )
         return clone(self.encoder)
 
@@ -254,7 +343,8 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             return grid_template(shape, spacing_mm=spacing) + lo - 0.0
         return np.asarray(tpl, dtype=np.float64)
 
-    def _resolve_coords(self, coords: np.ndarray | None, space: str | None, n_channels: int) -> np.ndarray:
+    def _resolve_coords(self, coords: np.ndarray | None, space: str | None,
+                        n_channels: int) -> np.ndarray:
         """Channel coordinates in the template's space."""
         if coords is None and self.coords is not None:
             coords, space = np.asarray(self.coords, dtype=np.float64), self.coords_space
@@ -264,7 +354,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
                 f"The 'coords' parameter of {_OWNER} must have shape ({n_channels}, 3), one row "
                 f"per channel of X; got shape {coords.shape}."
             )
-        if self.template == "brain":
+        if _is_brain(self.template):
             if coords is None:
                 logger.warning(
                     "%s: no channel coordinates given; spreading the %d inputs evenly over the "
@@ -284,18 +374,59 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             return _spread_inputs(self._template_positions(None), n_channels)
         return coords
 
-    def _encode_input(self, X: Any, y: Any = None, *, reset: bool) -> tuple[np.ndarray, Any]:
-        data = read_model_input(X, y)
-        arr = np.asarray(data.X) if not isinstance(data.X, list) else data.X
-        if np.ndim(arr) == 2:  # single-channel trials: (n_trials, n_times)
-            arr = np.asarray(arr)[:, None, :]
-        arr = validate_data(self, arr, reset=reset, allow_nd=True, dtype=np.float64)
-        if arr.ndim != 3:
+    def _fitted_on_2d(self) -> bool:
+        """Whether ``fit`` saw 2-D single-channel input (its features are then time samples).
+
+        Unambiguous: trials have at least 2 time samples, while 3-D single-channel input gives
+        ``n_features_in_ == 1``.
+        """
+        return self.n_channels_ == 1 and self.n_features_in_ == self.n_steps_in_ != 1
+
+    def _as_trials(self, data: ModelInput, *, reset: bool) -> np.ndarray:
+        """The trials of ``data`` as a float64 array ``(n_trials, n_channels, n_times)``.
+
+        2-D input goes through scikit-learn's own checks as a 2-D array (so its columns are the
+        features it counts), then becomes single-channel trials.
+        """
+        raw = data.X
+        try:
+            ndim = raw.ndim if hasattr(raw, "ndim") else np.asarray(raw).ndim
+        except ValueError as err:  # ragged nested sequences
+            raise ValueError(f"X must be a 3-D array (n_trials, n_channels, n_times), a TrialSet "
+                             f"or mne.Epochs for {_OWNER}; got a ragged sequence ({err}).") from err
+        if ndim < 2:  # scikit-learn's own message ("Reshape your data ...")
+            validate_data(self, raw, reset=reset, dtype=np.float64)
+        if ndim > 3:
             raise ValueError(
                 f"X must be a 3-D array (n_trials, n_channels, n_times), a TrialSet or "
-                f"mne.Epochs for {_OWNER}; got an array of shape {arr.shape}."
+                f"mne.Epochs for {_OWNER}; got {ndim} dimensions of shape {np.shape(raw)}."
             )
-        return arr, data
+        fitted_2d = not reset and self._fitted_on_2d()
+        if ndim == 3 and fitted_2d and np.shape(raw)[1] == 1:
+            raw, ndim = np.asarray(raw)[:, 0, :], 2  # single-channel 3-D in the 2-D fit layout
+        if ndim == 2 and (reset or fitted_2d):
+            # In fit, trials need 2 time samples (spikes encode changes between samples);
+            # afterwards, the n_features_in_ check says what is expected.
+            arr = validate_data(self, raw, reset=reset, dtype=np.float64,
+                                ensure_min_features=2 if reset else 1)
+            return arr[:, None, :]
+        if ndim == 2:  # a model fitted on 3-D single-channel input
+            raw = np.asarray(raw)[:, None, :]
+        elif fitted_2d:
+            raise ValueError(
+                f"X has {np.shape(raw)[1]} channels (axis 1), but {_OWNER} was fitted on "
+                "single-channel trials given as a 2-D array (n_trials, n_times)."
+            )
+        arr = validate_data(self, raw, reset=reset, allow_nd=True, dtype=np.float64)
+        if arr.shape[1] < 1:
+            raise ValueError(f"X must have at least 1 channel (axis 1) for {_OWNER}; got shape "
+                             f"{arr.shape}.")
+        if arr.shape[2] < 2:
+            raise ValueError(
+                f"X has {arr.shape[2]} time sample(s) per trial (axis 2), but {_OWNER} needs at "
+                "least 2, because spikes encode changes between samples."
+            )
+        return arr
 
     # ------------------------------------------------------------------ API
     def fit(self, X: Any, y: Any = None) -> NeuCubeClassifier:
@@ -312,18 +443,19 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : NeuCubeClassifier
         """
-        arr, data = self._encode_input(X, y, reset=True)
+        self._check_params()
+        data = read_model_input(X, y)
+        arr = self._as_trials(data, reset=True)
         if data.y is None:
-            raise ValueError(f"{_OWNER}.fit needs labels: pass y, or a TrialSet/Epochs with labels.")
-        labels = np.asarray(data.y)
-        if labels.ndim == 2 and labels.shape[1] == 1:
-            labels = labels.ravel()
-        if labels.shape != (arr.shape[0],):
-            raise ValueError(f"y must have one label per trial ({arr.shape[0]}); got shape {labels.shape}.")
+            raise ValueError(f"{_OWNER} requires y to be passed, but the target y is None: pass "
+                             "y, or a TrialSet/mne.Epochs with labels.")
+        labels = column_or_1d(data.y, warn=True)
+        check_consistent_length(arr, labels)
         check_classification_targets(labels)
         self.classes_ = np.unique(labels)
         if self.classes_.size < 2:
-            raise ValueError(f"{_OWNER} needs at least 2 classes in y; got {self.classes_.tolist()}.")
+            raise ValueError(f"{_OWNER} needs trials of at least 2 classes in y; got 1 class: "
+                             f"{self.classes_.tolist()}.")
         n_channels = arr.shape[1]
         self.n_channels_ = n_channels
         self.n_steps_in_ = arr.shape[2]
@@ -348,13 +480,17 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
 
     def encode(self, X: Any) -> np.ndarray:
         """Spikes of ``X`` with the fitted encoder, shape ``(n_trials, n_channels, n_times)``."""
-        check_is_fitted(self, "encoder_")
-        arr, _ = self._encode_input(X, reset=False)
-        return self.encoder_.transform(arr)
+        check_is_fitted(self)
+        return self.encoder_.transform(self._as_trials(read_model_input(X), reset=False))
+
+    def _raster_of(self, data: ModelInput) -> SpikeRaster:
+        check_is_fitted(self)
+        spikes = self.encoder_.transform(self._as_trials(data, reset=False))
+        return self.reservoir_.transform(spikes)
 
     def raster(self, X: Any) -> SpikeRaster:
         """Spikes of every cube neuron for the trials ``X`` (frozen weights)."""
-        return self.reservoir_.transform(self.encode(X))
+        return self._raster_of(read_model_input(X))
 
     def predict_proba(self, X: Any, stop: int | None = None) -> np.ndarray:
         """Class probabilities (normalised readout scores), columns in ``classes_`` order.
@@ -380,9 +516,64 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
 
         Returns an array aligned with ``fractions``. Only the deSNN readout supports it.
         """
+        check_is_fitted(self)
         if not hasattr(self.readout_, "early_predict_curve"):
-            raise TypeError(f"{_OWNER}.early_predict_curve needs readout='desnn'; got {self.readout!r}.")
+            raise TypeError(f"{_OWNER}.early_predict_curve needs readout='desnn'; got "
+                            f"{self.readout!r}.")
         data = read_model_input(X, y)
         if data.y is None:
             raise ValueError(f"{_OWNER}.early_predict_curve needs labels: pass y or a TrialSet.")
-        return np.asarray(self.readout_.early_predict_curve(self.raster(X), data.y, fractions=fractions))
+        return np.asarray(self.readout_.early_predict_curve(self._raster_of(data), data.y,
+                                                            fractions=fractions))
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Accuracy on ``X``; ``y`` defaults to the labels of a TrialSet or mne.Epochs.
+
+        Parameters
+        ----------
+        X : TrialSet, mne.Epochs or array-like of shape (n_trials, n_channels, n_times)
+        y : array-like of shape (n_trials,), optional
+        sample_weight : array-like of shape (n_trials,), optional
+
+        Returns
+        -------
+        float
+        """
+        data = read_model_input(X, y)
+        if data.y is None:
+            raise ValueError(f"{_OWNER}.score requires y to be passed, but the target y is None: "
+                             "pass y, or a TrialSet/mne.Epochs with labels.")
+        raster = self._raster_of(data)  # checks that the model is fitted
+        pred = self.readout_.predict(raster)
+        return float(accuracy_score(data.y, pred, sample_weight=sample_weight))
+
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+        """Write the fitted model to ``path``: a ``.zip`` file, or a folder for any other name.
+
+        The file holds NumPy arrays (``.npz``, read back without pickle) and JSON metadata
+        (parameters, package versions, schema version, classes, channels and coordinates). It is
+        written atomically. Read it back with :func:`neucube.persistence.load_model`.
+
+        Parameters
+        ----------
+        path : path-like
+            Destination; a name ending in ``.zip`` gives a single file.
+        overwrite : bool, default=True
+            Replace an existing model at ``path``; otherwise raise ``FileExistsError``. A
+            folder that is not a neucube model folder is never replaced.
+
+        Returns
+        -------
+        Path
+            The path written.
+
+        Raises
+        ------
+        TypeError
+            If a parameter (e.g. an encoder or readout instance) cannot be described in JSON.
+        FileExistsError
+            If ``path`` exists and may not be replaced.
+        """
+        from neucube.persistence import save_model  # persistence imports this module
+
+        return save_model(self, path, overwrite=overwrite)

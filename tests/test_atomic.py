@@ -80,3 +80,4 @@ def test_atomic_write_text(tmp_path):
     atomic_write_text(path, "{}")
     assert path.read_text() == "{}"
     assert [p.name for p in path.parent.iterdir()] == ["f.json"]
+    assert os.stat(path).st_mode & 0o777 == 0o644  # umask 022, not mkstemp's private 0600
