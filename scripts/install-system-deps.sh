@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test-suite needs, when they are missing.
 # The library itself needs only a C++ compiler (for Brian2's code generation), checked here too.
+# Chromium drives the web app's browser test (Playwright's Python client with Debian's browser;
+# `playwright install` is never run, so nothing is downloaded outside apt).
 set -euo pipefail
 
 need=()
 command -v g++ >/dev/null 2>&1 || need+=(g++)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,565 @@
+"""Where the app's trials come from: shipped studies and uploaded recordings.
+
+The server only ever reads two kinds of paths:
+
+- study files in the repository's ``studies/`` folder, chosen by name from a list;
+- files the user uploaded, saved under the session's own folder with sanitised names (no path
+  parts, no hidden names). A zip archive is checked member by member before it is extracted.
+
+Nothing here computes. Trials come from :mod:`data_loaders` (recordings) or :mod:`app.study`
+(shipped studies), and their errors (:class:`data_loaders.LoaderError`,
+:class:`app.study.StudyError`) reach the page unchanged, so the user sees the loader's message.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from neucube.data import TrialSet
+
+__all__ = [
+    "STUDIES_DIR",
+    "UPLOAD_TYPES",
+    "Dataset",
+    "RecordingOptions",
+    "UploadError",
+    "UploadPlan",
+    "list_studies",
+    "load_shipped_study",
+    "safe_name",
+    "save_uploads",
+    "plan_upload",
+    "extract_zip",
+    "discover_events",
+    "event_mapping",
+    "load_upload",
+    "unknown_channels_report",
+    "class_table",
+    "subjects_of",
+]
+
+#: Shipped studies: ``<repository>/studies/*.toml``.
+STUDIES_DIR = Path(__file__).resolve().parents[2] / "studies"
+
+#: Extensions the upload widget accepts (without the dot).
+UPLOAD_TYPES = (
+    "edf", "bdf", "vhdr", "vmrk", "eeg", "set", "fdt", "fif", "gz", "csv", "zip",
+)  # fmt: skip
+
+_HEADERS = (".vhdr", ".ahdr", ".set")  # recordings whose data sit in companion files
+_COMPANIONS = (".vmrk", ".amrk", ".eeg", ".fdt")
+_SINGLE = (".edf", ".bdf", ".gdf", ".fif", ".fif.gz")
+_CSV = (".csv", ".csv.gz")
+_NAME_RE = re.compile(r"[^\w .()+\-\[\],@]")
+_counter = itertools.count(1)
+
+
+class UploadError(ValueError):
+    """The uploaded files do not form one recording the app can read (names what is wrong)."""
+
+
+def _suffix(name: str) -> str:
+    lower = name.lower()
+    for double in (".fif.gz", ".csv.gz"):
+        if lower.endswith(double):
+            return double
+    return PurePosixPath(lower).suffix
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Trials loaded in a session, with what is needed to describe and re-run the analysis.
+
+    Attributes
+    ----------
+    trials : TrialSet
+        The labelled trials.
+    name : str
+        Short description shown in the app (study name or file names).
+    source : {"study", "eeg", "marker_csv", "neucube_csv"}
+        Where the trials came from.
+    loader_args : dict
+        The study file's ``[data]`` keys: the loader's arguments, file paths as bare names.
+    preprocessing : dict
+        The study file's ``[preprocessing]`` keys (epoch window, filters, rejection).
+    events : dict or None
+        Class name -> event codes/descriptions used to cut the trials.
+    study : app.study.Study or None
+        The shipped study (with the overrides chosen in the app).
+    files : tuple of str
+        Uploaded file names.
+    folder : Path or None
+        Folder the file names in ``loader_args`` are relative to (uploads only).
+    version : int
+        Unique id within the server process; results remember the dataset they belong to.
+    """
+
+    trials: TrialSet
+    name: str
+    source: str
+    loader_args: dict[str, Any] = field(default_factory=dict)
+    preprocessing: dict[str, Any] = field(default_factory=dict)
+    events: dict[str, list[Any]] | None = None
+    study: Any = None
+    files: tuple[str, ...] = ()
+    folder: Path | None = None
+    version: int = field(default_factory=lambda: next(_counter))
+
+
+# --------------------------------------------------------------------------- shipped studies
+def list_studies(folder: Path = STUDIES_DIR) -> dict[str, Path]:
+    """Shipped study files by name (file stem), sorted; empty when the folder is absent."""
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.toml")) if p.is_file()}
+
+
+def load_shipped_study(
+    name: str, *, n_subjects: int | None = None, folder: Path = STUDIES_DIR
+) -> Dataset:
+    """Load the trials of the shipped study ``name`` (a key of :func:`list_studies`).
+
+    Parameters
+    ----------
+    name : str
+        Study name; any other value is refused, so no arbitrary path is ever read.
+    n_subjects : int, optional
+        For simulated studies: how many subjects to simulate instead of the study's number (a
+        smaller study runs faster).
+    folder : Path
+        Folder of the study files.
+
+    Returns
+    -------
+    Dataset
+    """
+    from app.study import load_study
+    from app.study.runner import load_trials
+    from app.study.schema import Study
+
+    studies = list_studies(folder)
+    if name not in studies:
+        raise ValueError(
+            f"Unknown study {name!r}; the shipped studies are {', '.join(studies) or '(none)'}."
+        )
+    study = load_study(studies[name])
+    if n_subjects is not None and study.config["data"]["source"] == "simulate":
+        config = copy.deepcopy(study.config)
+        config["data"]["args"]["n_subjects"] = int(n_subjects)
+        study = Study(study.path, config)
+    trials = load_trials(study)
+    return Dataset(
+        trials=trials,
+        name=f"{name} (shipped study)",
+        source="study",
+        loader_args=dict(study.config["data"]["args"]),
+        events=study.config.get("events"),
+        study=study,
+    )
+
+
+# --------------------------------------------------------------------------- uploads
+def safe_name(name: str) -> str:
+    """A file name without any path part or unusual character, or an :class:`UploadError`.
+
+    Browsers send bare names, but a crafted request could send ``../../etc/passwd``: only the
+    last path component is kept, and hidden or empty names are refused.
+    """
+    base = re.split(r"[\\/]", str(name))[-1].strip()
+    base = _NAME_RE.sub("_", base)
+    if not base or base.startswith(".") or base in {".", ".."}:
+        raise UploadError(f"Uploaded file name {name!r}: expected a plain file name; found none.")
+    return base
+
+
+def save_uploads(
+    files: Iterable[tuple[str, bytes]], dest: Path, *, max_bytes: int
+) -> list[Path]:
+    """Write uploaded ``(name, content)`` pairs into ``dest`` (created), with safe names.
+
+    Raises
+    ------
+    UploadError
+        Duplicate names, or more than ``max_bytes`` in total.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    items = [(safe_name(n), bytes(data)) for n, data in files]
+    if not items:
+        raise UploadError("No file uploaded: choose a recording first.")
+    names = [n for n, _ in items]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UploadError(f"Uploaded files: expected distinct names; found {dupes} twice.")
+    total = sum(len(d) for _, d in items)
+    if total > max_bytes:
+        raise UploadError(
+            f"Uploaded files: expected at most {max_bytes / 1e6:.0f} MB in total; found "
+            f"{total / 1e6:.1f} MB."
+        )
+    paths = []
+    for name, data in items:
+        path = dest / name
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """How a set of uploaded files is read.
+
+    Attributes
+    ----------
+    kind : {"eeg", "marker_csv", "neucube_csv"}
+        The loader.
+    paths : tuple of Path
+        The file(s) given to the loader: the recording (header file for BrainVision/EEGLAB), the
+        CSV runs, or the zip archive of a NeuCube study folder.
+    companions : tuple of Path
+        Files read through the main one (BrainVision ``.vmrk``/``.eeg``, EEGLAB ``.fdt``).
+    """
+
+    kind: str
+    paths: tuple[Path, ...]
+    companions: tuple[Path, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in (*self.paths, *self.companions))
+
+
+def plan_upload(paths: Sequence[Path], *, coordinates: Path | None = None) -> UploadPlan:
+    """Decide which loader reads the uploaded files, or explain why they cannot be read.
+
+    Parameters
+    ----------
+    paths : sequence of Path
+        The saved uploads.
+    coordinates : Path, optional
+        An electrode position file, excluded from the recording files.
+    """
+    files = [p for p in paths if coordinates is None or p != coordinates]
+    if not files:
+        raise UploadError("No recording uploaded: add the recording's file(s).")
+    by_ext: dict[str, list[Path]] = {}
+    for p in files:
+        by_ext.setdefault(_suffix(p.name), []).append(p)
+    zips = by_ext.get(".zip", [])
+    if zips:
+        if len(files) > 1:
+            raise UploadError(
+                "A NeuCube CSV study is uploaded as one .zip archive of its folder; found "
+                f"{len(files)} files: {', '.join(p.name for p in files)}."
+            )
+        return UploadPlan("neucube_csv", (zips[0],))
+    csvs = [p for ext in _CSV for p in by_ext.get(ext, [])]
+    if csvs:
+        others = [p for p in files if p not in csvs]
+        if others:
+            raise UploadError(
+                "CSV recordings (one file per run, with a marker column) are uploaded on their "
+                f"own; found other files too: {', '.join(p.name for p in others)}."
+            )
+        return UploadPlan("marker_csv", tuple(sorted(csvs)))
+    heads = [p for ext in _HEADERS for p in by_ext.get(ext, [])]
+    singles = [p for ext in _SINGLE for p in by_ext.get(ext, [])]
+    companions = [p for ext in _COMPANIONS for p in by_ext.get(ext, [])]
+    known = set(_HEADERS) | set(_SINGLE) | set(_COMPANIONS)
+    unknown = [p for p in files if _suffix(p.name) not in known]
+    if unknown:
+        raise UploadError(
+            "Uploaded files: expected EDF/BDF, BrainVision (.vhdr + .vmrk + .eeg), EEGLAB (.set "
+            "[+ .fdt]), FIF, CSV with a marker column, or a NeuCube CSV folder as .zip; found "
+            f"{', '.join(p.name for p in unknown)}."
+        )
+    mains = heads + singles
+    if not mains:
+        # A lone .eeg may be a Nihon Kohden recording, read on its own.
+        if len(companions) == 1 and _suffix(companions[0].name) == ".eeg":
+            return UploadPlan("eeg", (companions[0],))
+        raise UploadError(
+            "Uploaded files: expected the recording's header (.vhdr for BrainVision, .set for "
+            f"EEGLAB) with its data files; found only {', '.join(p.name for p in companions)}."
+        )
+    if len(mains) > 1:
+        raise UploadError(
+            "Upload one recording at a time; found "
+            f"{len(mains)}: {', '.join(p.name for p in mains)}."
+        )
+    main = mains[0]
+    if main in singles and companions:
+        raise UploadError(
+            f"{main.name} is read on its own; the other files "
+            f"({', '.join(p.name for p in companions)}) belong to another recording."
+        )
+    return UploadPlan("eeg", (main,), tuple(companions))
+
+
+def extract_zip(
+    archive: Path, dest: Path, *, max_bytes: int, max_members: int = 20_000
+) -> Path:
+    """Extract a NeuCube CSV study archive safely and return its study folder.
+
+    Every member must be a regular file or folder with a relative path inside ``dest`` (no
+    ``..``, no absolute path, no link), and the uncompressed total must stay below
+    ``max_bytes``. The study folder is the one holding ``tar_class_labels.csv``; when none
+    does, the extraction root is returned and the loader explains what is missing.
+    """
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UploadError(f"{archive.name}: expected a zip archive; found {exc}.") from exc
+    with zf:
+        members = zf.infolist()
+        if len(members) > max_members:
+            raise UploadError(
+                f"{archive.name}: expected at most {max_members} files; found {len(members)}."
+            )
+        total = sum(m.file_size for m in members)
+        if total > max_bytes:
+            raise UploadError(
+                f"{archive.name}: expected at most {max_bytes / 1e6:.0f} MB uncompressed; found "
+                f"{total / 1e6:.1f} MB."
+            )
+        root = dest.resolve()
+        for m in members:
+            name = PurePosixPath(m.filename.replace("\\", "/"))
+            is_link = (m.external_attr >> 16) & 0o170000 == 0o120000
+            target = (root / name).resolve()
+            if name.is_absolute() or ".." in name.parts or is_link or not (
+                target == root or root in target.parents
+            ):
+                raise UploadError(
+                    f"{archive.name}: expected files inside the archive's own folder; found "
+                    f"{m.filename!r}."
+                )
+        root.mkdir(parents=True, exist_ok=True)
+        try:
+            zf.extractall(root)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise UploadError(f"{archive.name}: the archive is damaged ({exc}).") from exc
+    labels = sorted(
+        (p for p in root.rglob("tar_class_labels.csv") if "__MACOSX" not in p.parts),
+        key=lambda p: len(p.parts),
+    )
+    return labels[0].parent if labels else root
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass(frozen=True)
+class RecordingOptions:
+    """Epoching and reading options chosen in the app (units as shown there).
+
+    Attributes
+    ----------
+    tmin, tmax : float
+        Trial window around each event, in seconds.
+    l_freq, h_freq : float or None
+        Band-pass edges in Hz.
+    baseline : bool
+        Subtract the mean of the pre-stimulus part (``tmin`` to 0 s).
+    resample : float or None
+        New sampling rate in Hz (EEG files only).
+    reject_uv : float or None
+        Peak-to-peak rejection threshold: microvolts for EEG files, the file's units for CSV.
+    stim_channel : str or None
+        Trigger channel stored as a signal (EDF files).
+    sfreq : float or None
+        Sampling rate for CSV files (NeuCube folders store none; marker CSV may infer it).
+    on_unknown : {"drop", "raise"}
+        Channels without a known position: leave them out, or stop with the loader's error.
+    subject : str or None
+        Subject id stored with every trial.
+    events : tuple of str
+        Events to read before classes are mapped (empty: every event in the file).
+    """
+
+    tmin: float = -0.2
+    tmax: float = 0.8
+    l_freq: float | None = None
+    h_freq: float | None = None
+    baseline: bool = False
+    resample: float | None = None
+    reject_uv: float | None = None
+    stim_channel: str | None = None
+    sfreq: float | None = None
+    on_unknown: str = "drop"
+    subject: str | None = None
+    events: tuple[str, ...] = ()
+
+    def event_list(self, kind: str) -> Any:
+        """The events to read when none are mapped yet: all (None), or the listed ones.
+
+        Numbers are trigger codes (also matched against numeric annotation texts), other
+        entries annotation texts; each becomes its own class.
+        """
+        if not self.events:
+            return None
+        values = [int(e) if re.fullmatch(r"-?\d+", e) else e for e in self.events]
+        if kind == "marker_csv":
+            bad = [v for v in values if isinstance(v, str)]
+            if bad:
+                raise UploadError(f"CSV markers: expected integer codes; found {bad}.")
+            return {str(v): v for v in values}
+        return values
+
+
+def _loader_call(
+    plan: UploadPlan,
+    options: RecordingOptions,
+    event_id: Mapping[str, Any] | None,
+    coordinates: Path | None,
+    workdir: Path,
+) -> tuple[TrialSet, dict[str, Any], dict[str, Any], Path]:
+    """Run the loader.
+
+    Returns the trials; the study file's ``[data]`` keys (paths relative to the returned folder)
+    and ``[preprocessing]`` keys for this call; and the folder those paths are relative to.
+    """
+    import data_loaders
+
+    if plan.kind == "neucube_csv":
+        root = workdir / "extracted"
+        folder = extract_zip(plan.paths[0], root, max_bytes=_MAX_EXTRACT)
+        # The folder's own mapping file (Talairach, as NeuCube writes it) places the channels.
+        trials = data_loaders.load_neucube_csv(folder, sfreq=options.sfreq)
+        rel = folder.relative_to(root.resolve()).as_posix()
+        return trials, {"folder": rel or ".", "sfreq": options.sfreq}, {}, root
+    # (tmin, 0) rather than MNE's (None, 0): the same interval, and it can be written to TOML.
+    baseline = (options.tmin, 0.0) if options.baseline and options.tmin < 0 else None
+    pre = {"tmin": options.tmin, "tmax": options.tmax, "baseline": baseline,
+           "l_freq": options.l_freq, "h_freq": options.h_freq, "reject_uv": options.reject_uv}
+    coords = {"coordinates": coordinates} if coordinates is not None else {}
+    if plan.kind == "marker_csv":
+        paths = list(plan.paths)
+        trials = data_loaders.load_marker_csv(
+            paths if len(paths) > 1 else paths[0], event_id, options.tmin, options.tmax,
+            sfreq=options.sfreq, l_freq=options.l_freq, h_freq=options.h_freq,
+            reject=options.reject_uv, baseline=baseline, subject=options.subject, **coords,
+        )
+        data = {"path": [p.name for p in paths], "sfreq": options.sfreq,
+                "subject": options.subject,
+                **({"coordinates": coordinates.name} if coordinates is not None else {})}
+        return trials, data, pre, paths[0].parent
+    trials = data_loaders.load_eeg(
+        plan.paths[0], event_id, options.tmin, options.tmax, l_freq=options.l_freq,
+        h_freq=options.h_freq, baseline=baseline, resample=options.resample,
+        reject=None if options.reject_uv is None else options.reject_uv * 1e-6,
+        stim_channel=options.stim_channel or None, on_unknown=options.on_unknown,
+        subject=options.subject, **coords,
+    )
+    data = {"path": plan.paths[0].name, "stim_channel": options.stim_channel or None,
+            "on_unknown": options.on_unknown,
+            **({"coordinates": coordinates.name} if coordinates is not None else {})}
+    return trials, data, {**pre, "resample": options.resample}, plan.paths[0].parent
+
+
+#: Largest uncompressed size of an uploaded zip archive.
+_MAX_EXTRACT = 2_000_000_000
+
+
+def discover_events(
+    plan: UploadPlan, options: RecordingOptions, *, workdir: Path,
+    coordinates: Path | None = None,
+) -> TrialSet:
+    """Read the upload with every distinct event (or each listed one) as its own class.
+
+    The class names and counts of the returned trials are the events the user can map to
+    classes.
+    """
+    trials, _, _, _ = _loader_call(plan, options, options.event_list(plan.kind), coordinates,
+                                   workdir)
+    return trials
+
+
+def event_mapping(
+    assignments: Mapping[str, str], *, kind: str, events_from: str | None
+) -> dict[str, list[int | str]]:
+    """Class name -> event values from ``{event label: class name}`` chosen in the app.
+
+    Event labels read from a trigger channel or CSV markers are codes, given back to the
+    loader as integers; annotation labels stay text. Several events may share a class, except
+    for CSV markers (one code per class).
+    """
+    numeric = kind == "marker_csv" or events_from == "stim"
+    out: dict[str, list[int | str]] = {}
+    for event, cls in assignments.items():
+        cls = str(cls).strip()
+        if not cls:
+            raise UploadError(f"Event {event!r}: expected a class name; found an empty name.")
+        value: int | str = int(event) if numeric and re.fullmatch(r"-?\d+", event) else event
+        out.setdefault(cls, []).append(value)
+    if not out:
+        raise UploadError("Choose at least one event type to cut trials from.")
+    if kind == "marker_csv":
+        merged = {c: v for c, v in out.items() if len(v) > 1}
+        if merged:
+            raise UploadError(
+                "CSV markers: expected one marker code per class; found "
+                + "; ".join(f"{c!r} <- {v}" for c, v in merged.items())
+                + ". Give each code its own class name."
+            )
+    return out
+
+
+def load_upload(
+    plan: UploadPlan,
+    options: RecordingOptions,
+    events: Mapping[str, list[int | str]] | None,
+    *,
+    workdir: Path,
+    coordinates: Path | None = None,
+) -> Dataset:
+    """Load the uploaded recording as labelled trials, with ``events`` mapped to classes."""
+    event_id: Any = events
+    if plan.kind == "marker_csv" and events is not None:
+        event_id = {c: int(v[0]) for c, v in events.items()}
+    trials, args, pre, folder = _loader_call(plan, options, event_id, coordinates, workdir)
+    if plan.kind == "neucube_csv":
+        events = None
+    return Dataset(
+        trials=trials,
+        name=", ".join(plan.names[:3]) + (" …" if len(plan.names) > 3 else ""),
+        source=plan.kind,
+        loader_args=args,
+        preprocessing=pre,
+        events=None if events is None else {k: list(v) for k, v in events.items()},
+        files=plan.names + ((coordinates.name,) if coordinates is not None else ()),
+        folder=folder,
+    )
+
+
+def unknown_channels_report(trials: TrialSet) -> str | None:
+    """The loader's message on channels without a position (with suggested names), if any."""
+    from data_loaders import ChannelError, locate_channels
+
+    unknown = list(trials.metadata.get("unknown_channels") or [])
+    if not unknown:
+        return None
+    try:
+        locate_channels(unknown, on_unknown="raise", source="this recording")
+    except ChannelError as exc:
+        return str(exc)
+    return None
+
+
+def class_table(trials: TrialSet) -> list[dict[str, Any]]:
+    """Trials per class, for display."""
+    counts = trials.class_counts()
+    n = max(trials.n_trials, 1)
+    return [{"class": c, "trials": int(k), "share": f"{100 * k / n:.0f} %"}
+            for c, k in counts.items()]
+
+
+def subjects_of(trials: TrialSet) -> list[str]:
+    """Distinct subject ids (empty when the trials carry none)."""
+    return [] if trials.subject is None else [str(s) for s in np.unique(trials.subject)]

@@ -1,0 +1,280 @@
+"""Study page: a shipped study or uploaded recordings -> labelled trials, with a summary."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from app.streamlit_app import datasets, ui
+
+ui.page_setup(
+    "Study",
+    "Choose the trials to analyse: a study shipped with neucube, or your own recordings with "
+    "events mapped to classes.",
+    icon=":material/folder_open:",
+)
+
+UPLOAD_HELP = (
+    "One recording at a time: EDF/BDF, BrainVision (select the .vhdr, .vmrk and .eeg files "
+    "together), EEGLAB .set (with its .fdt if it has one), FIF; or one or more CSV runs with a "
+    "marker column; or a NeuCube CSV study folder compressed as a .zip "
+    "(sam1_*.csv ... samN_*.csv + tar_class_labels.csv)."
+)
+
+
+# --------------------------------------------------------------------------- shipped studies
+def shipped_study() -> None:
+    studies = datasets.list_studies()
+    if not studies:
+        st.info("No study files were found in the repository's studies/ folder.")
+        return
+    names = list(studies)
+    default = names.index("familiarity") if "familiarity" in names else 0
+    name = st.selectbox("Study", names, index=default, key="study_name",
+                        help="Study files shipped in the repository's studies/ folder.")
+    try:
+        from app.study import load_study
+
+        study = load_study(studies[name])
+    except Exception as exc:  # noqa: BLE001 - a broken study file is shown, not raised
+        ui.show_error(exc, f"The study file {name}.toml is not valid")
+        return
+    description = study.config["study"].get("description") or ""
+    if description:
+        st.markdown(description)
+    data = study.config["data"]
+    n_subjects = None
+    if data["source"] == "simulate":
+        full = int(data["args"].get("n_subjects", 5))
+        n_subjects = st.number_input(
+            "Simulated subjects", min_value=1, max_value=max(full, 20), value=min(2, full),
+            step=1, key="study_subjects",
+            help=f"The study simulates {full} subjects; fewer make a faster first run.",
+        )
+    if st.button("Load study", type="primary", icon=":material/play_arrow:", key="study_load"):
+        try:
+            with st.spinner(f"Loading {name} ..."):
+                ds = datasets.load_shipped_study(name, n_subjects=n_subjects)
+        except Exception as exc:  # noqa: BLE001
+            ui.show_error(exc, f"The study {name} could not be loaded")
+        else:
+            ui.set_dataset(ds)
+            ui.flash_and_rerun(f"Loaded {ds.trials.n_trials} trials from {name}.")
+
+
+# --------------------------------------------------------------------------- uploads
+def _signature(files: list, coords: object) -> str:
+    h = hashlib.sha256()
+    for f in [*files, *([coords] if coords is not None else [])]:
+        h.update(f.name.encode())
+        h.update(str(f.size).encode())
+        h.update(f.getvalue()[:4096])
+    return h.hexdigest()
+
+
+def _options() -> datasets.RecordingOptions:
+    st.markdown("**Epochs and filters**")
+    c1, c2, c3, c4 = st.columns(4)
+    tmin = c1.number_input("Epoch start (s)", value=-0.2, step=0.05, format="%.3f",
+                           key="up_tmin", help="Trial window start, relative to each event.")
+    tmax = c2.number_input("Epoch end (s)", value=0.8, step=0.05, format="%.3f",
+                           key="up_tmax", help="Trial window end, relative to each event.")
+    l_freq = c3.number_input("High-pass (Hz)", min_value=0.0, value=0.0, step=0.5,
+                             key="up_lfreq", help="0 = no high-pass filter.")
+    h_freq = c4.number_input("Low-pass (Hz)", min_value=0.0, value=0.0, step=1.0,
+                             key="up_hfreq", help="0 = no low-pass filter.")
+    c1, c2, c3, c4 = st.columns(4)
+    baseline = c1.checkbox("Baseline correction", value=False, key="up_baseline",
+                           help="Subtract each trial's mean from the epoch start to 0 s.")
+    resample = c2.number_input("Resample to (Hz)", min_value=0.0, value=0.0, step=16.0,
+                               key="up_resample",
+                               help="0 = keep the recording's rate. EEG files only.")
+    reject = c3.number_input("Reject above (µV p-p)", min_value=0.0, value=0.0, step=10.0,
+                             key="up_reject",
+                             help="Drop trials whose peak-to-peak amplitude exceeds this on any "
+                                  "channel (CSV: in the file's units). 0 = keep all.")
+    sfreq = c4.number_input("Sampling rate for CSV (Hz)", min_value=0.0, value=0.0, step=1.0,
+                            key="up_sfreq",
+                            help="CSV files: 0 = infer it from the time column (marker CSV) or "
+                                 "count samples (NeuCube CSV).")
+    events = st.text_input(
+        "Events to read (optional)", value="", key="up_event_list",
+        help="Comma-separated trigger codes or annotation texts, e.g. '1, 2' or 'T1, T2'. "
+             "Empty reads every event; list them when the file also holds annotations that are "
+             "not trials.")
+    c1, c2, c3 = st.columns([1, 1, 2])
+    stim = c1.text_input("Trigger channel", value="", key="up_stim",
+                         help="EDF files that store triggers as a signal, e.g. 'DIG DTRIG'. "
+                              "Leave empty to use the file's annotations or stim channel.")
+    subject = c2.text_input("Subject id", value="", key="up_subject",
+                            help="Stored with every trial (optional).")
+    unknown = c3.radio("Channels without a known position", ["drop", "raise"], horizontal=True,
+                       key="up_unknown",
+                       format_func=lambda v: {"drop": "leave them out",
+                                              "raise": "stop with an error"}[v],
+                       help="Channel names are looked up in the standard 10-05 positions; an "
+                            "electrode position file (below) gives the others.")
+    return datasets.RecordingOptions(
+        tmin=float(tmin), tmax=float(tmax), l_freq=l_freq or None, h_freq=h_freq or None,
+        baseline=bool(baseline), resample=resample or None, reject_uv=reject or None,
+        stim_channel=stim.strip() or None, sfreq=sfreq or None, on_unknown=unknown,
+        subject=subject.strip() or None,
+        events=tuple(e.strip() for e in events.split(",") if e.strip()),
+    )
+
+
+def upload() -> None:
+    files = st.file_uploader("Recording files", type=list(datasets.UPLOAD_TYPES),
+                             accept_multiple_files=True, key="up_files", help=UPLOAD_HELP)
+    coords = st.file_uploader(
+        "Electrode positions (optional)", type=["csv", "txt"], key="up_coords",
+        help="A CSV file with rows name,x,y,z in MNI mm, for channels whose names are not in "
+             "the 10-05 system.",
+    )
+    options = _options()
+    if not files:
+        st.caption(UPLOAD_HELP)
+        return
+    signature = _signature(files, coords)
+    if st.button("Read recording", type="primary", icon=":material/upload_file:",
+                 key="up_read"):
+        st.session_state.pop("discovery", None)
+        try:
+            folder = ui.workdir() / "uploads" / signature[:16]
+            limit = int(st.get_option("server.maxUploadSize")) * 1_000_000
+            paths = datasets.save_uploads(((f.name, f.getvalue()) for f in files), folder,
+                                          max_bytes=limit)
+            coord_path = None
+            if coords is not None:
+                coord_path = datasets.save_uploads([(coords.name, coords.getvalue())],
+                                                   folder / "positions", max_bytes=limit)[0]
+            plan = datasets.plan_upload(paths)
+            with st.spinner(f"Reading {', '.join(plan.names)} ..."):
+                if plan.kind == "neucube_csv":
+                    ds = datasets.load_upload(plan, options, None, workdir=folder,
+                                              coordinates=None)
+                    ui.set_dataset(ds)
+                    ui.flash_and_rerun(f"Loaded {ds.trials.n_trials} trials from {ds.name}.")
+                found = datasets.discover_events(plan, options, workdir=folder,
+                                                 coordinates=coord_path)
+        except Exception as exc:  # noqa: BLE001 - the loader's message, the app keeps working
+            ui.show_error(exc, "The upload could not be read")
+            return
+        st.session_state["discovery"] = {
+            "signature": signature, "plan": plan, "folder": folder, "coords": coord_path,
+            "counts": found.class_counts(), "events_from": found.metadata.get("events_from"),
+        }
+    found = st.session_state.get("discovery")
+    if found is None or found["signature"] != signature:
+        st.caption("Press **Read recording** to list its events.")
+        return
+    _classes(found, options)
+
+
+def _classes(found: dict, options: datasets.RecordingOptions) -> None:
+    counts: dict[str, int] = found["counts"]
+    st.markdown("**Events → classes**")
+    st.caption(
+        f"Events found in {', '.join(found['plan'].names)} (from its "
+        f"{found['events_from'] or 'markers'}), with the trials each gives in the current "
+        "window. Choose the events that start a trial and name their class; events given the "
+        "same class name are merged."
+    )
+    st.dataframe([{"event": e, "trials": n} for e, n in counts.items()], hide_index=True,
+                 width="content")
+    usable = [e for e, n in counts.items() if n > 0]
+    chosen = st.multiselect("Events that start a trial", list(counts), default=usable,
+                            key="up_events")
+    assignments = {}
+    cols = st.columns(min(max(len(chosen), 1), 4))
+    for i, event in enumerate(chosen):
+        assignments[event] = cols[i % len(cols)].text_input(
+            f"Class of '{event}'", value=event, key=f"up_class_{event}")
+    if st.button("Load trials", type="primary", icon=":material/check:", key="up_load",
+                 disabled=not chosen):
+        try:
+            mapping = datasets.event_mapping(assignments, kind=found["plan"].kind,
+                                             events_from=found["events_from"])
+            with st.spinner("Epoching ..."):
+                ds = datasets.load_upload(found["plan"], options, mapping,
+                                          workdir=found["folder"], coordinates=found["coords"])
+        except Exception as exc:  # noqa: BLE001
+            ui.show_error(exc, "The trials could not be loaded")
+            return
+        ui.set_dataset(ds)
+        ui.flash_and_rerun(f"Loaded {ds.trials.n_trials} trials from {ds.name}.")
+
+
+# --------------------------------------------------------------------------- summary
+def summary(ds: datasets.Dataset) -> None:
+    t = ds.trials
+    meta = t.metadata
+    st.subheader(f"Loaded: {ds.name}")
+    c = st.columns([1, 1, 1, 1.4, 2, 1])
+    c[0].metric("Trials", t.n_trials)
+    c[1].metric("Classes", t.n_classes)
+    c[2].metric("Channels", t.n_channels)
+    c[3].metric("Sampling rate", f"{t.sfreq:g} Hz")
+    c[4].metric("Epoch (s)", f"{t.tmin:.2f}–{t.tmax:.2f}",
+                help=f"Trial window: {t.n_times} samples from {t.tmin:g} to {t.tmax:g} s.")
+    subjects = datasets.subjects_of(t)
+    c[5].metric("Subjects", len(subjects) if subjects else "—")
+    left, right = st.columns([1, 2])
+    with left:
+        st.markdown("**Trials per class**")
+        st.dataframe(datasets.class_table(t), hide_index=True, width="stretch")
+        n_rej = meta.get("n_rejected")
+        if n_rej is not None:
+            reasons = meta.get("drop_log") or {}
+            detail = ", ".join(f"{k}: {v}" for k, v in reasons.items())
+            st.markdown(f"**Rejected trials:** {n_rej}" + (f" ({detail})" if detail else ""))
+        if meta.get("n_out_of_bounds"):
+            st.markdown(f"**Trials outside the recording:** {meta['n_out_of_bounds']}")
+        if meta.get("excluded_channels"):
+            st.caption("Non-EEG channels left out: " + ", ".join(meta["excluded_channels"]))
+        if meta.get("bad_channels"):
+            st.caption("Channels marked bad: " + ", ".join(meta["bad_channels"]))
+    with right:
+        st.markdown("**Channels on the brain**")
+        if t.coords is None:
+            st.info("These trials carry no channel positions; the cube spreads the inputs "
+                    "evenly over the brain template.")
+        else:
+            space = {"mni": "MNI", "talairach": "Talairach, shown in MNI"}.get(t.space, t.space)
+            st.plotly_chart(ui.channel_map(t), key="channel_map")
+            st.caption(f"{t.n_channels} channels ({space}) over the neurons of the MNI152 "
+                       "brain template (10 mm grid).")
+    report = datasets.unknown_channels_report(t)
+    if report:
+        st.warning(
+            "**Channels without a known position were left out.**\n\n" + report
+            + "\n\nTo keep them, upload an electrode position file (name,x,y,z in MNI mm) "
+              "or rename the channels in the recording.",
+            icon=":material/warning:",
+        )
+    warnings = meta.get("warnings") or []
+    if warnings:
+        with st.expander(f"Reader warnings ({len(warnings)})"):
+            for w in warnings:
+                st.text(w)
+    ground = meta.get("ground_truth")
+    if ground:
+        with st.expander("Simulation ground truth"):
+            st.json(ground, expanded=False)
+
+
+source = st.radio("Trials from", ["Shipped study", "Upload recordings"], horizontal=True,
+                  key="study_source")
+with st.container(border=True):
+    if source == "Shipped study":
+        shipped_study()
+    else:
+        upload()
+
+current = ui.get_dataset()
+if current is not None:
+    st.divider()
+    summary(current)
+    st.page_link(ui.PAGES["encode"], label="Next: encode the trials as spikes",
+                 icon=":material/arrow_forward:")

@@ -1,0 +1,160 @@
+"""Connectivity page: what the trained cube learnt (connections, clusters, interactions, maps)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.streamlit_app import ui
+
+ui.page_setup(
+    "Connectivity",
+    "The cube trained on all trials: its connections before and after STDP, the neuron "
+    "clusters of each input channel, how the channels interact, and where the classes differ.",
+    icon=":material/hub:",
+)
+
+ds, res = ui.require_result()
+model, trials = res.model, ds.trials
+brain = res.settings.template == "brain"
+key = id(res)
+
+from neucube import analysis, plotting  # noqa: E402 - after the page's guard
+
+
+# --------------------------------------------------------------------------- 3-D cube
+@st.fragment
+def cube_section() -> None:
+    st.subheader("The cube in 3-D")
+    c1, c2 = st.columns([3, 1])
+    threshold = c2.slider(
+        "Show connections with |w| ≥", 0.01, 0.5, 0.08, 0.01, key="cx_threshold",
+        help="NeuCube's connection plot threshold is 0.08. Blue: excitatory, red: inhibitory; "
+             "line width ∝ |w|.")
+    c2.caption("Use the buttons in the figure to switch between the network **before** and "
+               "**after** STDP. Input neurons (orange) carry the channel names.")
+    fig = ui.cached(("cube3d", key, threshold),
+                    lambda: plotting.plot_cube_interactive(model, threshold=threshold))
+    with c1:
+        st.plotly_chart(fig, key="cx_cube", config={"displaylogo": False})
+        html = fig.to_html(include_plotlyjs=True, full_html=True)
+        st.download_button("Interactive cube (HTML)", data=html, file_name="cube_interactive.html",
+                           mime="text/html", key="dl-cube-html", on_click="ignore",
+                           icon=":material/download:")
+
+
+# --------------------------------------------------------------------------- clusters
+@st.fragment
+def cluster_section() -> None:
+    st.subheader("Neuron clusters and proportions")
+    c1, c2 = st.columns([1, 3])
+    use = c1.radio("Clusters from", ["weights", "communication"], key="cx_use",
+                   format_func={"weights": "connection weights |w|",
+                                "communication": "spike communication"}.get,
+                   help="Label propagation from the input neurons over the trained weights, or "
+                        "over the spikes each synapse carried in training.")
+    kind = c1.radio("Chart", ["bar", "pie"], horizontal=True, key="cx_kind")
+    labels = ui.cached(("clusters", key, use), lambda: analysis.neuron_clusters(model, use=use))
+    props = analysis.neuron_proportions(labels, model.ch_names_)
+    c1.dataframe(props.rename("share").to_frame(), width="stretch",
+                 column_config={"share": st.column_config.ProgressColumn(
+                     format="percent", min_value=0.0, max_value=float(props.max()))})
+    with c2:
+        fig = ui.cached(("props", key, use, kind),
+                        lambda: plotting.plot_neuron_proportions(props, kind=kind))
+        ui.show_figure(fig, f"neuron_proportions_{use}", "cx-props")
+
+
+# --------------------------------------------------------------------------- interaction
+@st.fragment
+def interaction_section() -> None:
+    st.subheader("Feature interaction network")
+    c1, c2 = st.columns([2, 3])
+    min_fraction = c1.slider("Hide edges below (fraction of the strongest)", 0.0, 0.9, 0.0,
+                             0.05, key="cx_minfrac")
+    graph = ui.cached(("graph", key), lambda: analysis.feature_interaction_network(model))
+    with c1:
+        fig = ui.cached(("circle", key, min_fraction),
+                        lambda: plotting.plot_interaction_circle(graph, min_fraction=min_fraction))
+        ui.show_figure(fig, "interaction_network_circle", "cx-circle")
+    nodes = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")
+    columns = [c for c in ("n_neurons", "proportion", "strength", "degree", "betweenness",
+                           "pagerank", "community") if c in nodes]
+    with c2:
+        st.markdown(f"Interaction I_ab = L_a^T |W| L_b between the clusters of channels a and b. "
+                    f"Modularity {graph.graph.get('modularity', float('nan')):.3f}, "
+                    f"{graph.graph.get('n_communities', '?')} communities.")
+        st.dataframe(nodes[columns].sort_values(columns[0], ascending=False) if columns
+                     else nodes, width="stretch")
+        if brain:
+            fig = ui.cached(("glass-int", key),
+                            lambda: plotting.plot_glass_interaction(graph))
+            ui.show_figure(fig, "interaction_network_glass_brain", "cx-glass-int")
+
+
+# --------------------------------------------------------------------------- glass brain
+@st.fragment
+def glass_section() -> None:
+    st.subheader("Glass-brain connectome")
+    if not brain:
+        st.info("The glass brain needs the MNI brain template (the cube here is a grid).")
+        return
+    c1, c2 = st.columns([1, 3])
+    n = c1.slider("Strongest connections", 20, 1000, 200, 20, key="cx_nstrong")
+    before = c1.toggle("Before STDP", value=False, key="cx_before",
+                       help="Show the initial (random small-world) weights instead.")
+    with c2:
+        fig = ui.cached(("glass", key, n, before),
+                        lambda: plotting.plot_glass_connections(model, n_strongest=n,
+                                                                initial=before))
+        ui.show_figure(fig, f"glass_brain_connections_{'before' if before else 'after'}",
+                       "cx-glass")
+
+
+# --------------------------------------------------------------------------- class maps
+@st.fragment
+def class_section() -> None:
+    st.subheader("Class difference maps")
+    classes = [str(c) for c in model.classes_]
+    if len(classes) < 2:
+        st.info("Class difference maps need two classes.")
+        return
+    c1, c2 = st.columns([1, 3])
+    t0, t1 = float(trials.tmin), float(trials.tmax)
+    default = (max(t0, 0.0), t1) if t0 < 0 < t1 else (t0, t1)
+    step = max(round(1.0 / trials.sfreq, 4), 0.001)
+    window = c1.slider("Time window (s)", t0, t1, default, step, key="cx_window",
+                       help="Mean firing of each neuron per class within this window.")
+    a = c1.selectbox("Class A", classes, index=0, key="cx_a")
+    b = c1.selectbox("minus class B", [c for c in classes if c != a], index=0, key="cx_b")
+    threshold = c1.slider("Hide |difference| below", 0.0, 5.0, 0.0, 0.1, key="cx_diffthr",
+                          help="In the unit of the rates (Hz).")
+
+    def build():
+        act = analysis.class_activity(res.raster, trials.labels, window=tuple(window),
+                                      sfreq=trials.sfreq, tmin=trials.tmin, classes=classes)
+        return plotting.plot_class_difference(model, act, a=a, b=b, threshold=threshold)
+
+    with c2:
+        try:
+            fig = ui.cached(("classdiff", key, tuple(window), a, b, threshold), build)
+        except ValueError as exc:
+            ui.show_error(exc, "No map for this window")
+            return
+        ui.show_figure(fig, f"class_difference_{a}_minus_{b}_{window[0]:g}-{window[1]:g}s",
+                       "cx-classdiff")
+        st.caption(f"Mean firing rate of every neuron for {a} minus {b}, over the training "
+                   f"trials, {window[0]:.3f}-{window[1]:.3f} s.")
+
+
+cube_section()
+st.divider()
+cluster_section()
+st.divider()
+interaction_section()
+st.divider()
+glass_section()
+st.divider()
+class_section()
+st.page_link(ui.PAGES["export"], label="Next: export figures, model and study file",
+             icon=":material/arrow_forward:")

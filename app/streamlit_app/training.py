@@ -1,0 +1,396 @@
+"""Training jobs: cross-validate a NeuCube model in a background thread and report progress.
+
+A job runs :func:`neucube.evaluation.evaluate` (the model and its baselines on identical
+folds), then fits the model on all trials (for the connectivity views and the model file), and
+finally measures early prediction on a held-out part of the trials. It runs on a worker thread
+so the page stays responsive: the page polls :attr:`TrainingJob.progress` and, when done, keeps
+:attr:`TrainingJob.result` in the session.
+
+Progress comes from neucube's own log records, which the cube writes for every fit ("cube: ...",
+"STDP round r/n") and for a compilation ("compiling network ..."). A handler on the
+``neucube`` logger keeps only the records of the job's own thread, so jobs of several sessions
+never mix.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from neucube.data import TrialSet
+
+__all__ = [
+    "TrainSettings",
+    "EarlyCurve",
+    "TrainingResult",
+    "TrainingJob",
+    "count_fits",
+    "score_table",
+    "ensure_brian2",
+]
+
+logger = logging.getLogger(__name__)
+
+_CUBE_RE = re.compile(r"^cube: (\d+) neurons")
+_STDP_RE = re.compile(r"^STDP round (\d+)/(\d+)")
+_COMPILE_RE = re.compile(r"^compiling network")
+_COMPILED_RE = re.compile(r"^compiled network in ([\d.]+) s")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything the Train page sets: the model's parameters and the evaluation scheme.
+
+    The model parameters are those of :class:`neucube.NeuCubeClassifier` of the same names.
+    """
+
+    encoder: str = "tbr"
+    encoder_threshold: None | str | float = None
+    encoder_alpha: float = 0.5
+    template: str = "brain"
+    spacing_mm: float = 10.0
+    radius: float = 2.5
+    threshold: float = 0.5
+    leak: float = 0.002
+    refractory: int = 6
+    stdp_rate: float = 0.001
+    tau_stdp: float = 10.0
+    n_rounds: int = 1
+    mod: float = 0.8
+    drift_up: float = 0.005
+    drift_down: float = 0.005
+    recall: str = "wknn"
+    k: int = 3
+    sigma: float = 1.0
+    scheme: str = "stratified"
+    n_splits: int = 5
+    n_seeds: int = 1
+    baselines: tuple[str, ...] = ("vectorizer_logreg", "channel_features_logreg")
+    control: bool = True
+    seed: int = 0
+
+    _MODEL_KEYS = (
+        "encoder", "encoder_threshold", "encoder_alpha", "template", "spacing_mm", "radius",
+        "threshold", "leak", "refractory", "stdp_rate", "tau_stdp", "n_rounds", "mod",
+        "drift_up", "drift_down", "recall", "k", "sigma",
+    )  # fmt: skip
+
+    def model_params(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`~neucube.NeuCubeClassifier` (without the seed)."""
+        values = asdict(self)
+        return {k: values[k] for k in self._MODEL_KEYS}
+
+    def make_model(self, *, verbose: bool = True) -> Any:
+        """The unfitted classifier (``verbose`` makes the cube log the progress records)."""
+        from neucube.classifier import NeuCubeClassifier
+
+        return NeuCubeClassifier(**self.model_params(), random_state=self.seed, verbose=verbose)
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(range(self.seed, self.seed + self.n_seeds))
+
+    @classmethod
+    def from_study(cls, study: Any) -> TrainSettings:
+        """Defaults taken from a study's ``[encoder]``, ``[cube]``, ``[stdp]``, ``[readout]``
+        and ``[evaluation]`` sections."""
+        c = study.config
+        enc, cube, stdp, ro, ev = (c["encoder"], c["cube"], c["stdp"], c["readout"],
+                                   c["evaluation"])
+        threshold = enc["threshold"]
+        scheme = ev["scheme"]
+        # A study may list several schemes; the first is its headline, which the app runs.
+        scheme = scheme[0] if isinstance(scheme, list | tuple) else scheme
+        return cls(
+            encoder=enc["kind"],
+            encoder_threshold=threshold if threshold in (None, "auto") or isinstance(
+                threshold, int | float) else None,
+            encoder_alpha=float(enc["alpha"]), template=cube["template"],
+            spacing_mm=float(cube["spacing_mm"]), radius=float(cube["radius"]),
+            threshold=float(cube["threshold"]), leak=float(cube["leak"]),
+            refractory=int(cube["refractory"]), stdp_rate=float(stdp["rate"]),
+            tau_stdp=float(stdp["tau"]), n_rounds=int(stdp["n_rounds"]), mod=float(ro["mod"]),
+            drift_up=float(ro["drift_up"]), drift_down=float(ro["drift_down"]),
+            recall=ro["recall"], k=int(ro["k"]), sigma=float(ro["sigma"]),
+            scheme=scheme, n_splits=int(ev["n_splits"]), n_seeds=int(ev["n_seeds"]),
+            baselines=tuple(ev["baselines"]), control=bool(ev["control"]),
+            seed=int(c["study"]["seed"]),
+        )
+
+    def with_(self, **changes: Any) -> TrainSettings:
+        """A copy with ``changes``."""
+        return replace(self, **changes)
+
+
+def count_fits(settings: TrainSettings, trials: TrialSet) -> int:
+    """NeuCube fits a job makes: every fold of every seed (twice with the control), plus the
+    final model and the early-prediction model."""
+    n_subjects = 1 if trials.subject is None else len(np.unique(trials.subject))
+    per_seed = {
+        "stratified": settings.n_splits,
+        "loso": n_subjects,
+        "per_subject": n_subjects * settings.n_splits,
+    }[settings.scheme]
+    return settings.n_seeds * per_seed * (2 if settings.control else 1) + 2
+
+
+@dataclass(frozen=True)
+class EarlyCurve:
+    """Accuracy of predictions from the first part of each held-out trial.
+
+    Attributes
+    ----------
+    fractions, accuracy : ndarray
+        Fractions of the trial used and the accuracy at each.
+    chance : float
+        Majority-class share of the held-out trials.
+    n_train, n_test : int
+        Trials used to train and to test.
+    """
+
+    fractions: np.ndarray
+    accuracy: np.ndarray
+    chance: float
+    n_train: int
+    n_test: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fractions": self.fractions.tolist(), "accuracy": self.accuracy.tolist(),
+                "chance": self.chance, "n_train": self.n_train, "n_test": self.n_test,
+                "label": "NeuCube (early prediction, held-out trials)"}
+
+
+@dataclass
+class TrainingResult:
+    """What a finished job produced."""
+
+    settings: TrainSettings
+    evaluation: Any  # neucube.evaluation.EvaluationResult
+    model: Any  # NeuCubeClassifier fitted on all trials
+    raster: Any  # SpikeRaster of all trials through the final model
+    early: EarlyCurve | None
+    early_note: str
+    dataset_version: int
+    compiled: bool
+    seconds: float
+    log: list[str] = field(default_factory=list)
+
+
+def score_table(evaluation: Any) -> list[dict[str, Any]]:
+    """One row per model (NeuCube, baselines, shuffled-label control) with mean ± SD scores."""
+    models = list(dict.fromkeys(evaluation.folds["model"]))
+    rows = []
+    for name in models:
+        s = evaluation.scores(name)
+        if name == evaluation.model_name:
+            role = "NeuCube"
+        elif name in evaluation.baselines:
+            role = "baseline"
+        else:
+            role = "control"
+        rows.append({
+            "model": name,
+            "role": role,
+            "accuracy": s["accuracy"]["mean"],
+            "accuracy SD": s["accuracy"]["std"],
+            "balanced accuracy": s["balanced_accuracy"]["mean"],
+            "ROC-AUC": s["roc_auc"]["mean"],
+        })
+    return rows
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def ensure_brian2() -> None:
+    """Import Brian2 safely from any thread.
+
+    Brian2's ``__init__`` installs a Ctrl+C handler with :func:`signal.signal`, which Python only
+    allows on the main thread, and Streamlit runs pages and jobs on other threads. Off the main
+    thread the handler is skipped (the app runs compiled networks as subprocesses, and Ctrl+C
+    reaches the server, not a simulation).
+    """
+    import signal
+    import sys
+    import warnings
+
+    if "brian2" in sys.modules:
+        return
+    with _IMPORT_LOCK, warnings.catch_warnings():
+        # Brian2 2.9 uses pyparsing names deprecated in pyparsing 3.3 (not actionable here).
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"brian2(\.|$)")
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pyparsing(\.|$)")
+        if "brian2" in sys.modules:
+            return
+        if threading.current_thread() is threading.main_thread():
+            import brian2  # noqa: F401
+            return
+        original = signal.signal
+
+        def install_if_possible(signum: Any, handler: Any) -> Any:
+            try:
+                return original(signum, handler)
+            except ValueError:  # "signal only works in main thread"
+                return signal.getsignal(signum)
+
+        signal.signal = install_if_possible
+        try:
+            import brian2  # noqa: F401
+        finally:
+            signal.signal = original
+
+
+class _ProgressHandler(logging.Handler):
+    """Turns the cube's log records of one thread into job progress."""
+
+    def __init__(self, job: TrainingJob, thread_id: int) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.job = job
+        self.thread_id = thread_id
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread_id:
+            return
+        try:
+            self.job._on_record(record.getMessage())
+        except Exception:  # a progress display must never break the run
+            self.handleError(record)
+
+
+class TrainingJob:
+    """One evaluation run, executed by :meth:`run` on a worker thread.
+
+    Read :attr:`state`, :attr:`progress`, :attr:`stage` and :attr:`log` from any thread; when
+    :attr:`state` is ``"done"``, :attr:`result` holds the :class:`TrainingResult`; when it is
+    ``"failed"``, :attr:`error` holds the message.
+    """
+
+    def __init__(self, trials: TrialSet, settings: TrainSettings, dataset_version: int) -> None:
+        self.trials = trials
+        self.settings = settings
+        self.dataset_version = dataset_version
+        self.total_fits = count_fits(settings, trials)
+        self.state = "queued"
+        self.stage = "Waiting for a free worker (another session is training)"
+        self.fits = 0
+        self.round_fraction = 0.0
+        self.compiling = False
+        self.compiled = False
+        self.log: list[str] = []
+        self.result: TrainingResult | None = None
+        self.error: str | None = None
+        self.started: float | None = None
+        self.finished: float | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ progress
+    @property
+    def progress(self) -> float:
+        """Fraction done, in [0, 1]."""
+        if self.state == "done":
+            return 1.0
+        done = max(self.fits - 1, 0) + (self.round_fraction if self.fits else 0.0)
+        return float(min(max(done / self.total_fits, 0.0), 0.99))
+
+    @property
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.perf_counter()) - self.started
+
+    def _note(self, text: str) -> None:
+        with self._lock:
+            self.log.append(f"{self.elapsed:6.1f} s  {text}")
+
+    def _set_stage(self, text: str) -> None:
+        self.stage = text
+        self._note(text)
+
+    def _on_record(self, message: str) -> None:
+        if _COMPILE_RE.match(message):
+            self.compiling = self.compiled = True
+            self._note("Compiling the cube (one-time for this network structure) ...")
+        elif m := _COMPILED_RE.match(message):
+            self.compiling = False
+            self._note(f"Compiled the cube in {float(m.group(1)):.1f} s")
+        elif _CUBE_RE.match(message):
+            self.fits += 1
+            self.round_fraction = 0.0
+            self._note(f"NeuCube fit {self.fits}/{self.total_fits}: {message}")
+        elif m := _STDP_RE.match(message):
+            self.round_fraction = int(m.group(1)) / max(int(m.group(2)), 1)
+
+    # ------------------------------------------------------------------ work
+    def run(self) -> None:
+        """Do the work (call on a worker thread); never raises."""
+        from sklearn.base import clone
+        from sklearn.model_selection import train_test_split
+
+        from neucube.evaluation import evaluate
+        from neucube.readout import DEFAULT_FRACTIONS
+
+        self.state = "running"
+        self.started = time.perf_counter()
+        ensure_brian2()
+        handler = _ProgressHandler(self, threading.get_ident())
+        package_logger = logging.getLogger("neucube")
+        if package_logger.level == logging.NOTSET or package_logger.level > logging.INFO:
+            # The cube's progress records are INFO; without this they are never created.
+            package_logger.setLevel(logging.INFO)
+        package_logger.addHandler(handler)
+        s, trials = self.settings, self.trials
+        try:
+            model = s.make_model()
+            self._set_stage(
+                f"Cross-validation: {s.scheme}, {s.n_splits} folds, {s.n_seeds} seed(s), "
+                f"{len(s.baselines)} baseline(s){', shuffled-label control' if s.control else ''}"
+            )
+            evaluation = evaluate(
+                model, trials, cv=s.scheme, n_splits=s.n_splits, seeds=s.seeds,
+                baselines=list(s.baselines), control=s.control, n_jobs=1,
+            )
+            self._set_stage("Training the final model on all trials")
+            final = clone(model).fit(trials)
+            raster = final.raster(trials)
+            self._set_stage("Early prediction on held-out trials")
+            early, note = self._early_curve(clone(model), trials, train_test_split,
+                                            DEFAULT_FRACTIONS)
+            self.finished = time.perf_counter()
+            self.result = TrainingResult(
+                settings=s, evaluation=evaluation, model=final, raster=raster, early=early,
+                early_note=note, dataset_version=self.dataset_version, compiled=self.compiled,
+                seconds=self.elapsed, log=self.log,
+            )
+            self._note("Done")
+            self.state = "done"
+        except Exception as exc:  # shown in the page; the app keeps working
+            logger.exception("training job failed")
+            self.finished = time.perf_counter()
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._note(f"Failed: {self.error}")
+            self.state = "failed"
+        finally:
+            package_logger.removeHandler(handler)
+
+    def _early_curve(self, model: Any, trials: TrialSet, splitter: Any,
+                     fractions: tuple[float, ...]) -> tuple[EarlyCurve | None, str]:
+        """Train on 75 % of the trials (stratified) and predict the rest from partial trials."""
+        labels = np.asarray(trials.labels)
+        try:
+            train, test = splitter(np.arange(trials.n_trials), test_size=0.25, stratify=labels,
+                                   random_state=self.settings.seed)
+        except ValueError as exc:
+            return None, f"Not enough trials per class for a held-out split ({exc})."
+        model.fit(trials[train])
+        accuracy = model.early_predict_curve(trials[test], fractions=fractions)
+        _, counts = np.unique(labels[test], return_counts=True)
+        curve = EarlyCurve(np.asarray(fractions, dtype=float), np.asarray(accuracy, dtype=float),
+                           float(counts.max() / counts.sum()), len(train), len(test))
+        return curve, (f"Model trained on {len(train)} trials (stratified 75 %), early predictions "
+                       f"on the {len(test)} held-out trials.")

@@ -1,0 +1,190 @@
+"""The web app end to end in a real browser: ``streamlit run`` driven by Playwright + Chromium.
+
+The test starts ``streamlit run app/streamlit_app/Home.py`` on a free port of 127.0.0.1, then
+drives Debian's ``/usr/bin/chromium`` (headless, no background networking) with Playwright's
+Python client: it uploads a real EDF recording, maps its events to two classes, runs a small
+cross-validation, checks that the accuracy appears, downloads a figure and takes screenshots
+(into the test's temporary folder; with ``NEUCUBE_UPDATE_SCREENSHOTS=1`` also into
+``docs/screenshots/`` for the README, so an ordinary test run never modifies tracked files).
+
+Playwright's own browser download (``playwright install``) is never used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[1]
+HOME = REPO / "app" / "streamlit_app" / "Home.py"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+EDF = "eeg_format_samples/mne_testing_data/test_edf_overlapping_annotations.edf"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+VIEWPORT = {"width": 1400, "height": 1000}
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="Playwright's Python client is not installed (pip install -e '.[test]')",
+)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.shared_data,
+    pytest.mark.skipif(not CHROMIUM.is_file(),
+                       reason=f"Debian's chromium is not installed at {CHROMIUM} "
+                              "(scripts/install-system-deps.sh installs it)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run`` on 127.0.0.1 (headless), stopped after the module's tests."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "NEUCUBE_APP_WORKERS": "1"}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(HOME),
+           "--server.headless", "true", "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start (exit {proc.poll()}):\n{log.read_text()}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=CHROMIUM_ARGS)
+        context = browser.new_context(accept_downloads=True, viewport=VIEWPORT)
+        context.set_default_timeout(60_000)
+        pg = context.new_page()
+        try:
+            yield pg
+        finally:
+            context.close()
+            browser.close()
+
+
+def _screenshot(page, name: str, out_dir: Path) -> Path:
+    """Screenshot of the whole page: the viewport is grown to the app's content height."""
+    height = page.evaluate(
+        """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]']
+              .map(s => document.querySelector(s)).filter(Boolean).map(e => e.scrollHeight),
+              document.body.scrollHeight)"""
+    )
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": int(min(max(height, 800), 5000))})
+    page.wait_for_timeout(1500)  # let charts re-layout
+    path = out_dir / f"{name}.png"
+    page.screenshot(path=str(path))
+    page.set_viewport_size(VIEWPORT)
+    if os.environ.get("NEUCUBE_UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, SCREENSHOTS / path.name)
+    return path
+
+
+def _nav(page, label: str) -> None:
+    """Open a page from the sidebar (client-side, so the session and its state are kept)."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
+
+
+def test_upload_train_and_download_in_a_real_browser(page, server: str, shared_data: Path,
+                                                     tmp_path: Path) -> None:
+    edf = shared_data / EDF
+    page.goto(server + "/")
+    page.get_by_role("heading", name="Quick start").wait_for()
+
+    # ---- Study: upload a real EDF recording, rest (T0) vs task (T1 + T2)
+    _nav(page, "Study")
+    page.get_by_text("Upload recordings").click()
+    page.locator("input[type=file]").first.set_input_files(str(edf))
+    page.get_by_role("button", name="Read recording").click()
+    page.get_by_text("Events → classes", exact=True).wait_for()
+    for event, cls in (("T0", "rest"), ("T1", "task"), ("T2", "task")):
+        box = page.get_by_role("textbox", name=f"Class of '{event}'")
+        box.fill(cls)
+        box.press("Enter")
+        page.wait_for_timeout(300)
+    page.get_by_role("button", name="Load trials").click()
+    page.get_by_role("heading", name="Loaded: test_edf_overlapping_annotations.edf").wait_for()
+    page.get_by_text("Loaded 37 trials from test_edf_overlapping_annotations.edf").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    _screenshot(page, "study", tmp_path)
+
+    # ---- Train: 3 folds, no shuffled-label control
+    _nav(page, "Train")
+    page.get_by_role("tab", name="Evaluation").click()
+    folds = page.get_by_role("spinbutton", name="Folds")
+    folds.fill("3")
+    folds.press("Tab")
+    page.get_by_test_id("stCheckbox").get_by_text("Shuffled-label control").click()
+    page.get_by_role("button", name="Run evaluation").click()
+    page.get_by_test_id("stProgress").or_(
+        page.get_by_test_id("stMetricLabel").filter(has_text="NeuCube accuracy")).first.wait_for()
+    label = page.get_by_test_id("stMetricLabel").filter(has_text="NeuCube accuracy")
+    label.wait_for(timeout=300_000)
+    value = page.get_by_test_id("stMetric").filter(has=label).get_by_test_id("stMetricValue")
+    accuracy = float(value.inner_text())
+    assert 0.0 <= accuracy <= 1.0
+    assert page.get_by_test_id("stMetric").filter(has_text="Chance level").get_by_test_id(
+        "stMetricValue").inner_text() == "0.514"
+    page.get_by_text("Confusion matrix").wait_for()
+    page.get_by_test_id("stImage").first.wait_for()
+
+    # ---- download a figure (the confusion matrix as SVG)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="SVG").first.click()
+    download = info.value
+    assert download.suggested_filename == "confusion_matrix_neucube.svg"
+    svg = tmp_path / download.suggested_filename
+    download.save_as(svg)
+    text = svg.read_text(encoding="utf-8")
+    assert "<svg" in text and "rest" in text and "task" in text
+    shot = _screenshot(page, "train", tmp_path)
+    assert shot.stat().st_size > 50_000
+
+    # ---- the trained cube
+    _nav(page, "Connectivity")
+    page.get_by_role("heading", name="Class difference maps").wait_for(timeout=120_000)
+    page.locator(".js-plotly-plot").first.wait_for()
+    assert page.get_by_test_id("stException").count() == 0
+    _screenshot(page, "connectivity", tmp_path)
