@@ -5,22 +5,66 @@ Examples
 ::
 
     neucube run studies/familiarity.toml --out results/familiarity
+    neucube run studies/familiarity.toml --data recordings/ --n-jobs 2
+    neucube run studies/familiarity.toml --scheduler tcp://10.0.0.5:8786
+    neucube search studies/familiarity.toml
+    neucube app --port 8501
     neucube --version
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
+import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 
 from neucube._version import __version__
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "APP_SCRIPT"]
 
 logger = logging.getLogger("neucube.cli")
+
+#: The Streamlit script of the web interface.
+APP_SCRIPT = Path(__file__).resolve().parent / "streamlit_app" / "Home.py"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number (1-65535), got {value}")
+    return value
+
+
+def _add_run_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("study", type=Path, help="study file (.toml), e.g. studies/familiarity.toml")
+    cmd.add_argument("--data", type=Path, metavar="PATH",
+                     help="recordings to analyse instead of the study's own data: an EEG file or "
+                          "folder of files, an EEG-BIDS root, a NeuCube CSV folder, a marker CSV, "
+                          "or NIfTI run(s) with their events.tsv (whichever the study reads)")
+    cmd.add_argument("--out", type=Path, metavar="DIR", help="results folder (default: the study's output.dir)")
+    cmd.add_argument("--n-jobs", type=_positive_int, metavar="N",
+                     help="fits run in parallel processes (default: the study's evaluation.n_jobs)")
+    cmd.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run the fits on a Dask cluster, e.g. tcp://host:8786 (joblib's dask backend)")
+    cmd.add_argument("--seed", type=int, metavar="N", help="override the study's seed")
+    cmd.add_argument("--resume", action="store_true",
+                     help="reuse the fits an interrupted run of the same study, seed and data completed")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,47 +88,115 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="run a study end to end and write its results folder",
-        description="Run a study end to end. The results folder is written atomically: it is "
-        "complete or absent, never half-written.",
+        description="Run a study end to end: load, encode, cross-validate the NeuCube model "
+        "against baselines, fit the final model, write figures. The results folder is written "
+        "atomically: it is complete or absent, never half-written.",
     )
-    run.add_argument("study", type=Path, help="study file (.toml), e.g. studies/familiarity.toml")
-    run.add_argument("--out", type=Path, help="results folder (default: the study's output.dir)")
-    run.add_argument("--data", type=Path, help="recordings to analyse instead of the study's own data")
-    run.add_argument("--seed", type=int, help="override the study's seed")
-    run.add_argument("--n-jobs", type=int, help="folds run in parallel (default: the study's evaluation.n_jobs)")
+    _add_run_options(run)
+    run.add_argument("--no-figures", action="store_true", help="skip the figures (faster)")
+
+    search = sub.add_parser(
+        "search",
+        help="tune encoder, STDP, readout and cube parameters by nested cross-validation",
+        description="Grid or randomised search ([search] section of the study) nested inside the "
+        "evaluation: each outer training fold runs its own inner search, so the estimate is "
+        "unbiased. Writes its own results folder (default results/<name>-search).",
+    )
+    _add_run_options(search)
+
+    app = sub.add_parser(
+        "app",
+        help="start the web interface (Streamlit) on this machine",
+        description="Start the web interface on http://127.0.0.1:PORT (local only).",
+    )
+    app.add_argument("--port", type=_port, default=8501, help="port (default: 8501)")
+    app.add_argument("--script", type=Path, default=APP_SCRIPT, help=argparse.SUPPRESS)
     return parser
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
     """Terminal output at the chosen verbosity; the run log in the results folder keeps INFO."""
     level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING
-    handler = logging.StreamHandler(sys.stderr)
+    from app.study.progress import TqdmLoggingHandler
+
+    handler = TqdmLoggingHandler(sys.stderr)
     handler.setLevel(logging.WARNING if quiet else level)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(min(level, logging.INFO))
-    # Brian2 and MNE are chatty at INFO; keep them at WARNING unless debugging.
-    for name in ("brian2", "mne"):
+    # Brian2, MNE and Dask are chatty at INFO; keep them at WARNING unless debugging.
+    for name in ("brian2", "mne", "distributed"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so every ``finally`` (and atomic write) cleans up."""
+
+
+@contextlib.contextmanager
+def _sigterm_cleans_up() -> Iterator[None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     # Imported here so `neucube --help` stays fast.
-    from app.study import load_study, run_study
+    from app.study import load_study
+    from app.study.progress import Progress, TqdmProgress
     from app.study.report import format_summary
 
-    study = load_study(args.study).with_overrides(seed=args.seed)
-    result = run_study(
-        study,
-        out=args.out,
-        data=args.data,
-        n_jobs=args.n_jobs,
-        progress=None if args.quiet else lambda msg: print(f"... {msg}", file=sys.stderr, flush=True),
-    )
+    study = load_study(args.study, data=args.data).with_overrides(seed=args.seed)
+    progress = Progress() if args.quiet else TqdmProgress()
+    try:
+        if args.command == "search":
+            from app.study.search import run_search
+
+            result = run_search(study, out=args.out, n_jobs=args.n_jobs, scheduler=args.scheduler,
+                                progress=progress, resume=args.resume)
+        else:
+            from app.study import run_study
+
+            result = run_study(study, out=args.out, n_jobs=args.n_jobs, scheduler=args.scheduler,
+                               progress=progress, resume=args.resume,
+                               figures=False if args.no_figures else None)
+    finally:
+        if isinstance(progress, TqdmProgress):
+            progress.close()
     print(format_summary(result.summary))
     print(f"\nResults: {result.out_dir}")
     return 0
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    script = args.script.resolve()
+    if not script.is_file():
+        raise FileNotFoundError(f"the web interface script {script} does not exist "
+                                "(is neucube installed from a complete checkout?)")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+           "--server.address", "127.0.0.1", "--server.port", str(args.port),
+           "--browser.gatherUsageStats", "false"]
+    print(f"neucube app: serving {script.name} on http://127.0.0.1:{args.port} (Ctrl+C stops it)",
+          file=sys.stderr, flush=True)
+    proc = subprocess.Popen(cmd)
+    try:
+        return proc.wait()
+    except (KeyboardInterrupt, _Terminated) as exc:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if isinstance(exc, KeyboardInterrupt):
+            print("neucube app: stopped", file=sys.stderr)
+            return 0
+        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -97,16 +209,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.verbose, args.quiet)
     from app.study.schema import StudyError
 
+    commands = {"run": _cmd_run, "search": _cmd_run, "app": _cmd_app}
     try:
-        return {"run": _cmd_run}[args.command](args)
-    except (StudyError, ValueError, FileNotFoundError) as exc:
+        with _sigterm_cleans_up():
+            return commands[args.command](args)
+    except (StudyError, ValueError, FileNotFoundError, FileExistsError) as exc:
         # Expected user errors: one clear line, no traceback (use -vv to see it).
         logger.debug("error details", exc_info=True)
         print(f"neucube {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("neucube: interrupted; no results folder was written", file=sys.stderr)
+        print(f"neucube {args.command}: interrupted; no results folder was written", file=sys.stderr)
         return 130
+    except _Terminated:
+        print(f"neucube {args.command}: terminated (SIGTERM); no results folder was written",
+              file=sys.stderr)
+        return 143
 
 
 if __name__ == "__main__":  # pragma: no cover

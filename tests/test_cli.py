@@ -1,23 +1,25 @@
-"""The `neucube` command line: help, version, and `run` on the default study."""
+"""The `neucube` command line: help, version, errors, `app`; runs are in test_study_run.py."""
 
 from __future__ import annotations
 
-import json
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from app.cli import APP_SCRIPT, build_parser, main
 from neucube import __version__
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def neucube(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+def neucube(*args: str, cwd: Path = REPO, timeout: float = 600) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("neucube")
-    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
 def test_version():
@@ -29,16 +31,35 @@ def test_version():
 def test_help_lists_commands():
     proc = neucube("--help")
     assert proc.returncode == 0
-    assert "COMMAND" in proc.stdout
-    assert "run a study end to end" in proc.stdout
-    sub = neucube("run", "--help")
-    for flag in ("--out", "--data", "--seed"):
-        assert flag in sub.stdout
+    for text in ("COMMAND", "run a study end to end", "tune encoder, STDP, readout and cube parameters",
+                 "start the web interface"):
+        assert text in proc.stdout
+    for command in ("run", "search"):
+        sub = neucube(command, "--help")
+        for flag in ("--out", "--data", "--seed", "--n-jobs", "--scheduler", "--resume"):
+            assert flag in sub.stdout
+    assert "--no-figures" in neucube("run", "--help").stdout
+    assert "--port" in neucube("app", "--help").stdout
 
 
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "usage: neucube" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["run", "s.toml", "--n-jobs", "0"], "argument --n-jobs: expected a positive integer, got 0"),
+        (["run", "s.toml", "--n-jobs", "two"], "argument --n-jobs: expected a positive integer, got 'two'"),
+        (["app", "--port", "70000"], "argument --port: expected a port number (1-65535), got 70000"),
+    ],
+)
+def test_bad_arguments(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(args)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_missing_study_is_one_clear_line():
@@ -51,82 +72,63 @@ def test_missing_study_is_one_clear_line():
 def test_invalid_study_names_key(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[study]\nname = "x"\n[data]\nsource = "simulate"\n[encoder]\nalpha = "half"\n')
-    proc = neucube("run", str(bad))
+    for command in ("run", "search"):
+        proc = neucube(command, str(bad))
+        assert proc.returncode == 1
+        assert f'neucube {command}: error: encoder.alpha: expected a number >= 0, got "half"' in proc.stderr
+
+
+def test_missing_data_path_is_one_clear_line(tmp_path):
+    proc = neucube("run", "studies/familiarity.toml", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "r"))
     assert proc.returncode == 1
-    assert 'error: encoder.alpha: expected a number >= 0, got "half"' in proc.stderr
-
-
-@pytest.fixture(scope="module")
-def small_study(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("study")
-    path = folder / "small.toml"
-    path.write_text(
-        '[study]\nname = "small"\nseed = 3\n'
-        '[data]\nsource = "simulate"\nn_subjects = 2\nn_trials_per_class = 6\nseed = 11\n'
-        '[events]\nfamiliar = "familiar"\nunfamiliar = "unfamiliar"\n'
-        '[encoder]\nkind = "step_forward"\ncompare = ["tbr", "step_forward"]\n'
-        # A small grid cube keeps the compile short; the brain template is tested elsewhere.
-        '[cube]\ntemplate = "grid"\nspacing_mm = 20.0\n'
-        '[evaluation]\nn_splits = 3\nbaselines = ["channel_features_logreg"]\n'
-    )
-    return path
-
-
-def test_run_writes_complete_results(small_study, tmp_path):
-    out = tmp_path / "res"
-    proc = neucube("run", str(small_study), "--out", str(out))
-    assert proc.returncode == 0, proc.stderr
-    assert f"Results: {out}" in proc.stdout
-    assert "Trials: 24 from 2 subjects (familiar 12, unfamiliar 12)" in proc.stdout
-    assert sorted(p.name for p in out.iterdir()) == [
-        "encoding.csv", "folds.csv", "metrics.json", "predictions.csv", "provenance.json",
-        "run.log", "study.toml", "summary.json",
-    ]
-    metrics = json.loads((out / "metrics.json").read_text())
-    for part in (metrics["model"], metrics["baselines"]["channel_features_logreg"]):
-        for key in ("accuracy", "balanced_accuracy", "roc_auc"):
-            assert 0.0 <= part[key]["mean"] <= 1.0
-    assert metrics["n_folds"] == 3 and metrics["class_names"] == ["familiar", "unfamiliar"]
-    assert "neucube (shuffled labels)" in metrics["control"]
-    assert "Classification (stratified, 3 folds" in proc.stdout
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["data"]["n_trials"] == 24
-    assert summary["encoding"]["primary"] == "step_forward"
-    assert set(summary["encoding"]["encoders"]) == {"tbr", "step_forward"}
-    rows = (out / "encoding.csv").read_text().splitlines()
-    assert rows[0] == "encoder,channel,threshold,spike_rate,snr_db"
-    assert len(rows) == 1 + 2 * summary["data"]["n_channels"]
-    prov = json.loads((out / "provenance.json").read_text())
-    assert prov["seed"] == 3 and prov["packages"]["brian2"].startswith("2.9")
-    assert "loading data: source=simulate" in (out / "run.log").read_text()
-    # No temporary folder is left beside the results.
-    assert [p.name for p in out.parent.iterdir()] == ["res"]
-
-
-def test_seed_override_and_rerun_replaces(small_study, tmp_path):
-    out = tmp_path / "res"
-    assert neucube("run", str(small_study), "--out", str(out)).returncode == 0
-    first = json.loads((out / "summary.json").read_text())
-    proc = neucube("run", str(small_study), "--out", str(out), "--seed", "5")
-    assert proc.returncode == 0, proc.stderr
-    second = json.loads((out / "summary.json").read_text())
-    assert (first["seed"], second["seed"]) == (3, 5)
-    # Same data seed: the data summary and encoding are identical (reproducible).
-    assert first["encoding"] == second["encoding"]
-
-
-def test_same_seed_same_metrics(small_study, tmp_path):
-    """Two fresh processes with the same study and seed give identical metrics and predictions."""
-    outs = [tmp_path / "a", tmp_path / "b"]
-    for out in outs:
-        assert neucube("run", str(small_study), "--out", str(out)).returncode == 0
-    a, b = (json.loads((o / "metrics.json").read_text()) for o in outs)
-    assert a == b
-    assert (outs[0] / "predictions.csv").read_bytes() == (outs[1] / "predictions.csv").read_bytes()
-
-
-def test_data_flag_rejected_for_simulated_study(small_study, tmp_path):
-    proc = neucube("run", str(small_study), "--out", str(tmp_path / "r"), "--data", str(tmp_path))
-    assert proc.returncode == 1
-    assert "--data: the study simulates its data" in proc.stderr
+    assert f'error: --data: expected an existing file or folder, got "{tmp_path / "none"}"' in proc.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_search_without_grid(tmp_path):
+    study = tmp_path / "s.toml"
+    study.write_text('[study]\nname = "x"\n[data]\nsource = "simulate"\n')
+    proc = neucube("search", str(study))
+    assert proc.returncode == 1
+    assert "error: search.grid: expected at least one parameter to tune" in proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_app_serves_a_streamlit_script(tmp_path):
+    script = tmp_path / "Home.py"
+    script.write_text("import streamlit as st\nst.title('neucube test')\n")
+    port = free_port()
+    exe = Path(sys.executable).with_name("neucube")
+    proc = subprocess.Popen([str(exe), "app", "--port", str(port), "--script", str(script)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, body = time.monotonic() + 120, ""
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert body == "ok", proc.poll()
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert f"serving Home.py on http://127.0.0.1:{port}" in err
+    assert proc.returncode == 143  # stopped by SIGTERM, after stopping Streamlit
+
+
+def test_app_without_the_script(tmp_path):
+    proc = neucube("app", "--script", str(tmp_path / "Home.py"))
+    assert proc.returncode == 1
+    assert f"neucube app: error: the web interface script {tmp_path / 'Home.py'} does not exist" in proc.stderr
+
+
+def test_app_script_location():
+    assert APP_SCRIPT == REPO / "app" / "streamlit_app" / "Home.py"

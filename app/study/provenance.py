@@ -14,7 +14,8 @@ __all__ = ["provenance"]
 
 _PACKAGES = (
     "neucube", "brian2", "numpy", "scipy", "mne", "mne-bids", "scikit-learn", "nibabel",
-    "nilearn", "networkx", "pandas", "matplotlib", "plotly", "streamlit", "joblib",
+    "nilearn", "networkx", "pandas", "matplotlib", "plotly", "streamlit", "joblib", "dask",
+    "distributed", "tqdm",
 )
 
 
@@ -40,10 +41,24 @@ def _git_commit(where: Path) -> str | None:
     return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
-def provenance(*, study_digest: str, seed: int, study_path: Path | None) -> dict[str, Any]:
+def provenance(*, study_digest: str, seed: int, study_path: Path | None, **run: Any) -> dict[str, Any]:
     """What produced a results folder, as a JSON-serialisable dict.
 
-    ``created`` is the only time-dependent field; tests of byte-identical reruns exclude it.
+    Parameters
+    ----------
+    study_digest : str
+        SHA-256 of the resolved study.
+    seed : int
+        The run's seed.
+    study_path : Path or None
+        The study file.
+    **run
+        Further facts of the run (``data_sha256``, ``command``, ``n_jobs``, ``scheduler``,
+        ``wall_time_s``), recorded under ``"run"``.
+
+    Notes
+    -----
+    ``created`` and ``run.wall_time_s`` are the time-dependent fields.
     """
     code_dir = Path(__file__).resolve().parents[2]
     return {
@@ -51,10 +66,12 @@ def provenance(*, study_digest: str, seed: int, study_path: Path | None) -> dict
         "study_file": None if study_path is None else str(study_path),
         "study_sha256": study_digest,
         "seed": seed,
+        "run": run,
         "git_commit": _git_commit(code_dir),
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in _PACKAGES},
         "machine": {
+            "hostname": platform.node(),
             "platform": platform.platform(),
             "processor": platform.machine(),
             "cpu_count": os.cpu_count(),

@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["format_summary"]
+__all__ = ["format_summary", "format_table"]
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table with columns padded to their widest cell."""
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    """Format ``summary.json`` content as a few lines and a table."""
+def _score(scores: Mapping[str, Any], metric: str) -> str:
+    value = scores[metric]["mean"]
+    return "-" if value is None or value != value else f"{value:.3f}"
+
+
+def _classification(cls: Mapping[str, Any]) -> list[str]:
+    def row(name: str, scores: Mapping[str, Any]) -> list[str]:
+        acc = scores["accuracy"]
+        return [name, f"{acc['mean']:.3f} ± {acc['std']:.3f}", _score(scores, "balanced_accuracy"),
+                _score(scores, "roc_auc")]
+
+    name = cls["model"]["name"]
+    rows = [row("NeuCube" if name == "neucube" else f"NeuCube ({name})", cls["model"])]
+    rows += [row(b, s) for b, s in cls["baselines"].items()]
+    rows += [row(c, s) for c, s in cls["control"].items()]
+    lines = [f"Classification, {cls['scheme']} ({cls['n_folds']} folds, seeds {cls['seeds']}; "
+             f"chance {cls['chance_level']:.2f}):",
+             format_table(["model", "accuracy", "balanced acc.", "ROC-AUC"], rows)]
+    by_subject = cls["model"].get("accuracy_by_subject")
+    if by_subject:
+        lines.append("NeuCube accuracy by subject: "
+                     + ", ".join(f"{s} {a:.2f}" for s, a in by_subject.items()))
+    early = cls.get("early_prediction")
+    if early:
+        pairs = [f"{f:.0%} {a:.2f}" for f, a in zip(early["fractions"], early["accuracy"], strict=True)]
+        lines.append("Early prediction (share of the trial seen -> accuracy): " + ", ".join(pairs))
+    return lines
+
+
+def format_summary(summary: Mapping[str, Any]) -> str:
+    """Format ``summary.json`` content as a few lines and tables."""
     data = summary["data"]
     counts = ", ".join(f"{k} {v}" for k, v in data["class_counts"].items())
     subjects = "" if data["n_subjects"] is None else f" from {data['n_subjects']} subjects"
@@ -24,38 +58,48 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{data['sfreq']:g} Hz, epochs {data['tmin']:.2f} to {data['tmax']:.2f} s",
     ]
     truth = data.get("ground_truth")
-    if truth:
+    if truth and "effect_size" in truth:
         window = truth.get("window_s") or truth.get("window")
         lines.append(
             f"Simulated effect: effect_size {truth.get('effect_size')}"
             + (f", window {window[0]:.2f}-{window[1]:.2f} s" if window else "")
         )
-    enc = summary["encoding"]
-    rows = [
-        [
-            ("* " if kind == enc["primary"] else "  ") + kind,
-            f"{v['mean_snr_db']:.1f}",
-            f"{v['spike_rate']:.3f}",
-            "  ".join(f"{c} {r:.3f}" for c, r in v["spike_rate_by_class"].items()),
+    enc = summary.get("encoding")
+    if enc:
+        rows = [
+            [
+                ("* " if kind == enc["primary"] else "  ") + kind,
+                f"{v['mean_snr_db']:.1f}",
+                f"{v['spike_rate']:.3f}",
+                "  ".join(f"{c} {r:.3f}" for c, r in v["spike_rate_by_class"].items()),
+            ]
+            for kind, v in enc["encoders"].items()
         ]
-        for kind, v in enc["encoders"].items()
-    ]
-    lines += ["", "Spike encoding (* = the study's encoder):", _table(
-        ["encoder", "SNR dB", "spike rate", "rate by class"], rows
-    )]
+        lines += ["", "Spike encoding (* = the study's encoder):",
+                  format_table(["encoder", "SNR dB", "spike rate", "rate by class"], rows)]
     cls = summary.get("classification")
     if cls:
-        def row(name: str, scores: dict) -> list[str]:
-            acc = scores["accuracy"]
-            return [name, f"{acc['mean']:.3f} ± {acc['std']:.3f}",
-                    f"{scores['balanced_accuracy']['mean']:.3f}",
-                    "-" if scores["roc_auc"]["mean"] != scores["roc_auc"]["mean"] else f"{scores['roc_auc']['mean']:.3f}"]
-
-        rows = [row(f"NeuCube ({cls['model']['name']})" if cls["model"]["name"] != "neucube" else "NeuCube", cls["model"])]
-        rows += [row(name, s) for name, s in cls["baselines"].items()]
-        rows += [row(name, s) for name, s in cls["control"].items()]
-        lines += ["", f"Classification ({cls['scheme']}, {cls['n_folds']} folds, seeds {cls['seeds']}; "
-                      f"chance {cls['chance_level']:.2f}):",
-                  _table(["model", "accuracy", "balanced acc.", "ROC-AUC"], rows)]
-    lines.append(f"\nStages run: {', '.join(summary['stages_done'])} in {summary['wall_time_s']:.1f} s")
+        for scheme in cls.get("schemes", {cls["scheme"]: cls}).values():
+            lines += ["", *_classification(scheme)]
+    search = summary.get("search")
+    if search:
+        lines += ["", f"Parameters chosen on all trials (inner {search['scoring']} "
+                      f"{search['best_score']:.3f}): "
+                  + ", ".join(f"{k} = {v}" for k, v in search["best_params"].items())]
+    figs = summary.get("figures")
+    if figs:
+        lines += ["", f"Figures: {figs['n_figures']} (see {figs['manifest']})"]
+        for w in figs.get("windows", []):
+            a, b = w["contrast"]
+            ca, cb = w["classes"][a], w["classes"][b]
+            lines.append(
+                f"  {w['window_s'][0] * 1000:.0f}-{w['window_s'][1] * 1000:.0f} ms: interaction per trial "
+                f"{a} {ca['interaction_per_trial']:.3g}, {b} {cb['interaction_per_trial']:.3g}; "
+                f"neurons firing more for {a}: {w['neurons_more_active'][a]}, for {b}: "
+                f"{w['neurons_more_active'][b]}"
+            )
+    times = summary.get("stage_times_s", {})
+    detail = ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
+    lines.append(f"\nStages run: {', '.join(summary['stages_done'])} in {summary['wall_time_s']:.1f} s"
+                 + (f" ({detail})" if detail else ""))
     return "\n".join(lines)

@@ -1,233 +1,341 @@
 """The study file schema: parse a TOML study, validate every key, fill defaults, resolve paths.
 
 A study is the unit a researcher reproduces: data source, event mapping, preprocessing, encoder,
-(later) cube, STDP, readout, evaluation, figures and output, in one TOML file. Every problem is
-reported with its key path and what was expected, for example::
+cube, STDP, readout, evaluation, figures, parameter search and output, in one TOML file. Every
+problem is reported with its key path and what was expected, for example::
 
     encoder.alpha: expected a number >= 0, got "half"
+    cube.spacing_mm: expected a positive number, got "ten"
 
-Paths in a study are resolved relative to the study file's folder.
+Paths are resolved relative to the study file's folder and must stay inside it; data elsewhere
+is named by an absolute path or through ``${data_root}`` (see :mod:`app.study.paths`).
+
+Sections (see :data:`SECTIONS` for every key, its default and meaning):
+
+``[study]`` name, description, seed, data_root · ``[data]`` the source and its arguments (see
+:mod:`app.study.sources`) · ``[events]`` class name = event codes or descriptions ·
+``[preprocessing]`` · ``[encoder]`` · ``[cube]`` · ``[stdp]`` · ``[readout]`` ·
+``[evaluation]`` · ``[figures]`` · ``[search]`` (``neucube search``) · ``[output]``.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import inspect
 import json
-import numbers
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StudyError", "Study", "load_study", "parse_study", "DATA_SOURCES"]
+from app.study import _fields as f
+from app.study._fields import Field, StudyError, show
+from app.study.paths import PathContext, resolve_path
+from app.study.sources import SOURCES, retarget
 
+__all__ = [
+    "StudyError",
+    "Study",
+    "load_study",
+    "parse_study",
+    "DATA_SOURCES",
+    "SECTIONS",
+    "SEARCHABLE",
+    "SCHEMES",
+    "to_toml",
+]
 
-class StudyError(ValueError):
-    """A study file is missing, malformed or has an invalid value; the message names the key."""
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, str) else repr(value)
-
-
-# --------------------------------------------------------------------------- field checks
-@dataclass(frozen=True)
-class Field:
-    """One key of a section: how to check it and its default (``required`` when no default)."""
-
-    check: Callable[[str, Any], Any]
-    default: Any = inspect.Parameter.empty
-    doc: str = ""
-
-    @property
-    def required(self) -> bool:
-        return self.default is inspect.Parameter.empty
-
-
-def _string(key: str, v: Any) -> str:
-    if not isinstance(v, str):
-        raise StudyError(f"{key}: expected a string, got {_show(v)}")
-    return v
-
-
-def _number(low: float | None = None, *, strict: bool = False) -> Callable[[str, Any], float]:
-    def check(key: str, v: Any) -> float:
-        ok = isinstance(v, numbers.Real) and not isinstance(v, bool)
-        if ok and low is not None:
-            ok = v > low if strict else v >= low
-        if not ok:
-            what = "a number" if low is None else (
-                "a positive number" if (strict and low == 0) else f"a number {'>' if strict else '>='} {low:g}"
-            )
-            raise StudyError(f"{key}: expected {what}, got {_show(v)}")
-        return float(v)
-
-    return check
-
-
-def _integer(low: int | None = None) -> Callable[[str, Any], int]:
-    def check(key: str, v: Any) -> int:
-        if not isinstance(v, numbers.Integral) or isinstance(v, bool) or (low is not None and v < low):
-            what = "an integer" if low is None else f"an integer >= {low}"
-            raise StudyError(f"{key}: expected {what}, got {_show(v)}")
-        return int(v)
-
-    return check
-
-
-def _choice(*options: str) -> Callable[[str, Any], str]:
-    def check(key: str, v: Any) -> str:
-        if v not in options:
-            raise StudyError(f"{key}: expected one of {', '.join(map(_show, options))}, got {_show(v)}")
-        return v
-
-    return check
-
-
-def _boolean(key: str, v: Any) -> bool:
-    if not isinstance(v, bool):
-        raise StudyError(f"{key}: expected true or false, got {_show(v)}")
-    return v
-
-
-def _optional(inner: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
-    def check(key: str, v: Any) -> Any:
-        return None if v is None else inner(key, v)
-
-    return check
+ENCODERS = ("tbr", "step_forward", "moving_window", "bsa")
+BASELINES = ("vectorizer_logreg", "channel_features_logreg", "window_means_logreg")
+#: Cross-validation schemes (``evaluation.scheme`` takes one or a list of them).
+SCHEMES = ("stratified", "loso", "per_subject")
+FIGURE_FORMATS = ("svg", "pdf", "png")
+GRAPH_FORMATS = ("graphml", "gexf", "csv")
+#: The data sources a study may name in ``data.source``.
+DATA_SOURCES = tuple(SOURCES)
 
 
 def _threshold(key: str, v: Any) -> Any:
     if v == "auto":
         return v
     if isinstance(v, list):
-        return [_number(0, strict=True)(f"{key}[{i}]", x) for i, x in enumerate(v)]
-    return _number(0, strict=True)(key, v)
+        return [f.number(0, strict=True)(f"{key}[{i}]", x) for i, x in enumerate(v)]
+    return f.number(0, strict=True)(key, v)
 
 
 def _event_mapping(key: str, v: Any) -> dict[str, list[int | str]]:
     if not isinstance(v, Mapping) or not v:
-        raise StudyError(f"{key}: expected a table of class = [codes], got {_show(v)}")
+        raise StudyError(f"{key}: expected a table of class = [codes], got {show(v)}")
     out: dict[str, list[int | str]] = {}
     for name, codes in v.items():
         codes = codes if isinstance(codes, list) else [codes]
+        if not codes:
+            raise StudyError(f"{key}.{name}: expected at least one event code or description, got []")
         for i, c in enumerate(codes):
             if isinstance(c, bool) or not isinstance(c, int | str):
-                raise StudyError(f"{key}.{name}[{i}]: expected an event code (int) or description (str), got {_show(c)}")
+                raise StudyError(f"{key}.{name}[{i}]: expected an event code (int) or description (str), got {show(c)}")
         out[str(name)] = list(codes)
+    if len(out) < 2:
+        raise StudyError(f"{key}: expected at least two classes, got only {show(next(iter(out)))}")
     return out
 
 
-def _list_of(inner: Callable[[str, Any], Any]) -> Callable[[str, Any], list]:
-    def check(key: str, v: Any) -> list:
-        if not isinstance(v, list):
-            raise StudyError(f"{key}: expected a list, got {_show(v)}")
-        return [inner(f"{key}[{i}]", x) for i, x in enumerate(v)]
+def _schemes(key: str, v: Any) -> list[str]:
+    schemes = f.one_or_list(f.choice(*SCHEMES))(key, v)
+    schemes = schemes if isinstance(schemes, list) else [schemes]
+    if len(set(schemes)) != len(schemes):
+        raise StudyError(f"{key}: expected distinct schemes, got {show(v)}")
+    return schemes
 
-    return check
+
+def _baseline(key: str, v: Any) -> list[float]:
+    if (not isinstance(v, list) or len(v) != 2
+            or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
+            or not v[0] <= v[1]):
+        raise StudyError(f"{key}: expected a window [start, stop] in seconds with start <= stop, got {show(v)}")
+    return [float(v[0]), float(v[1])]
 
 
-ENCODERS = ("tbr", "step_forward", "moving_window", "bsa")
-
-#: Sections and their keys. Two sections are special: the keys of ``data`` are the data source's
-#: arguments, and ``events`` maps class names to event codes or descriptions.
+#: Sections and their keys. ``data`` and ``events`` are special (see :mod:`app.study.sources`).
 SECTIONS: dict[str, dict[str, Field]] = {
     "study": {
-        "name": Field(_string, doc="short name, used for the default output folder"),
-        "description": Field(_string, "", "what the study asks"),
-        "seed": Field(_integer(0), 0, "seed of every random choice (overridden by --seed)"),
+        "name": Field(f.string, doc="short name, used for the default output folder"),
+        "description": Field(f.string, "", "what the study asks"),
+        "seed": Field(f.integer(0), 0, "seed of every random choice (overridden by --seed)"),
+        "data_root": Field(f.string, "", 'folder "${data_root}" stands for in paths, relative to the study '
+                           "file (may be outside its folder); $NEUCUBE_DATA replaces it"),
+    },
+    "preprocessing": {
+        "tmin": Field(f.optional(f.number()), None, "trial start in s relative to the event"),
+        "tmax": Field(f.optional(f.number()), None, "trial end in s relative to the event"),
+        "baseline": Field(f.optional(_baseline), None, "baseline window [start, stop] in s"),
+        "l_freq": Field(f.optional(f.number(0, strict=True)), None, "high-pass edge in Hz"),
+        "h_freq": Field(f.optional(f.number(0, strict=True)), None, "low-pass edge in Hz"),
+        "resample": Field(f.optional(f.number(0, strict=True)), None, "new sampling rate in Hz"),
+        "reject_uv": Field(f.optional(f.number(0, strict=True)), None,
+                           "drop trials with a larger peak-to-peak amplitude (uV; marker_csv: file units)"),
+        "channels": Field(f.list_of(f.string), [], "channels to keep (default: all)"),
     },
     "encoder": {
-        "kind": Field(_choice(*ENCODERS), "tbr", "spike encoder"),
-        "threshold": Field(_optional(_threshold), None, "None (data-driven rule), 'auto' (SNR search), a number or per-channel list"),
-        "alpha": Field(_number(0), 0.5, "TBR: threshold = mean|dx| + alpha * std|dx|"),
-        "window": Field(_integer(1), 5, "moving-window length in samples"),
-        "compare": Field(
-            _list_of(_choice(*ENCODERS)), list(ENCODERS), "encoders compared in the encoding report"
-        ),
+        "kind": Field(f.choice(*ENCODERS), "tbr", "spike encoder"),
+        "threshold": Field(f.optional(_threshold), None, "None (data-driven rule), 'auto' (SNR search), a number or per-channel list"),
+        "alpha": Field(f.number(0), 0.5, "TBR: threshold = mean|dx| + alpha * std|dx|"),
+        "window": Field(f.integer(1), 5, "moving-window length in samples"),
+        "compare": Field(f.list_of(f.choice(*ENCODERS)), list(ENCODERS), "encoders compared in the encoding report"),
     },
     "cube": {
-        "template": Field(_choice("brain", "grid"), "brain", "neuron positions: MNI152 brain or a grid spanning the channels"),
-        "spacing_mm": Field(_number(0, strict=True), 10.0, "template spacing in mm"),
-        "radius": Field(_number(0, strict=True), 2.5, "connection radius in multiples of the spacing"),
-        "connectivity": Field(_choice("small_world", "gaussian"), "small_world", "connection rule"),
-        "threshold": Field(_number(0, strict=True), 0.5, "firing threshold"),
-        "leak": Field(_number(0), 0.002, "leak per step"),
-        "refractory": Field(_integer(0), 6, "refractory period in steps"),
-        "neuron_model": Field(_choice("slif", "lif"), "slif", "NeuCube SLIF or exponential LIF"),
-        "backend": Field(_choice("cpp_standalone", "cython", "numpy"), "cpp_standalone", "Brian2 target"),
+        "template": Field(f.choice("brain", "grid"), "brain", "neuron positions: MNI152 brain or a grid spanning the channels"),
+        "spacing_mm": Field(f.number(0, strict=True), 10.0, "template spacing in mm"),
+        "radius": Field(f.number(0, strict=True), 2.5, "connection radius in multiples of the spacing"),
+        "connectivity": Field(f.choice("small_world", "gaussian"), "small_world", "connection rule"),
+        "threshold": Field(f.number(0, strict=True), 0.5, "firing threshold"),
+        "leak": Field(f.number(0), 0.002, "leak per step"),
+        "refractory": Field(f.integer(0), 6, "refractory period in steps"),
+        "neuron_model": Field(f.choice("slif", "lif"), "slif", "NeuCube SLIF or exponential LIF"),
+        "backend": Field(f.choice("cpp_standalone", "cython", "numpy", "reference"), "cpp_standalone", "simulator"),
     },
     "stdp": {
-        "rate": Field(_number(0), 0.001, "STDP amplitude A+ = A-"),
-        "tau": Field(_number(0, strict=True), 10.0, "STDP time constant in steps"),
-        "n_rounds": Field(_integer(0), 1, "STDP passes over the training trials (0: no learning)"),
+        "rate": Field(f.number(0), 0.001, "STDP amplitude A+ = A-"),
+        "tau": Field(f.number(0, strict=True), 10.0, "STDP time constant in steps"),
+        "n_rounds": Field(f.integer(0), 1, "STDP passes over the training trials (0: no learning)"),
     },
     "readout": {
-        "kind": Field(_choice("desnn"), "desnn", "readout classifier"),
-        "mod": Field(_number(0, strict=True), 0.8, "deSNN rank-order modulation, in (0, 1]"),
-        "drift_up": Field(_number(0), 0.005, "deSNN weight increase per later spike"),
-        "drift_down": Field(_number(0), 0.005, "deSNN weight decrease per silent step"),
-        "recall": Field(_choice("wknn", "psp"), "wknn", "deSNN recall"),
-        "k": Field(_integer(1), 3, "wknn neighbours"),
-        "sigma": Field(_number(0, strict=True), 1.0, "wknn kernel width"),
-        "c": Field(_number(0, strict=True), 0.7, "psp firing fraction"),
+        "kind": Field(f.choice("desnn"), "desnn", "readout classifier"),
+        "mod": Field(f.number(0, strict=True, high=1.0), 0.8, "deSNN rank-order modulation, in (0, 1]"),
+        "drift_up": Field(f.number(0), 0.005, "deSNN weight increase per later spike"),
+        "drift_down": Field(f.number(0), 0.005, "deSNN weight decrease per silent step"),
+        "recall": Field(f.choice("wknn", "psp"), "wknn", "deSNN recall"),
+        "k": Field(f.integer(1), 3, "wknn neighbours"),
+        "sigma": Field(f.number(0, strict=True), 1.0, "wknn kernel width"),
+        "c": Field(f.number(0, strict=True, high=1.0), 0.7, "psp firing fraction"),
     },
     "evaluation": {
-        "scheme": Field(_choice("stratified", "loso", "per_subject"), "stratified", "cross-validation scheme"),
-        "n_splits": Field(_integer(2), 5, "folds of the stratified schemes"),
-        "n_seeds": Field(_integer(1), 1, "repetitions with seeds seed, seed+1, ..."),
-        "baselines": Field(_list_of(_choice("vectorizer_logreg", "channel_features_logreg", "window_means_logreg")),
-                           ["vectorizer_logreg", "channel_features_logreg"], "standard classifiers on the same folds"),
-        "control": Field(_boolean, True, "also run with shuffled labels (must be at chance)"),
-        "n_jobs": Field(_integer(1), 1, "parallel folds (overridden by --n-jobs)"),
+        "scheme": Field(_schemes, ["stratified"], "cross-validation scheme(s), e.g. [\"per_subject\", \"stratified\"]; the first is the headline"),
+        "n_splits": Field(f.integer(2), 5, "folds of the stratified schemes"),
+        "n_seeds": Field(f.integer(1), 1, "repetitions with seeds seed, seed+1, ..."),
+        "baselines": Field(f.list_of(f.choice(*BASELINES)), list(BASELINES[:2]), "standard classifiers on the same folds"),
+        "control": Field(f.boolean, True, "also run with shuffled labels (must be at chance)"),
+        "early_prediction": Field(f.boolean, True, "accuracy from the first part of each test trial (deSNN)"),
+        "n_jobs": Field(f.integer(1), 1, "parallel fits (overridden by --n-jobs)"),
+    },
+    "figures": {
+        "enabled": Field(f.boolean, True, "write figures and graph exports of the final model"),
+        "formats": Field(f.list_of(f.choice(*FIGURE_FORMATS), min_len=1), list(FIGURE_FORMATS), "static figure formats"),
+        "threshold": Field(f.number(0), 0.08, "|w| threshold of the connection plots"),
+        "windows": Field(f.list_of(f.window), [], "time windows [start, stop] in s for per-class connectivity"),
+        "contrast": Field(f.list_of(f.string), [], "two classes [a, b] for the a-minus-b figures (default: the first two)"),
+        "graph_formats": Field(f.list_of(f.choice(*GRAPH_FORMATS)), list(GRAPH_FORMATS), "feature interaction network exports"),
+        "dpi": Field(f.number(300), 300.0, "PNG resolution"),
+    },
+    "search": {
+        "method": Field(f.choice("grid", "random"), "grid", "GridSearchCV or RandomizedSearchCV"),
+        "n_iter": Field(f.integer(1), 10, "settings drawn by the random search"),
+        "inner_splits": Field(f.integer(2), 3, "folds of the inner search (training trials only)"),
+        "scoring": Field(f.choice("accuracy", "balanced_accuracy", "roc_auc"), "balanced_accuracy", "what the inner search maximises"),
+        "grid": Field(lambda k, v: _search_grid(k, v), {}, "parameter = [values] (or a distribution for random search)"),
     },
     "output": {
-        "dir": Field(_string, "", "results folder (relative to the study file); default results/<name>"),
+        "dir": Field(f.string, "", "results folder (relative to the study file); default results/<name>"),
     },
 }
 
+#: Study keys ``[search.grid]`` may tune, and the NeuCubeClassifier parameter each sets.
+SEARCHABLE: dict[str, str] = {
+    "encoder.threshold": "encoder_threshold",
+    "encoder.alpha": "encoder_alpha",
+    "cube.spacing_mm": "spacing_mm",
+    "cube.radius": "radius",
+    "cube.threshold": "threshold",
+    "cube.leak": "leak",
+    "stdp.rate": "stdp_rate",
+    "stdp.tau": "tau_stdp",
+    "stdp.n_rounds": "n_rounds",
+    "readout.mod": "mod",
+    "readout.drift_up": "drift_up",
+    "readout.drift_down": "drift_down",
+    "readout.k": "k",
+    "readout.sigma": "sigma",
+}
+_DISTRIBUTIONS = ("uniform", "loguniform", "randint")
 
-# --------------------------------------------------------------------------- data sources
-def _data_loaders() -> dict[str, Callable[..., Any]]:
-    # Imported lazily: parsing a study must not import MNE/nibabel just to report a typo.
-    import data_loaders
 
-    return {
-        "simulate": data_loaders.simulate_familiarity,
-    }
-
-
-#: The data sources a study may name in ``data.source``.
-DATA_SOURCES = ("simulate",)
-#: Data-source arguments that are file paths, resolved relative to the study file.
-_PATH_ARGS = {"path", "folder", "root", "bold", "labels", "mask", "events", "coordinates"}
+def _flatten(prefix: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"encoder": {"alpha": [...]}}`` (unquoted dotted keys) -> ``{"encoder.alpha": [...]}``."""
+    out: dict[str, Any] = {}
+    for k, v in table.items():
+        name = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, Mapping) and "distribution" not in v:
+            out.update(_flatten(name, v))
+        else:
+            out[name] = v
+    return out
 
 
-def _check_data(section: Any, base: Path) -> dict[str, Any]:
+def _distribution(key: str, v: Mapping[str, Any]) -> dict[str, Any]:
+    kind = f.choice(*_DISTRIBUTIONS)(f"{key}.distribution", v.get("distribution"))
+    extra = set(v) - {"distribution", "low", "high"}
+    if extra:
+        raise StudyError(f"{key}.{sorted(extra)[0]}: unknown key; expected distribution, low, high")
+    check = f.integer() if kind == "randint" else f.number(0, strict=(kind == "loguniform"))
+    low = check(f"{key}.low", v.get("low"))
+    high = check(f"{key}.high", v.get("high"))
+    if not low < high:
+        raise StudyError(f"{key}: expected low < high, got low = {low!r}, high = {high!r}")
+    return {"distribution": kind, "low": low, "high": high}
+
+
+def _search_grid(key: str, v: Any) -> dict[str, Any]:
+    grid = _flatten("", f.table(key, v))
+    out: dict[str, Any] = {}
+    for name, values in grid.items():
+        where = f"{key}.{name}"
+        if name not in SEARCHABLE:
+            raise StudyError(f"{where}: not a searchable parameter; expected one of {', '.join(SEARCHABLE)}")
+        section, item = name.split(".")
+        check = SECTIONS[section][item].check
+        if isinstance(values, Mapping):
+            out[name] = _distribution(where, values)
+        elif isinstance(values, list) and values:
+            out[name] = [check(f"{where}[{i}]", x) for i, x in enumerate(values)]
+        else:
+            raise StudyError(f"{where}: expected a non-empty list of values or a distribution "
+                             f"{{ distribution = \"uniform\", low = ..., high = ... }}, got {show(values)}")
+    return out
+
+
+# --------------------------------------------------------------------------- data section
+def _check_data(section: Any, ctx: PathContext, data: str | Path | None) -> dict[str, Any]:
     if not isinstance(section, Mapping):
-        raise StudyError(f"data: expected a table, got {_show(section)}")
-    section = dict(section)
-    if "source" not in section:
-        raise StudyError(f"data.source: expected one of {', '.join(map(_show, DATA_SOURCES))}, but the key is missing")
-    source = _choice(*DATA_SOURCES)("data.source", section.pop("source"))
-    loader = _data_loaders()[source]
-    params = inspect.signature(loader).parameters
-    allowed = [p for p in params if params[p].kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    for key in section:
-        if key not in allowed:
-            raise StudyError(f"data.{key}: unknown argument for source {_show(source)}; expected one of {', '.join(allowed)}")
-    args = {}
-    for key, value in section.items():
-        if key in _PATH_ARGS and isinstance(value, str):
-            resolved = (base / value).resolve()
-            if not resolved.exists():
-                raise StudyError(f"data.{key}: expected an existing file or folder, got {_show(value)} (resolved to {resolved})")
-            value = str(resolved)
+        raise StudyError(f"data: expected a table, got {show(section)}")
+    raw = dict(section)
+    if "source" not in raw:
+        raise StudyError(f"data.source: expected one of {', '.join(map(show, DATA_SOURCES))}, but the key is missing")
+    source = f.choice(*DATA_SOURCES)("data.source", raw.pop("source"))
+    if data is not None:
+        source, raw = retarget(source, raw, data)
+    spec = SOURCES[source]
+    for key in raw:
+        if key not in spec.fields:
+            raise StudyError(f"data.{key}: unknown argument for source {show(source)}; expected one of {', '.join(spec.fields)}")
+    args: dict[str, Any] = {}
+    for key, fld in spec.fields.items():
+        where = f"data.{key}"
+        if key not in raw:
+            if fld.required:
+                raise StudyError(f"{where}: expected a value ({fld.doc}) for source {show(source)}, but the key is missing")
+            if fld.default is not None:
+                args[key] = copy.deepcopy(fld.default)
+            continue
+        value = fld.check(where, raw[key])
+        if fld.path is not None:
+            if isinstance(value, list):
+                value = [v if v in fld.keywords else resolve_path(f"{where}[{i}]", v, ctx, kind=fld.path)
+                         for i, v in enumerate(value)]
+            elif isinstance(value, str) and value not in fld.keywords:
+                value = resolve_path(where, value, ctx, kind=fld.path)
         args[key] = value
+    if source == "fmri" and ("events" in args) == ("labels" in args):
+        raise StudyError("data: the fmri source needs exactly one of data.events (BIDS events.tsv) and "
+                         "data.labels (per-volume labels)")
     return {"source": source, "args": args}
+
+
+def _check_consistency(config: dict[str, Any]) -> None:
+    pre = config["preprocessing"]
+    if pre["l_freq"] is not None and pre["h_freq"] is not None and pre["l_freq"] >= pre["h_freq"]:
+        raise StudyError(f"preprocessing.l_freq: expected a value below preprocessing.h_freq = "
+                         f"{pre['h_freq']:g}, got {pre['l_freq']:g}")
+    if pre["tmin"] is not None and pre["tmax"] is not None and pre["tmin"] >= pre["tmax"]:
+        raise StudyError(f"preprocessing.tmin: expected a value below preprocessing.tmax = "
+                         f"{pre['tmax']:g}, got {pre['tmin']:g}")
+    contrast = config["figures"]["contrast"]
+    if contrast:
+        if len(contrast) != 2 or contrast[0] == contrast[1]:
+            raise StudyError(f"figures.contrast: expected two different class names [a, b], got {show(contrast)}")
+        if config["events"] is not None:
+            for i, c in enumerate(contrast):
+                if c not in config["events"]:
+                    raise StudyError(f"figures.contrast[{i}]: expected a class of [events] "
+                                     f"({', '.join(config['events'])}), got {show(c)}")
+    search = config["search"]
+    if search["method"] == "grid":
+        for name, values in search["grid"].items():
+            if isinstance(values, Mapping):
+                raise StudyError(f"search.grid.{name}: a distribution needs search.method = \"random\"")
+
+
+# --------------------------------------------------------------------------- TOML writing
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # JSON string escapes are valid TOML basic-string escapes
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        items = [f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items() if v is not None]
+        return "{ " + ", ".join(items) + " }" if items else "{}"
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def to_toml(config: Mapping[str, Any]) -> str:
+    """A validated configuration as TOML (keys whose value is None are left out)."""
+    lines: list[str] = []
+    for section, values in config.items():
+        if values is None:
+            continue
+        if section == "data":
+            values = {"source": values["source"], **values["args"]}
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            if value is None:
+                continue
+            lines.append(f"{json.dumps(str(key)) if not str(key).isidentifier() else key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- the study
@@ -240,11 +348,16 @@ class Study:
     path : Path or None
         The study file (``None`` for a study given as a mapping).
     config : dict
-        Validated sections. ``config["data"]`` is ``{"source": ..., "args": {...}}``.
+        Validated sections. ``config["data"]`` is ``{"source": ..., "args": {...}}``;
+        ``config["evaluation"]["scheme"]`` is a list of schemes; ``config["events"]`` is
+        ``None`` or ``{class: [codes]}``.
+    raw : mapping or None
+        The study as parsed from TOML (for re-validating with ``--data``).
     """
 
     path: Path | None
     config: dict[str, Any] = field(repr=False)
+    raw: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -258,37 +371,32 @@ class Study:
     def base_dir(self) -> Path:
         return self.path.parent if self.path is not None else Path.cwd()
 
+    @property
+    def schemes(self) -> list[str]:
+        """The evaluation schemes; the first is the headline of ``metrics.json``."""
+        return list(self.config["evaluation"]["scheme"])
+
     def output_dir(self) -> Path:
         """The results folder named by ``output.dir``, or ``results/<name>`` beside the study."""
         out = self.config["output"]["dir"] or f"results/{self.name}"
         return (self.base_dir / out).resolve()
 
-    def with_overrides(self, *, seed: int | None = None) -> Study:
-        """Return a copy with command-line overrides applied (``--seed``)."""
-        config = copy.deepcopy(self.config)
+    def with_overrides(self, *, seed: int | None = None, data: str | Path | None = None) -> Study:
+        """Return a copy with command-line overrides applied (``--seed``, ``--data``)."""
+        study = self
+        if data is not None:
+            if self.raw is None:
+                raise StudyError("--data: this study was not parsed from a file or mapping; "
+                                 "use parse_study(raw, data=...)")
+            study = parse_study(self.raw, path=self.path, data=data)
+        config = copy.deepcopy(study.config)
         if seed is not None:
-            config["study"]["seed"] = _integer(0)("--seed", seed)
-        return Study(self.path, config)
+            config["study"]["seed"] = f.integer(0)("--seed", seed)
+        return Study(study.path, config, study.raw)
 
     def to_toml(self) -> str:
         """The resolved study as TOML, so a results folder records exactly what ran."""
-        lines: list[str] = []
-        for section, values in self.config.items():
-            if values is None:
-                continue
-            if section == "data":
-                values = {"source": values["source"], **values["args"]}
-            lines.append(f"[{section}]")
-            for key, value in values.items():
-                if value is None:
-                    continue
-                if isinstance(value, Mapping):
-                    inner = ", ".join(f"{json.dumps(str(k))} = {json.dumps(v)}" for k, v in value.items())
-                    lines.append(f"{key} = {{ {inner} }}")
-                else:
-                    lines.append(f"{key} = {json.dumps(value)}")
-            lines.append("")
-        return "\n".join(lines)
+        return to_toml(self.config)
 
     def digest(self) -> str:
         """SHA-256 of the resolved configuration (stable key order), for provenance."""
@@ -296,8 +404,45 @@ class Study:
         return hashlib.sha256(blob).hexdigest()
 
 
-def parse_study(raw: Mapping[str, Any], *, path: Path | None = None) -> Study:
-    """Validate a study given as a mapping (the parsed TOML)."""
+def _check_section(section: str, values: Any, fields: dict[str, Field]) -> dict[str, Any]:
+    if not isinstance(values, Mapping):
+        raise StudyError(f"{section}: expected a table, got {show(values)}")
+    for key in values:
+        if key not in fields:
+            raise StudyError(f"{section}.{key}: unknown key; expected one of {', '.join(fields)}")
+    out = {}
+    for key, spec in fields.items():
+        if key in values:
+            out[key] = spec.check(f"{section}.{key}", values[key])
+        elif spec.required:
+            raise StudyError(f"{section}.{key}: expected a value ({spec.doc}), but the key is missing")
+        else:
+            out[key] = copy.deepcopy(spec.default)
+    return out
+
+
+def parse_study(raw: Mapping[str, Any], *, path: Path | None = None, data: str | Path | None = None) -> Study:
+    """Validate a study given as a mapping (the parsed TOML).
+
+    Parameters
+    ----------
+    raw : mapping
+        The study's sections.
+    path : Path, optional
+        The study file; relative paths are read from its folder (default: the current folder).
+    data : path-like, optional
+        ``--data``: recordings that replace the study's own data (see
+        :func:`app.study.sources.retarget`).
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    StudyError
+        Naming the key path, what was expected and what was found.
+    """
     base = path.parent if path is not None else Path.cwd()
     if not isinstance(raw, Mapping) or not raw:
         raise StudyError(f"{path or 'study'}: expected a study with at least [study] and [data] tables, got an empty file")
@@ -307,31 +452,26 @@ def parse_study(raw: Mapping[str, Any], *, path: Path | None = None) -> Study:
             raise StudyError(f"{section}: unknown section; expected one of {', '.join(sorted(known))}")
     config: dict[str, Any] = {}
     for section, fields in SECTIONS.items():
-        values = raw.get(section, {})
-        if not isinstance(values, Mapping):
-            raise StudyError(f"{section}: expected a table, got {_show(values)}")
-        for key in values:
-            if key not in fields:
-                raise StudyError(f"{section}.{key}: unknown key; expected one of {', '.join(fields)}")
-        out = {}
-        for key, spec in fields.items():
-            if key in values:
-                out[key] = spec.check(f"{section}.{key}", values[key])
-            elif spec.required:
-                raise StudyError(f"{section}.{key}: expected a value ({spec.doc}), but the key is missing")
-            else:
-                out[key] = copy.deepcopy(spec.default)
-        config[section] = out
+        config[section] = _check_section(section, raw.get(section, {}), fields)
     # [events] is the class mapping itself: class name = event code(s) or description(s).
     config["events"] = _event_mapping("events", raw["events"]) if "events" in raw else None
     if "data" not in raw:
         raise StudyError("data: expected a [data] table naming the data source, but it is missing")
-    config["data"] = _check_data(raw["data"], base)
-    return Study(path, config)
+    ctx = PathContext.for_study(base, config["study"]["data_root"] or None)
+    config["data"] = _check_data(raw["data"], ctx, data)
+    _check_consistency(config)
+    return Study(path, config, copy.deepcopy(dict(raw)))
 
 
-def load_study(path: str | Path) -> Study:
+def load_study(path: str | Path, *, data: str | Path | None = None) -> Study:
     """Read and validate a TOML study file.
+
+    Parameters
+    ----------
+    path : path-like
+        The study file.
+    data : path-like, optional
+        ``--data``: recordings to analyse instead of the study's own data.
 
     Raises
     ------
@@ -345,4 +485,4 @@ def load_study(path: str | Path) -> Study:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise StudyError(f"{path}: expected valid TOML; {exc}") from exc
-    return parse_study(raw, path=path)
+    return parse_study(raw, path=path, data=data)
