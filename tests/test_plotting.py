@@ -390,3 +390,16 @@ def test_export_figures_writes_the_whole_set(model, trials, tmp_path: Path):
         export_figures(model, trials, out, dpi=150)
     with pytest.raises(ValueError, match="'trials' argument of export_figures needs labels"):
         export_figures(model, np.asarray(trials.X), out, formats=("png",))
+
+
+def test_neuron_proportions_many_channels_fit_a_page():
+    """fMRI-sized inputs: the largest clusters are drawn and the rest summed in one bar."""
+    import pandas as pd
+
+    from neucube.plotting import plot_neuron_proportions
+
+    share = pd.Series(np.random.default_rng(0).dirichlet(np.ones(200)), index=[f"v{i}" for i in range(200)])
+    fig = plot_neuron_proportions(share)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 60 and "141 others" in labels
+    assert fig.get_size_inches()[1] * 25.4 <= 500

@@ -136,6 +136,10 @@ def plot_interaction_circle(
     return finish(fig, path, formats, dpi)
 
 
+#: Largest number of bars in the neuron-proportion chart (fits a journal page at 3.6 mm a bar).
+_MAX_BARS = 60
+
+
 def plot_neuron_proportions(
     proportions: Any,
     *,
@@ -179,6 +183,12 @@ def plot_neuron_proportions(
     if share.empty or not np.all(np.isfinite(share.to_numpy())) or (share < 0).any():
         raise ValueError(f"The 'proportions' argument of {owner} must be non-empty, finite and "
                          "non-negative shares per channel.")
+    if kind == "bar" and len(share) > _MAX_BARS:
+        # Many inputs (e.g. fMRI voxels): a page-high chart of the largest clusters, the rest summed.
+        ranked = share.sort_values(ascending=False)
+        rest = ranked.iloc[_MAX_BARS - 1:]
+        share = pd.concat([ranked.iloc[: _MAX_BARS - 1],
+                           pd.Series({f"{len(rest)} others": float(rest.sum())})])
     with figure_style():
         if ax is None:
             if height_mm is None:
