@@ -17,7 +17,6 @@ predictions (the early-prediction curve, the parameters a nested search chose).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,23 +25,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
-from sklearn.base import BaseEstimator, clone
-from sklearn.metrics import accuracy_score, balanced_accuracy_score
+from sklearn.base import BaseEstimator
 
 from app.study.checkpoint import Checkpoint
 from app.study.progress import Progress
 from neucube.data import TrialSet
 from neucube.evaluation.baselines import make_baseline
 
-# The fold, seeding and scoring rules of neucube.evaluation, reused so that results are identical
-# to evaluate() (tests/test_study_jobs.py checks it).
+# The folds and the per-fold fit/score of neucube.evaluation, reused so that results are
+# identical to evaluate() (tests/test_study_jobs.py checks it).
 from neucube.evaluation.cross_validation import (
     CONTROL_SUFFIX,
     EvaluationResult,
-    _proba,
-    _roc_auc,
-    _set_seed,
-    _splits,
+    cv_splits,
+    run_fold,
 )
 
 __all__ = ["FitJob", "Plan", "plan_evaluation", "run_jobs", "assemble", "dask_client"]
@@ -143,7 +139,7 @@ def plan_evaluation(
             shuffled = np.random.default_rng(seed).permutation(labels)
             runs.append((model_name + CONTROL_SUFFIX, model, True, shuffled, False))
         for name, est, uses_trials, lab, with_early in runs:
-            for fold, (train, test, subject) in enumerate(_splits(scheme, lab, groups, n_splits, seed)):
+            for fold, (train, test, subject) in enumerate(cv_splits(scheme, lab, groups, n_splits, seed)):
                 plan.jobs.append(FitJob(scheme, name, est, uses_trials, lab, train, test, seed, fold,
                                         subject, early=with_early,
                                         search=search and name == model_name))
@@ -157,28 +153,11 @@ def _plain_params(params: dict[str, Any]) -> dict[str, Any]:
 def _execute(index: int, job: FitJob, data: Any, groups: np.ndarray | None,
              classes: list[str]) -> tuple[int, dict[str, Any], pd.DataFrame, dict[str, Any]]:
     """Fit and score one job (in a worker); the row and predictions are those of ``evaluate``."""
-    model = _set_seed(clone(job.estimator), job.seed)
-    X_train, X_test = data[job.train], data[job.test]
-    y = job.labels
-    t0 = time.perf_counter()
-    model.fit(X_train, y[job.train])
-    fit_time = time.perf_counter() - t0
-    y_pred = np.asarray(model.predict(X_test)).astype(str)
-    proba = _proba(model, X_test, classes)
-    y_true = y[job.test]
-    row = {
-        "model": job.name, "seed": job.seed, "fold": job.fold, "subject": job.subject,
-        "n_train": int(len(job.train)), "n_test": int(len(job.test)), "fit_time_s": round(fit_time, 4),
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
-        "roc_auc": _roc_auc(y_true, proba, classes),
-    }
-    preds = pd.DataFrame({
-        "model": job.name, "seed": job.seed, "fold": job.fold, "trial": job.test,
-        "subject": groups[job.test] if groups is not None else job.subject,
-        "y_true": y_true, "y_pred": y_pred,
-        **{f"proba_{c}": proba[:, k] for k, c in enumerate(classes)},
-    })
+    row, preds, model = run_fold(
+        job.name, job.estimator, data, job.labels, groups, job.train, job.test, job.seed,
+        job.fold, job.subject, classes, return_model=True,
+    )
+    X_test, y_true = data[job.test], job.labels[job.test]
     extras: dict[str, Any] = {}
     fitted = model.best_estimator_ if job.search else model
     if job.early and hasattr(fitted, "early_predict_curve"):

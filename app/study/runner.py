@@ -49,15 +49,8 @@ from app.study.sources import load_source
 from neucube import TrialSet
 from neucube._atomic import atomic_directory
 from neucube._version import __version__
-from neucube.classifier import NeuCubeClassifier
-from neucube.encoding import (
-    BSAEncoder,
-    MovingWindowEncoder,
-    StepForwardEncoder,
-    TBREncoder,
-    snr,
-    spike_rate,
-)
+from neucube.classifier import ENCODERS, NeuCubeClassifier
+from neucube.encoding import snr, spike_rate
 
 __all__ = [
     "StudyResult",
@@ -71,14 +64,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-_ENCODERS = {
-    "tbr": TBREncoder,
-    "step_forward": StepForwardEncoder,
-    "moving_window": MovingWindowEncoder,
-    "bsa": BSAEncoder,
-}
-
 
 @dataclass(frozen=True)
 class StudyResult:
@@ -98,7 +83,7 @@ def make_encoder(config: dict[str, Any], kind: str | None = None) -> Any:
         params["window"] = config["window"]
     if kind == "bsa" and isinstance(config["threshold"], list):
         params["threshold"] = np.asarray(config["threshold"])
-    return _ENCODERS[kind](**params)
+    return ENCODERS[kind](**params)
 
 
 def make_classifier(config: dict[str, Any], *, seed: int) -> NeuCubeClassifier:

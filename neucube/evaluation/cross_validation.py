@@ -24,7 +24,7 @@ from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 from neucube.data import TrialSet
 from neucube.evaluation.baselines import BASELINES, make_baseline
 
-__all__ = ["evaluate", "EvaluationResult", "SCHEMES", "METRICS"]
+__all__ = ["evaluate", "run_fold", "cv_splits", "EvaluationResult", "SCHEMES", "METRICS"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +116,10 @@ def _set_seed(estimator: BaseEstimator, seed: int) -> BaseEstimator:
     return estimator.set_params(**updates) if updates else estimator
 
 
-def _splits(
+def cv_splits(
     scheme: str | int | Any, y: np.ndarray, groups: np.ndarray | None, n_splits: int, seed: int
 ) -> list[tuple[np.ndarray, np.ndarray, str]]:
-    """``(train, test, subject_tag)`` index triples of one repetition."""
+    """``(train, test, subject_tag)`` index triples of one repetition of scheme ``scheme``."""
     idx = np.arange(len(y))
     if scheme == "stratified":
         cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
@@ -168,7 +168,7 @@ def _roc_auc(y_true: np.ndarray, proba: np.ndarray, classes: list[str]) -> float
     return float(roc_auc_score(y_true, p, multi_class="ovr", labels=classes))
 
 
-def _run_fold(
+def run_fold(
     name: str,
     estimator: BaseEstimator,
     data: TrialSet | np.ndarray,
@@ -180,7 +180,15 @@ def _run_fold(
     fold: int,
     subject: str,
     classes: list[str],
-) -> tuple[dict[str, Any], pd.DataFrame]:
+    *,
+    return_model: bool = False,
+) -> tuple[dict[str, Any], pd.DataFrame] | tuple[dict[str, Any], pd.DataFrame, BaseEstimator]:
+    """Fit a clone of ``estimator`` on ``train`` and score it on ``test``: one fold.
+
+    Returns the fold's row (metrics, sizes, fit time) and its per-trial predictions, plus the
+    fitted model when ``return_model`` (kept in the worker by callers that need it, e.g. for an
+    early-prediction curve, instead of shipping every fitted cube back).
+    """
     model = _set_seed(clone(estimator), seed)
     X_train, X_test = data[train], data[test]
     t0 = time.perf_counter()
@@ -203,7 +211,7 @@ def _run_fold(
         "y_true": y_true, "y_pred": y_pred,
         **{f"proba_{c}": proba[:, k] for k, c in enumerate(classes)},
     })
-    return row, preds
+    return (row, preds, model) if return_model else (row, preds)
 
 
 def evaluate(
@@ -292,11 +300,11 @@ def evaluate(
             shuffled = np.random.default_rng(seed).permutation(labels)
             runs.append((model_name + CONTROL_SUFFIX, model, data, shuffled))
         for name, est, d, lab in runs:
-            for fold, (train, test, subject) in enumerate(_splits(cv, lab, groups_arr, n_splits, seed)):
+            for fold, (train, test, subject) in enumerate(cv_splits(cv, lab, groups_arr, n_splits, seed)):
                 tasks.append((name, est, d, lab, train, test, seed, fold, subject))
     logger.log(logging.INFO if verbose else logging.DEBUG, "evaluating %d fits (%s, seeds %s)", len(tasks), cv, seeds)
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_run_fold)(name, est, d, lab, groups_arr, tr, te, seed, fold, subject, classes)
+        delayed(run_fold)(name, est, d, lab, groups_arr, tr, te, seed, fold, subject, classes)
         for name, est, d, lab, tr, te, seed, fold, subject in tasks
     )
     folds = pd.DataFrame([r for r, _ in results])
