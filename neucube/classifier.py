@@ -41,10 +41,10 @@ from neucube.cube.raster import SpikeRaster
 from neucube.cube.reservoir import Reservoir
 from neucube.cube.template import brain_template, grid_template
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
-from neucube.readout import DEFAULT_FRACTIONS, DeSNNClassifier
+from neucube.readout import DEFAULT_FRACTIONS, DeSNNClassifier, StateClassifier
 from neucube.spaces import convert_coords
 
-__all__ = ["NeuCubeClassifier", "ENCODERS"]
+__all__ = ["NeuCubeClassifier", "ENCODERS", "READOUTS"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,9 @@ ENCODERS = {
     "moving_window": MovingWindowEncoder,
     "bsa": BSAEncoder,
 }
+
+#: Named readouts (the ``readout`` parameter).
+READOUTS = ("desnn", "state")
 
 _OWNER = "NeuCubeClassifier"
 
@@ -129,16 +132,24 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         STDP time constant in steps, or the pair (tau+, tau-).
     n_rounds : int, default=1
         STDP passes over the training trials (0: no learning).
-    readout : "desnn" or estimator, default="desnn"
-        The deSNN classifier, or any classifier that accepts a
-        :class:`~neucube.cube.raster.SpikeRaster` (e.g. a pipeline starting with
-        :class:`~neucube.readout.SpikeCountFeatures`), which is cloned.
+    readout : {"desnn", "state"} or estimator, default="desnn"
+        ``"desnn"``: the deSNN classifier (:class:`~neucube.readout.DeSNNClassifier`, with
+        ``mod`` ... ``c`` below). ``"state"``: L2 logistic regression on the spike counts of
+        every neuron in ``n_bins`` time bins (:class:`~neucube.readout.StateClassifier`, with
+        ``n_bins`` and ``state_c``); it reads *when* neurons fire, which event-related data
+        need. Or any classifier that accepts a :class:`~neucube.cube.raster.SpikeRaster` (e.g. a
+        pipeline starting with :class:`~neucube.readout.SpikeCountFeatures`), which is cloned.
     mod, drift_up, drift_down : float, default=0.8, 0.005, 0.005
         deSNN rank-order modulation and weight drift.
     recall : {"wknn", "psp"}, default="wknn"
         deSNN recall (NeuCube software's weighted k-NN, or the paper's PSP race).
     k, sigma, c : int, float, float, default=3, 1.0, 0.7
         deSNN recall parameters (neighbours and kernel width of wknn; PSP fraction of psp).
+    n_bins : int, default=20
+        State readout: time bins per trial (50 ms each for 1 s trials).
+    state_c : "auto" or float, default="auto"
+        State readout: inverse L2 penalty; ``"auto"`` chooses it by cross-validation on the
+        training trials only.
     backend : {"cpp_standalone", "cython", "numpy", "reference"}, default="cpp_standalone"
         Simulator of the cube. ``cpp_standalone`` compiles once per network structure and
         reuses the build.
@@ -220,6 +231,8 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         k: int = 3,
         sigma: float = 1.0,
         c: float = 0.7,
+        n_bins: int = 20,
+        state_c: float | str = "auto",
         backend: str = "cpp_standalone",
         random_state: int | None = None,
         verbose: bool = False,
@@ -248,6 +261,8 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         self.k = k
         self.sigma = sigma
         self.c = c
+        self.n_bins = n_bins
+        self.state_c = state_c
         self.backend = backend
         self.random_state = random_state
         self.verbose = verbose
@@ -284,8 +299,16 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         _check_number_or_pair("stdp_rate", self.stdp_rate, low_inclusive=True)
         _check_number_or_pair("tau_stdp", self.tau_stdp, low_inclusive=False)
         check_int("n_rounds", self.n_rounds, low=0, owner=_OWNER)
-        if isinstance(self.readout, str):
-            check_option("readout", self.readout, ("desnn",), owner=_OWNER)
+        kind = (check_option("readout", self.readout, READOUTS, owner=_OWNER)
+                if isinstance(self.readout, str) else None)
+        if kind == "state":
+            check_int("n_bins", self.n_bins, low=1, owner=_OWNER)
+            if not (self.state_c == "auto" or (
+                    isinstance(self.state_c, numbers.Real) and not isinstance(self.state_c, bool)
+                    and np.isfinite(self.state_c) and self.state_c > 0)):
+                raise ValueError(f"The 'state_c' parameter of {_OWNER} must be 'auto' or a "
+                                 f"positive float; got {self.state_c!r}.")
+        elif kind == "desnn":
             check_number("mod", self.mod, low=0.0, high=1.0, low_inclusive=False, owner=_OWNER)
             check_number("drift_up", self.drift_up, low=0.0, owner=_OWNER)
             check_number("drift_down", self.drift_down, low=0.0, owner=_OWNER)
@@ -318,12 +341,15 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
 
     def _make_readout(self) -> BaseEstimator:
         if isinstance(self.readout, str):
-            check_option("readout", self.readout, ("desnn",), owner=_OWNER)
+            kind = check_option("readout", self.readout, READOUTS, owner=_OWNER)
+            if kind == "state":
+                return StateClassifier(n_bins=self.n_bins, C=self.state_c)
             return DeSNNClassifier(mod=self.mod, drift_up=self.drift_up, drift_down=self.drift_down,
                                    recall=self.recall, k=self.k, sigma=self.sigma, c=self.c)
         if not hasattr(self.readout, "fit") or not hasattr(self.readout, "predict"):
             raise TypeError(
-                f"The 'readout' parameter of {_OWNER} must be 'desnn' or a classifier instance; "
+                f"The 'readout' parameter of {_OWNER} must be 'desnn', 'state' or a classifier "
+                "instance; "
                 f"got {self.readout!r}."
             )
         return clone(self.readout)
@@ -499,6 +525,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         """
         raster = self.raster(X)
         if stop is not None:
+            self._check_early()
             return self.readout_.predict_proba(raster, stop=stop)
         return self.readout_.predict_proba(raster)
 
@@ -506,8 +533,15 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         """Predicted class of each trial (``stop``: early prediction from the first steps)."""
         raster = self.raster(X)
         if stop is not None:
+            self._check_early()
             return self.readout_.predict(raster, stop=stop)
         return self.readout_.predict(raster)
+
+    def _check_early(self) -> None:
+        check_is_fitted(self)
+        if not hasattr(self.readout_, "early_predict_curve"):
+            raise TypeError(f"Early prediction (stop=..., early_predict_curve) of {_OWNER} needs "
+                            f"readout='desnn'; got readout={self.readout!r}.")
 
     def early_predict_curve(
         self, X: Any, y: Any = None, fractions: Sequence[float] = DEFAULT_FRACTIONS
@@ -516,10 +550,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
 
         Returns an array aligned with ``fractions``. Only the deSNN readout supports it.
         """
-        check_is_fitted(self)
-        if not hasattr(self.readout_, "early_predict_curve"):
-            raise TypeError(f"{_OWNER}.early_predict_curve needs readout='desnn'; got "
-                            f"{self.readout!r}.")
+        self._check_early()
         data = read_model_input(X, y)
         if data.y is None:
             raise ValueError(f"{_OWNER}.early_predict_curve needs labels: pass y or a TrialSet.")

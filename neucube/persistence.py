@@ -63,7 +63,7 @@ from neucube.cube.network import CubeNetwork
 from neucube.cube.raster import SpikeRaster
 from neucube.cube.reservoir import Reservoir
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
-from neucube.readout import DeSNNClassifier
+from neucube.readout import BinnedCountFeatures, DeSNNClassifier, StateClassifier
 
 __all__ = [
     "ESTIMATORS",
@@ -104,14 +104,16 @@ def _estimator_classes() -> dict[str, type[BaseEstimator]]:
 
     return {
         cls.__name__: cls
-        for cls in (NeuCubeClassifier, Reservoir, DeSNNClassifier, TBREncoder,
-                    StepForwardEncoder, MovingWindowEncoder, BSAEncoder)
+        for cls in (NeuCubeClassifier, Reservoir, DeSNNClassifier, StateClassifier,
+                    BinnedCountFeatures, TBREncoder, StepForwardEncoder, MovingWindowEncoder,
+                    BSAEncoder)
     }
 
 
 #: Names of the estimator classes a model file may contain (as parameters or fitted parts).
-ESTIMATORS = ("NeuCubeClassifier", "Reservoir", "DeSNNClassifier", "TBREncoder",
-              "StepForwardEncoder", "MovingWindowEncoder", "BSAEncoder")
+ESTIMATORS = ("NeuCubeClassifier", "Reservoir", "DeSNNClassifier", "StateClassifier",
+              "BinnedCountFeatures", "TBREncoder", "StepForwardEncoder", "MovingWindowEncoder",
+              "BSAEncoder")
 
 
 # ---------------------------------------------------------------------------------------------

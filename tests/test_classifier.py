@@ -69,7 +69,8 @@ EXPECTED_FAILED_CHECKS: dict[str, str] = {}
 
 
 @parametrize_with_checks(
-    [fast(), fast(encoder="bsa", recall="psp", n_rounds=2, stdp_rate=0.01)],
+    [fast(), fast(encoder="bsa", recall="psp", n_rounds=2, stdp_rate=0.01),
+     fast(readout="state", n_bins=4)],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible(estimator, check):
@@ -207,9 +208,9 @@ def test_clone_get_params_set_params(data):
         ("n_rounds", -1, ValueError, r"The 'n_rounds' parameter of NeuCubeClassifier must be an "
                                      r"integer in \[0, inf\]; got -1"),
         ("readout", "svm", ValueError, r"The 'readout' parameter of NeuCubeClassifier must be "
-                                       r"one of 'desnn'; got 'svm'"),
+                                       r"one of 'desnn', 'state'; got 'svm'"),
         ("readout", TBREncoder(), TypeError, r"The 'readout' parameter of NeuCubeClassifier must "
-                                             r"be 'desnn' or a classifier instance"),
+                                             r"be 'desnn', 'state' or a classifier instance"),
         ("mod", 1.5, ValueError, r"The 'mod' parameter .* \(0, 1\]; got 1\.5"),
         ("drift_up", -1, ValueError, r"The 'drift_up' parameter .* \[0, inf\); got -1"),
         ("drift_down", -1, ValueError, r"The 'drift_down' parameter .* \[0, inf\); got -1"),
@@ -219,6 +220,11 @@ def test_clone_get_params_set_params(data):
                              r"\[1, inf\]; got 0"),
         ("sigma", 0, ValueError, r"The 'sigma' parameter .* \(0, inf\); got 0"),
         ("c", 0, ValueError, r"The 'c' parameter .* \(0, 1\]; got 0"),
+        ({"readout": "state", "n_bins": 0}, None, ValueError,
+         r"The 'n_bins' parameter of NeuCubeClassifier must be an integer in \[1, inf\]; got 0"),
+        ({"readout": "state", "state_c": "best"}, None, ValueError,
+         r"The 'state_c' parameter of NeuCubeClassifier must be 'auto' or a positive float; "
+         r"got 'best'"),
         ("backend", "gpu", ValueError, r"The 'backend' parameter of NeuCubeClassifier must be "
                                        r"one of 'cpp_standalone', 'cython', 'numpy', "
                                        r"'reference'; got 'gpu'"),
@@ -228,8 +234,9 @@ def test_clone_get_params_set_params(data):
 )
 def test_bad_parameters_fail_in_fit_before_any_simulation(data, param, value, err, match):
     X, y, _ = data
+    params = param if isinstance(param, dict) else {param: value}
     with pytest.raises(err, match=match):
-        fast(**{param: value}).fit(X, y)
+        fast(**params).fit(X, y)
 
 
 def test_bad_input_errors(data, rng):
@@ -265,8 +272,13 @@ def test_bad_input_errors(data, rng):
                                          r"3 features as input"):
         clf.predict(X[:, :2])
     custom = fast(readout=make_pipeline(SpikeCountFeatures(), LogisticRegression())).fit(X, y)
-    with pytest.raises(TypeError, match=r"early_predict_curve needs readout='desnn'"):
+    with pytest.raises(TypeError, match=r"Early prediction \(stop=..., early_predict_curve\) "
+                                        r"of NeuCubeClassifier needs readout='desnn'; got "
+                                        r"readout=Pipeline"):
         custom.early_predict_curve(X, y)
+    state = fast(readout="state", n_bins=4).fit(X, y)
+    with pytest.raises(TypeError, match=r"needs readout='desnn'; got readout='state'"):
+        state.predict(X, stop=10)
 
 
 # ----------------------------------------------------------------------------- inputs

@@ -137,8 +137,9 @@ def test_brian2_model_round_trips_with_identical_predictions(brian_model, tmp_pa
         {"encoder": "moving_window", "stdp_rate": (0.01, 0.02), "tau_stdp": (5.0, 8.0)},
         {"encoder": BSAEncoder(filter_length=6, cutoff=0.3), "neuron_model": "lif"},
         {"encoder": TBREncoder(threshold=[0.5, 0.6, 0.7]), "connectivity": "gaussian"},
+        {"encoder": "bsa", "readout": "state", "n_bins": 5},
     ],
-    ids=["bsa-psp", "sf-auto", "mw-pairs", "bsa-instance", "tbr-instance"],
+    ids=["bsa-psp", "sf-auto", "mw-pairs", "bsa-instance", "tbr-instance", "state-readout"],
 )
 def test_every_encoder_and_option_round_trips(rng, tmp_path, params):
     X, y = make_trials(rng, 5)

@@ -38,6 +38,7 @@ from neucube.readout.features import (
     FirstSpikeFeatures,
     SpikeCountFeatures,
 )
+from neucube.readout.state import StateClassifier
 from neucube.readout.weights import desnn_weights, first_spike_ranks
 
 TRANSFORMERS = [SpikeCountFeatures, BinnedCountFeatures, FirstSpikeFeatures]
@@ -524,7 +525,8 @@ def test_first_spike_features_read_the_order_task(rng):
 # below; the data checks have 3-D counterparts above (test_generic_estimator_behaviour_on_3d_input
 # and test_transformers_generic_behaviour_on_3d_input).
 ESTIMATORS = [DeSNNClassifier(), DeSNNClassifier(recall="psp"), SpikeCountFeatures(),
-              BinnedCountFeatures(n_bins=2), FirstSpikeFeatures(fill=-1.0)]
+              BinnedCountFeatures(n_bins=2), FirstSpikeFeatures(fill=-1.0),
+              StateClassifier(n_bins=2)]
 API_CHECKS = [
     check_estimator_repr,
     check_estimator_tags_renamed,
@@ -556,7 +558,7 @@ def test_sklearn_api_checks(estimator, check):
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
 def test_sklearn_unfitted_checks_and_input_tags(estimator):
     name = type(estimator).__name__
-    if isinstance(estimator, DeSNNClassifier):
+    if isinstance(estimator, (DeSNNClassifier, StateClassifier)):
         check_estimators_unfitted(name, estimator)
     else:
         check_transformers_unfitted(name, estimator)

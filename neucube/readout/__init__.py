@@ -2,6 +2,8 @@
 
 - :class:`DeSNNClassifier`: one rank-order output neuron per training trial, recalled by
   weighted k nearest neighbours (deSNNs) or by PSP threshold (deSNNm), with early prediction.
+- :class:`StateClassifier`: L2 logistic regression on time-binned spike counts (the
+  liquid-state-machine readout), with its regularisation chosen on the training trials.
 - :class:`SpikeCountFeatures`, :class:`BinnedCountFeatures`, :class:`FirstSpikeFeatures`:
   transformers from spike rasters to 2-D feature arrays.
 - :func:`desnn_weights`, :func:`first_spike_ranks`: the deSNN weight rule on its own.
@@ -18,6 +20,7 @@ from neucube.readout.features import (
     FirstSpikeFeatures,
     SpikeCountFeatures,
 )
+from neucube.readout.state import StateClassifier
 from neucube.readout.weights import desnn_weights, first_spike_ranks, rank_order_code
 
 __all__ = [
@@ -26,6 +29,7 @@ __all__ = [
     "DeSNNClassifier",
     "FirstSpikeFeatures",
     "SpikeCountFeatures",
+    "StateClassifier",
     "desnn_weights",
     "first_spike_ranks",
     "rank_order_code",

@@ -1,0 +1,203 @@
+"""The state readout: a regularised linear classifier on time-binned spike counts of the cube.
+
+This is the liquid-state-machine readout (Maass et al. 2002) applied to the NeuCube cube: each
+trial is described by how many spikes every neuron fires in each of ``n_bins`` consecutive time
+bins, the features are standardised on the training trials, and an L2-regularised logistic
+regression is fitted. Unlike the deSNN, whose weights summarise a neuron's first-spike rank and
+spike count over the whole trial, this readout sees *when* in the trial a neuron fires more,
+which is where event-related potentials differ between conditions.
+
+The regularisation strength is chosen on the training trials only (``C="auto"``: inner
+stratified folds, log-loss), so the readout stays leakage-safe inside any outer
+cross-validation.
+
+The fitted state is plain arrays (no scikit-learn objects), so a model using it can be written
+to a model file without pickle.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from neucube._validation import check_int
+from neucube.readout._raster_input import RasterLike, as_raster
+from neucube.readout.features import BinnedCountFeatures
+
+__all__ = ["StateClassifier", "DEFAULT_CS"]
+
+#: Candidate regularisation strengths of ``C="auto"`` (inverse L2 penalty on standardised
+#: features; small values suit many neurons and few trials).
+DEFAULT_CS: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+
+
+class StateClassifier(ClassifierMixin, BaseEstimator):
+    """Logistic regression on the cube's time-binned spike counts (the state readout).
+
+    Parameters
+    ----------
+    n_bins : int, default=20
+        Number of consecutive time bins per trial (20 bins of a 1 s trial are 50 ms each);
+        trials of fewer steps get one bin per step.
+    C : "auto" or float, default="auto"
+        Inverse L2 regularisation strength on standardised features. ``"auto"`` picks it
+        among ``Cs`` by stratified ``cv``-fold cross-validation (log-loss) on the training
+        trials.
+    Cs : sequence of float, default=DEFAULT_CS
+        Candidates of ``C="auto"``; on ties the first listed wins (by default the strongest
+        penalty).
+    cv : int, default=5
+        Inner folds of ``C="auto"`` (reduced to the size of the smallest class when needed;
+        with fewer than 2 trials in a class, the middle of ``Cs`` is used).
+    max_iter : int, default=5000
+        Iterations of the L-BFGS solver.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    features_ : BinnedCountFeatures
+        The fitted binning (its ``n_bins`` and ``bin_edges_`` are the bins used).
+    support_ : ndarray of bool, shape (n_neurons * n_bins,)
+        Features kept: those that vary over the training trials (a neuron that never fires in
+        a bin carries nothing).
+    mean_, scale_ : ndarray of shape (n_kept,)
+        Standardisation learnt on the training trials.
+    C_ : float
+        The regularisation strength used.
+    coef_ : ndarray of shape (1, n_kept) or (n_classes, n_kept)
+        Logistic-regression weights on the standardised kept features.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts.
+    n_features_in_ : int
+        Number of cube neurons seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = (rng.random((40, 5, 20)) < 0.1).astype(np.int8)
+    >>> y = np.repeat([0, 1], 20)
+    >>> X[y == 1, 0, 10:15] = 1          # class 1: neuron 0 fires in the middle of the trial
+    >>> StateClassifier(n_bins=4).fit(X, y).score(X, y)
+    1.0
+    """
+
+    def __init__(self, n_bins: int = 20, C: float | str = "auto",
+                 Cs: Sequence[float] = DEFAULT_CS, cv: int = 5, max_iter: int = 5000) -> None:
+        self.n_bins = n_bins
+        self.C = C
+        self.Cs = Cs
+        self.cv = cv
+        self.max_iter = max_iter
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+    def _check_params(self) -> None:
+        name = type(self).__name__
+        check_int("n_bins", self.n_bins, low=1, owner=name)
+        check_int("cv", self.cv, low=2, owner=name)
+        check_int("max_iter", self.max_iter, low=1, owner=name)
+        if isinstance(self.C, str):
+            if self.C != "auto":
+                raise ValueError(f"The 'C' parameter of {name} must be 'auto' or a positive "
+                                 f"float; got {self.C!r}.")
+        elif (not isinstance(self.C, numbers.Real) or isinstance(self.C, bool)
+              or not np.isfinite(self.C) or self.C <= 0):
+            raise ValueError(f"The 'C' parameter of {name} must be 'auto' or a positive float; "
+                             f"got {self.C!r}.")
+        cs = np.asarray(self.Cs, dtype=float) if np.ndim(self.Cs) == 1 else np.array([])
+        if cs.size == 0 or not np.all(np.isfinite(cs)) or np.any(cs <= 0):
+            raise ValueError(f"The 'Cs' parameter of {name} must be a non-empty sequence of "
+                             f"positive floats; got {self.Cs!r}.")
+
+    def _select_c(self, Z: NDArray, y: NDArray) -> float:
+        cs = [float(c) for c in self.Cs]
+        if self.C != "auto":
+            return float(self.C)
+        n_splits = min(self.cv, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()))
+        if n_splits < 2:
+            return cs[len(cs) // 2]
+        # Unshuffled folds: deterministic without a random_state. First best on ties, so the
+        # strongest penalty among equals wins (Cs ascending).
+        folds = StratifiedKFold(n_splits)
+        losses = [cross_val_score(LogisticRegression(C=c, max_iter=self.max_iter), Z, y, cv=folds,
+                                  scoring="neg_log_loss").mean() for c in cs]
+        return cs[int(np.argmax(losses))]
+
+    def fit(self, X: RasterLike, y: ArrayLike) -> StateClassifier:
+        """Bin the spikes of the training trials, standardise, choose C and fit.
+
+        Parameters
+        ----------
+        X : SpikeRaster, list of SpikeRaster or array-like of shape (n_trials, n_neurons, n_steps)
+            Spike rasters of the training trials.
+        y : array-like of shape (n_trials,)
+            Labels.
+
+        Returns
+        -------
+        self : StateClassifier
+        """
+        self._check_params()
+        raster = as_raster(self, X, reset=True)
+        y = column_or_1d(y, warn=True)
+        if len(y) != raster.n_trials:
+            raise ValueError(f"X has {raster.n_trials} trials but y has {len(y)} labels.")
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if self.classes_.size < 2:
+            raise ValueError(f"{type(self).__name__} needs trials of at least 2 classes in y; "
+                             f"got 1 class: {self.classes_.tolist()}.")
+        # Trials shorter than n_bins steps get one bin per step.
+        self.features_ = BinnedCountFeatures(min(self.n_bins, raster.n_steps)).fit(raster)
+        F = self.features_.transform(raster)
+        self.support_ = F.var(axis=0) > 0
+        F = F[:, self.support_]
+        self.mean_ = F.mean(axis=0)
+        self.scale_ = F.std(axis=0)
+        Z = (F - self.mean_) / self.scale_
+        with warnings.catch_warnings():
+            # A few unconverged inner fits at the weakest penalty do not change the choice.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.C_ = self._select_c(Z, y)
+            model = LogisticRegression(C=self.C_, max_iter=self.max_iter).fit(Z, y)
+        self.coef_ = model.coef_.copy()
+        self.intercept_ = model.intercept_.copy()
+        return self
+
+    def decision_function(self, X: RasterLike) -> NDArray[np.float64]:
+        """Linear scores: shape (n_trials,) for two classes, (n_trials, n_classes) otherwise."""
+        check_is_fitted(self)
+        raster = as_raster(self, X, reset=False)
+        F = self.features_.transform(raster)[:, self.support_]
+        scores = ((F - self.mean_) / self.scale_) @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X: RasterLike) -> NDArray[np.float64]:
+        """Class probabilities, columns in ``classes_`` order."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p1 = expit(scores)
+            return np.column_stack([1.0 - p1, p1])
+        return softmax(scores, axis=1)
+
+    def predict(self, X: RasterLike) -> NDArray:
+        """Most probable class of each trial."""
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
