@@ -118,7 +118,7 @@ SECTION_LIST = ("cube, data, encoder, evaluation, events, figures, output, prepr
         (with_(figures={"dpi": 72}), r"^figures\.dpi: expected a number >= 300, got 72$"),
         (with_(figures={"contrast": ["a"]}), r'^figures\.contrast: expected two different class names \[a, b\], got \["a"\]$'),
         (with_(figures={"contrast": ["a", "b"]}, events={"x": 1, "y": 2}), r'^figures\.contrast\[0\]: expected a class of \[events\] \(x, y\), got "a"$'),
-        (with_(search={"grid": {"encoder.colour": [1]}}), r"^search\.grid\.encoder\.colour: not a searchable parameter; expected one of encoder\.threshold, "),
+        (with_(search={"grid": {"encoder.colour": [1]}}), r"^search\.grid\.encoder\.colour: not a searchable parameter; expected one of encoder\.kind, encoder\.threshold, "),
         (with_(search={"grid": {"encoder.alpha": []}}), r"^search\.grid\.encoder\.alpha: expected a non-empty list of values or a distribution"),
         (with_(search={"grid": {"encoder": {"alpha": [0.5, -1]}}}), r"^search\.grid\.encoder\.alpha\[1\]: expected a number >= 0, got -1$"),
         (with_(search={"grid": {"stdp.rate": {"distribution": "uniform", "low": 0.001, "high": 0.01}}}),

@@ -160,7 +160,8 @@ def _execute(index: int, job: FitJob, data: Any, groups: np.ndarray | None,
     X_test, y_true = data[job.test], job.labels[job.test]
     extras: dict[str, Any] = {}
     fitted = model.best_estimator_ if job.search else model
-    if job.early and hasattr(fitted, "early_predict_curve"):
+    # Early prediction is a property of the deSNN readout (rank-order code), not of every model.
+    if job.early and hasattr(getattr(fitted, "readout_", None), "early_predict_curve"):
         from neucube.readout import DEFAULT_FRACTIONS
 
         curve = fitted.early_predict_curve(X_test, y_true, fractions=DEFAULT_FRACTIONS)

@@ -20,7 +20,10 @@ The results folder holds ``metrics.json`` (see :mod:`app.study.metrics`), ``fold
 ``predictions.csv``, ``model.zip``, ``figures/``, ``graphs/``, ``encoding.csv``,
 ``summary.json`` (including run times), ``study.toml`` (the resolved study),
 ``provenance.json`` and ``run.log``. It is built in a hidden temporary sibling and renamed
-into place only when complete: an interrupted run leaves no results folder.
+into place only when complete: an interrupted run leaves no results folder. Only one run at a
+time may write a given folder: a second run into the same folder fails at once with an error
+naming it (a lock file ``.neucube-lock-<name>`` beside the folder, held with ``flock`` so that
+a killed run never leaves it locked).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import hashlib
 import io
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -64,6 +68,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Prefix of the lock file beside a results folder that a run is writing.
+LOCK_PREFIX = ".neucube-lock-"
 
 @dataclass(frozen=True)
 class StudyResult:
@@ -105,9 +112,12 @@ def make_classifier(config: dict[str, Any], *, seed: int) -> NeuCubeClassifier:
         refractory=cube["refractory"],
         neuron_model=cube["neuron_model"],
         backend=cube["backend"],
-        stdp_rate=stdp["rate"],
+        stdp_rate=tuple(stdp["rate"]) if isinstance(stdp["rate"], list) else stdp["rate"],
         tau_stdp=stdp["tau"],
         n_rounds=stdp["n_rounds"],
+        readout=readout["kind"],
+        n_bins=readout["n_bins"],
+        state_c=readout["state_c"],
         mod=readout["mod"],
         drift_up=readout["drift_up"],
         drift_down=readout["drift_down"],
@@ -233,10 +243,71 @@ def _encoding_report(trials: TrialSet, config: dict[str, Any], progress: Progres
     return summary, buf.getvalue()
 
 
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _exclusive(out_dir: Path) -> Iterator[None]:
+    """Hold the lock of ``out_dir`` for the block; raise ``FileExistsError`` if another run has it.
+
+    Without it, two runs into one folder would both finish and the later one would silently
+    replace the other's results (and share its ``--resume`` checkpoints).
+    """
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    path = out_dir.parent / f"{LOCK_PREFIX}{out_dir.name}"
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        if not _try_lock(fd):
+            os.close(fd)
+            owner = ""
+            with contextlib.suppress(OSError, ValueError):
+                owner = f" (pid {int(path.read_text().strip())})"
+            raise FileExistsError(
+                f"{out_dir}: another neucube run{owner} is writing this results folder; wait "
+                f"for it to finish or choose another output folder")
+        # The previous holder removes the file when it finishes: a lock on a removed file
+        # protects nothing, so try again with the new one.
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        if os.name == "nt":  # an open file cannot be removed there
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            os.close(fd)
+
+
 @contextlib.contextmanager
 def results_folder(out_dir: Path) -> Iterator[Path]:
-    """Build a results folder atomically, with ``run.log`` recording INFO messages of the run."""
-    with atomic_directory(out_dir) as tmp:
+    """Build a results folder atomically, with ``run.log`` recording INFO messages of the run.
+
+    Raises ``FileExistsError`` naming the folder if another run is writing it.
+    """
+    with _exclusive(out_dir), atomic_directory(out_dir) as tmp:
         handler = logging.FileHandler(tmp / "run.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler.setLevel(logging.INFO)

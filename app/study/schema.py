@@ -47,6 +47,9 @@ __all__ = [
 ]
 
 ENCODERS = ("tbr", "step_forward", "moving_window", "bsa")
+#: Named readouts of NeuCubeClassifier (its READOUTS; not imported so that parsing a study
+#: does not import the simulator).
+READOUTS = ("desnn", "state")
 BASELINES = ("vectorizer_logreg", "channel_features_logreg", "window_means_logreg")
 #: Cross-validation schemes (``evaluation.scheme`` takes one or a list of them).
 SCHEMES = ("stratified", "loso", "per_subject")
@@ -62,6 +65,12 @@ def _threshold(key: str, v: Any) -> Any:
     if isinstance(v, list):
         return [f.number(0, strict=True)(f"{key}[{i}]", x) for i, x in enumerate(v)]
     return f.number(0, strict=True)(key, v)
+
+
+def _pair(key: str, v: Any) -> list[float]:
+    if not isinstance(v, list) or len(v) != 2:
+        raise StudyError(f"{key}: expected a pair [A+, A-], got {show(v)}")
+    return [f.number(0)(f"{key}[0]", v[0]), f.number(0)(f"{key}[1]", v[1])]
 
 
 def _event_mapping(key: str, v: Any) -> dict[str, list[int | str]]:
@@ -136,12 +145,12 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "backend": Field(f.choice("cpp_standalone", "cython", "numpy", "reference"), "cpp_standalone", "simulator"),
     },
     "stdp": {
-        "rate": Field(f.number(0), 0.001, "STDP amplitude A+ = A-"),
+        "rate": Field(f.any_of(f.number(0), _pair, expected="a number >= 0 or a pair [A+, A-] of numbers >= 0"), 0.001, "STDP amplitude A+ = A-, or [A+, A-]"),
         "tau": Field(f.number(0, strict=True), 10.0, "STDP time constant in steps"),
         "n_rounds": Field(f.integer(0), 1, "STDP passes over the training trials (0: no learning)"),
     },
     "readout": {
-        "kind": Field(f.choice("desnn"), "desnn", "readout classifier"),
+        "kind": Field(f.choice(*READOUTS), "desnn", "readout classifier: deSNN, or 'state' (logistic regression on time-binned spike counts)"),
         "mod": Field(f.number(0, strict=True, high=1.0), 0.8, "deSNN rank-order modulation, in (0, 1]"),
         "drift_up": Field(f.number(0), 0.005, "deSNN weight increase per later spike"),
         "drift_down": Field(f.number(0), 0.005, "deSNN weight decrease per silent step"),
@@ -149,6 +158,8 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "k": Field(f.integer(1), 3, "wknn neighbours"),
         "sigma": Field(f.number(0, strict=True), 1.0, "wknn kernel width"),
         "c": Field(f.number(0, strict=True, high=1.0), 0.7, "psp firing fraction"),
+        "n_bins": Field(f.integer(1), 20, "state readout: time bins per trial"),
+        "state_c": Field(f.any_of(f.choice("auto"), f.number(0, strict=True), expected="'auto' or a number > 0"), "auto", "state readout: inverse L2 penalty ('auto': inner CV on the training trials)"),
     },
     "evaluation": {
         "scheme": Field(_schemes, ["stratified"], "cross-validation scheme(s), e.g. [\"per_subject\", \"stratified\"]; the first is the headline"),
@@ -182,6 +193,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
 
 #: Study keys ``[search.grid]`` may tune, and the NeuCubeClassifier parameter each sets.
 SEARCHABLE: dict[str, str] = {
+    "encoder.kind": "encoder",
     "encoder.threshold": "encoder_threshold",
     "encoder.alpha": "encoder_alpha",
     "cube.spacing_mm": "spacing_mm",
@@ -196,6 +208,9 @@ SEARCHABLE: dict[str, str] = {
     "readout.drift_down": "drift_down",
     "readout.k": "k",
     "readout.sigma": "sigma",
+    "readout.kind": "readout",
+    "readout.n_bins": "n_bins",
+    "readout.state_c": "state_c",
 }
 _DISTRIBUTIONS = ("uniform", "loguniform", "randint")
 
