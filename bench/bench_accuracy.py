@@ -17,6 +17,8 @@ label-shuffle control:
 
 - ``neucube``: :class:`~neucube.classifier.NeuCubeClassifier` with the fixed parameters
   :data:`RECOMMENDED` (TBR encoder, depression-dominated STDP, rate-regime deSNN).
+- ``neucube_state``: the fixed model of the default familiarity study, :data:`STATE_MODEL`
+  (BSA encoder, depression-dominated STDP, state readout), chosen on development data.
 - ``neucube_selected``: :class:`InnerCVNeuCube`, which picks the encoder and the readout among
   :data:`CANDIDATE_ENCODERS` x :func:`candidate_readouts` by cross-validation inside each
   training fold (nested CV: the outer test fold is never seen).
@@ -50,18 +52,15 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sklearn.base import BaseEstimator, ClassifierMixin, clone  # noqa: E402
-from sklearn.feature_selection import VarianceThreshold  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from neucube.classifier import NeuCubeClassifier  # noqa: E402
 from neucube.cube.raster import SpikeRaster  # noqa: E402
 from neucube.data import TrialSet  # noqa: E402
+from neucube.evaluation.baselines import make_baseline  # noqa: E402
 from neucube.evaluation.cross_validation import evaluate  # noqa: E402
 from neucube.readout.desnn import DeSNNClassifier  # noqa: E402
-from neucube.readout.features import BinnedCountFeatures, SpikeCountFeatures  # noqa: E402
+from neucube.readout.state import StateClassifier  # noqa: E402
 
 #: Fixed parameters of the ``neucube`` model (see bench/README.md for where each comes from).
 RECOMMENDED: dict[str, Any] = {
@@ -73,37 +72,33 @@ RECOMMENDED: dict[str, Any] = {
     "k": 5,
 }
 
+#: Fixed parameters of ``neucube_state`` (= studies/familiarity.toml's model).
+STATE_MODEL: dict[str, Any] = {
+    "encoder": "bsa",
+    "stdp_rate": (0.001, 0.002),
+    "readout": "state",           # logistic regression on 20 time bins, C by inner CV
+}
+
 #: Parameters every model shares with ``neucube`` (the cube and STDP).
 CUBE: dict[str, Any] = {"stdp_rate": RECOMMENDED["stdp_rate"]}
 
 #: Encoders among which ``neucube_selected`` chooses.
-CANDIDATE_ENCODERS: tuple[str, ...] = ("tbr", "bsa")
-
-#: Width of the time bins of the binned-state readout, in seconds.
-BIN_S = 0.1
-
-#: Regularisation of the logistic-regression readouts: that of the N170 reference pipeline.
-LOGREG_C = 0.01
+CANDIDATE_ENCODERS: tuple[str, ...] = ("tbr", "bsa", "step_forward")
 
 TARGETS = {"wrist": ("accuracy", 0.95), "n170": ("roc_auc", 0.69)}
 BASELINES = ("vectorizer_logreg", "channel_features_logreg", "window_means_logreg")
 
 
-def candidate_readouts(n_bins: int) -> list[tuple[str, BaseEstimator]]:
+def candidate_readouts() -> list[tuple[str, BaseEstimator]]:
     """Readouts among which ``neucube_selected`` chooses, in tie-breaking order."""
-    def logreg() -> LogisticRegression:
-        return LogisticRegression(C=LOGREG_C, max_iter=5000)
-
     return [
         ("desnn_rank", DeSNNClassifier()),  # the literature defaults: mod 0.8, drift 0.005, k 3
         ("desnn_rate", DeSNNClassifier(mod=RECOMMENDED["mod"], drift_up=RECOMMENDED["drift_up"],
                                        drift_down=RECOMMENDED["drift_down"], k=RECOMMENDED["k"])),
-        # VarianceThreshold drops neurons (bins) that never vary in the training trials, e.g.
-        # neurons that never fire: they carry nothing and only slow the solver down.
-        ("state_counts", make_pipeline(SpikeCountFeatures(), VarianceThreshold(), StandardScaler(),
-                                       logreg())),
-        ("state_binned", make_pipeline(BinnedCountFeatures(n_bins), VarianceThreshold(),
-                                       StandardScaler(), logreg())),
+        # Logistic regression on spike counts per neuron (one bin) and in 20 time bins, each
+        # with its penalty chosen by its own inner CV on the training part.
+        ("state_counts", StateClassifier(n_bins=1)),
+        ("state_binned", StateClassifier(n_bins=20)),
     ]
 
 
@@ -121,8 +116,6 @@ class InnerCVNeuCube(ClassifierMixin, BaseEstimator):
     ----------
     encoders : tuple of str
         Encoder names of :class:`~neucube.classifier.NeuCubeClassifier`.
-    bin_s : float
-        Bin width of the ``state_binned`` readout, in seconds (10 bins without a sampling rate).
     n_inner : int
         Inner folds.
     cube_params : dict, optional
@@ -140,22 +133,17 @@ class InnerCVNeuCube(ClassifierMixin, BaseEstimator):
         The chosen cube (its own readout unused) and readout.
     """
 
-    def __init__(self, encoders: tuple[str, ...] = CANDIDATE_ENCODERS, bin_s: float = BIN_S,
-                 n_inner: int = 5, cube_params: dict[str, Any] | None = None,
+    def __init__(self, encoders: tuple[str, ...] = CANDIDATE_ENCODERS, n_inner: int = 5,
+                 cube_params: dict[str, Any] | None = None,
                  random_state: int | None = None) -> None:
         self.encoders = encoders
-        self.bin_s = bin_s
         self.n_inner = n_inner
         self.cube_params = cube_params
         self.random_state = random_state
 
     def fit(self, X: Any, y: Any) -> InnerCVNeuCube:
         y = np.asarray(y)
-        if isinstance(X, TrialSet):
-            n_bins = max(1, round(X.n_times / (self.bin_s * X.sfreq)))
-        else:
-            n_bins = 10
-        readouts = candidate_readouts(n_bins)
+        readouts = candidate_readouts()
         inner = StratifiedKFold(self.n_inner, shuffle=True, random_state=self.random_state)
         splits = list(inner.split(np.zeros(len(y)), y))
         params = dict(CUBE if self.cube_params is None else self.cube_params)
@@ -264,6 +252,10 @@ def bench_dataset(key: str, trials: TrialSet, metric: str, *, cv: str, n_splits:
                                        metric, cv=cv, n_splits=n_splits, seeds=seeds,
                                        baselines=BASELINES)
     models.update(summary)
+    summary, wall["neucube_state"], _ = _run("neucube_state", NeuCubeClassifier(**STATE_MODEL),
+                                             trials, metric, cv=cv, n_splits=n_splits,
+                                             seeds=seeds, baselines=())
+    models.update(summary)
     CHOICE_LOG.clear()
     summary, wall["neucube_selected"], result = _run(
         "neucube_selected", InnerCVNeuCube(), trials, metric, cv=cv, n_splits=n_splits,
@@ -329,7 +321,17 @@ def bench_speed(trials: TrialSet) -> dict[str, Any]:
     for model, y_train in fitted:
         clone(model.readout_).fit(model.train_raster_, y_train)
     readout_s = time.perf_counter() - t0 + predict_s
+    # Same-run reference: the plain baselines' 10-fold CV on the same folds.
+    X = np.asarray(trials.X)
+    baseline_s = {}
+    for name in BASELINES:
+        t0 = time.perf_counter()
+        for tr, te in folds:
+            make_baseline(name, random_state=0).fit(X[tr], y[tr]).predict(X[te])
+        baseline_s[name] = round(time.perf_counter() - t0, 3)
     return {
+        "baseline_10fold_cv_s": baseline_s,
+        "ratio_to_vectorizer_logreg": round(total / baseline_s["vectorizer_logreg"], 1),
         "compile_s": round(compile_s, 2),
         "warm_10fold_cv_s": round(total, 2),
         "cube_s": round(total - readout_s, 2),
@@ -363,9 +365,10 @@ def main() -> int:
         "quick": bool(args.quick),
         "protocol": "bench/README.md#accuracy-protocol",
         "recommended": {k: list(v) if isinstance(v, tuple) else v for k, v in RECOMMENDED.items()},
+        "state_model": {k: list(v) if isinstance(v, tuple) else v for k, v in STATE_MODEL.items()},
         "selected_candidates": {
             "encoders": list(CANDIDATE_ENCODERS),
-            "readouts": [name for name, _ in candidate_readouts(10)],
+            "readouts": [name for name, _ in candidate_readouts()],
             "inner_cv": "stratified 5-fold on the training raster of each outer training fold",
         },
     }

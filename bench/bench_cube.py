@@ -9,7 +9,10 @@ Measured in one process:
 - ``stdp_pass_s`` / ``frozen_pass_s``: warm passes over all samples (median of repeats);
 - ``numpy_reference_ratio``: NumPy reference time / Brian2 warm time on the same STDP pass, and
   whether both gave identical rasters and weights;
-- ``scaling``: warm frozen time for 1x, 2x and 4x the samples (linear in samples x steps);
+- ``scaling_frozen``: warm frozen time for 1x, 2x and 4x the samples (linear in samples x steps);
+- ``scaling_channels`` / ``scaling_neurons``: a warm STDP pass with 14/32/64 channels (synthetic
+  spikes at the wrist data's rate, 10 mm template) and on the 10/8/6 mm templates (14 channels),
+  each against the NumPy reference simulator on the same input (``ratio`` = reference / Brian2);
 - ``peak_rss_mb`` (this process) and ``peak_rss_simulator_mb`` (the compiled program, polled).
 
 ``--large``: 64 channels, 1000 trials of 128 steps, 5 mm template (synthetic spikes).
@@ -157,6 +160,49 @@ def events(network, raster) -> tuple[int, int]:
     return int(per_neuron @ out_active), int(per_neuron @ out_cand)
 
 
+def scaling_point(template: np.ndarray, coords: np.ndarray, spikes: np.ndarray, spacing: float,
+                  chunk: int, cache: str) -> dict:
+    """One scaling measurement: compile, warm STDP pass (median of 3), NumPy reference pass."""
+    mapping = map_channels(coords, template)
+    positions, inputs = input_positions(template, mapping)
+    network = build_connectivity(positions, inputs, radius_mm=2.5 * spacing, random_state=0)
+    params = ModelParams()
+    spec = BuildSpec.from_network(network, n_steps=spikes.shape[2], samples_per_chunk=chunk,
+                                  neuron_model=params.neuron_model)
+    t0 = time.perf_counter()
+    CompiledCube.get(spec, cache)
+    compile_s = time.perf_counter() - t0
+    brian_s, _ = timed(lambda: simulate_brian(network, spikes, params, plastic=True,
+                                              samples_per_chunk=chunk, cache_dir=cache,
+                                              record=False), 3)
+    t0 = time.perf_counter()
+    simulate_reference(network, spikes, params, plastic=True)
+    ref_s = time.perf_counter() - t0
+    return {"n_channels": int(spikes.shape[1]), "n_neurons": network.n_neurons,
+            "n_synapses": network.n_synapses, "compile_s": round(compile_s, 2),
+            "stdp_pass_s": round(brian_s, 4), "numpy_reference_s": round(ref_s, 3),
+            "ratio": round(ref_s / brian_s, 1)}
+
+
+def scaling_sweeps(spikes: np.ndarray, chunk: int, cache: str) -> dict:
+    """Warm STDP pass against the NumPy reference for more channels and more neurons."""
+    rng = np.random.default_rng(0)
+    rate = float(np.count_nonzero(spikes)) / spikes.size
+    template = brain_template(10.0)
+    channels = []
+    for n_ch in (14, 32, 64):
+        sp = rng.choice(np.array([-1, 0, 1], dtype=np.int8), p=[rate / 2, 1 - rate, rate / 2],
+                        size=(spikes.shape[0], n_ch, spikes.shape[2]))
+        channels.append(scaling_point(template, surface_coords(template, n_ch), sp, 10.0, chunk,
+                                      cache))
+    neurons = []
+    coords = surface_coords(template, spikes.shape[1])
+    for spacing in (10.0, 8.0, 6.0):
+        neurons.append({"spacing_mm": spacing, **scaling_point(
+            brain_template(spacing), coords, spikes, spacing, chunk, cache)})
+    return {"scaling_channels": channels, "scaling_neurons": neurons}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--large", action="store_true", help="64 ch x 1000 trials, 5 mm template")
@@ -243,6 +289,7 @@ def measure(args: argparse.Namespace, network, spikes: np.ndarray, params: Model
             scaling[f"{factor * n_trials}_samples_s"] = round(timed(lambda sp=sp: run(sp, False),
                                                                     3)[0], 4)
         result["scaling_frozen"] = scaling
+        result.update(scaling_sweeps(spikes, args.chunk, cache))
     result["compile_count"] = compile_count()
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["peak_rss_simulator_mb"] = round(child.peak_kb / 1024, 1)

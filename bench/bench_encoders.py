@@ -182,7 +182,7 @@ def main() -> None:
                 )
             entry[wl_name] = wl
         result["encoders"][enc_name] = entry
-    print(json.dumps(result, indent=2))
+    print(json.dumps(result))  # one line: run_all.py reads the last stdout line
 
 
 if __name__ == "__main__":
