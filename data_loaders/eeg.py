@@ -9,7 +9,9 @@ Every problem with the input is raised as a :mod:`data_loaders._errors` exceptio
 file and what was wrong, with MNE's own exception chained (``raise ... from exc``). Warnings MNE
 emits while reading (for example annotations outside the data) are logged and kept in
 ``TrialSet.metadata["warnings"]``; rejected trials are counted in ``metadata["n_rejected"]`` and
-summarised by reason in ``metadata["drop_log"]``.
+summarised by reason in ``metadata["drop_log"]``. Channels that are constant over the whole
+recording (flat: disconnected or zeroed electrodes) are marked bad and left out with a warning,
+as MNE users would mark them by hand; a recording whose channels are all flat is an error.
 """
 
 from __future__ import annotations
@@ -70,11 +72,31 @@ def _describe(source: Any) -> str:
     return f"{kind} of {os.fspath(filenames[0])}" if filenames else f"{kind} object"
 
 
+#: MNE's FIF reader warns "Invalid tag with only 4/16 bytes at position …" where a file ends.
+_FIF_TRUNCATED_RE = re.compile(r"Invalid tag with only \d+/\d+ bytes at position (\d+)")
+
+
+def _truncation_hint(messages: Sequence[str]) -> str | None:
+    """A sentence saying the file is truncated, when MNE's warnings show it."""
+    for msg in messages:
+        m = _FIF_TRUNCATED_RE.search(msg)
+        if m:
+            return f"The file ends inside a FIF tag at byte {m.group(1)}: it is truncated."
+    return None
+
+
 @contextlib.contextmanager
 def _mne_errors(
-    source: str, expected: str, caught: list[str], kind: type[LoaderError] = FileFormatError
+    source: str,
+    expected: str,
+    caught: list[str],
+    kind: type[LoaderError] = FileFormatError,
+    hint: str | None = None,
 ) -> Iterator[None]:
-    """Turn MNE exceptions into ``kind`` (a :class:`LoaderError`) and record MNE's warnings."""
+    """Turn MNE exceptions into ``kind`` (a :class:`LoaderError`) and record MNE's warnings.
+
+    The error's hint is ``hint``, else a sentence on truncation when MNE's warnings show one.
+    """
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         try:
@@ -82,7 +104,8 @@ def _mne_errors(
         except LoaderError:
             raise
         except Exception as exc:  # MNE raises ValueError, RuntimeError, OSError, struct.error …
-            raise kind(source, expected, f"{type(exc).__name__}: {exc}") from exc
+            hint = hint or _truncation_hint([str(r.message) for r in records])
+            raise kind(source, expected, f"{type(exc).__name__}: {exc}", hint) from exc
         finally:
             for rec in records:
                 if issubclass(rec.category, DeprecationWarning | PendingDeprecationWarning):
@@ -107,13 +130,26 @@ def _check_edf_size(path: Path) -> None:
     """EDF/BDF: the header gives the record count and size, so a truncated file is detectable.
 
     MNE silently shortens such files to the records present; for research data that is an
-    error, not a warning.
+    error, not a warning. MNE also picks 16- or 24-bit samples from the extension alone, so a
+    BDF file named ``.edf`` (or the reverse) is refused here instead of being misread.
     """
     with path.open("rb") as fid:
         head = fid.read(256)
         if len(head) < 256:
             raise FileFormatError(
                 path, "an EDF/BDF header of at least 256 bytes", f"{len(head)} bytes"
+            )
+        # The version field: BDF starts with byte 0xFF ("\xffBIOSEMI"), EDF with "0".
+        ext, version = _extension(path), head[:1]
+        if (ext, version) in ((".edf", b"\xff"), (".bdf", b"0")):
+            is_bdf = version == b"\xff"
+            found, right = ("a BDF header (24-bit samples)", ".bdf") if is_bdf else (
+                "an EDF header (16-bit samples)", ".edf")
+            raise FileFormatError(
+                path,
+                f"{'an EDF' if is_bdf else 'a BDF'} file, as its extension says",
+                found,
+                f"Rename it to {path.stem}{right}.",
             )
         try:
             header_bytes = int(head[184:192].decode("ascii").strip())
@@ -145,8 +181,24 @@ def _check_edf_size(path: Path) -> None:
         )
 
 
+def _companion_hint(path: Path, suffix: str) -> str | None:
+    """Which files of that kind are beside a BrainVision header, when it names another."""
+    others = sorted(p.name for p in path.parent.glob(f"*{suffix}") if p.is_file())
+    if not others:
+        return None
+    return (
+        f"Beside it: {', '.join(others[:5])}. A .vhdr names its own data and marker files "
+        "(DataFile=, MarkerFile=): use the three files of one recording, or correct those lines."
+    )
+
+
 def _check_brainvision_size(path: Path) -> None:
-    """BrainVision: the binary file must hold whole multiplexed samples of every channel."""
+    """BrainVision: the companions the header names exist, and the data hold whole samples.
+
+    MNE reads a header whose marker file is missing as a recording without events, which
+    only surfaces later as "no events"; a header naming files of another recording is the
+    usual cause, so both companions are checked here.
+    """
     text = path.read_text(encoding="latin-1")
     fields = dict(re.findall(r"^\s*(\w+)\s*=\s*(.*?)\s*$", text, flags=re.MULTILINE))
     data_file = fields.get("DataFile")
@@ -154,7 +206,16 @@ def _check_brainvision_size(path: Path) -> None:
         return  # let MNE report the malformed header
     data_path = path.parent / data_file
     if not data_path.is_file():
-        raise FileFormatError(path, f"its data file {data_file!r} beside it", "no such file")
+        raise FileFormatError(
+            path, f"its data file {data_file!r} beside it", "no such file",
+            _companion_hint(path, ".eeg"),
+        )
+    marker_file = fields.get("MarkerFile")
+    if marker_file and not (path.parent / marker_file).is_file():
+        raise FileFormatError(
+            path, f"its marker file {marker_file!r} beside it", "no such file",
+            _companion_hint(path, ".vmrk"),
+        )
     if data_path.stat().st_size == 0:
         raise FileFormatError(data_path, "EEG samples", "an empty file (0 bytes)")
     width = {"INT_16": 2, "UINT_16": 2, "IEEE_FLOAT_32": 4, "INT_32": 4}.get(
@@ -169,7 +230,7 @@ def _check_brainvision_size(path: Path) -> None:
             data_path,
             f"a whole number of samples ({n_ch} channels x {width} bytes each)",
             f"{size} bytes, {size % (width * n_ch)} bytes of a partial sample: "
-            "the file is truncated",
+            "the file is truncated, or the header's channel count or format is not its own",
         )
 
 
@@ -229,20 +290,25 @@ def _read(
 
     verb = _mne_verbose(verbose)
     fmt = ext.lstrip(".").upper()
-    with _mne_errors(os.fspath(path), f"a readable {fmt} recording", caught):
+    expected, hint = f"a readable {fmt} recording", None
+    if ext == ".eeg":
+        # MNE reads a bare .eeg as Nihon Kohden; a BrainVision .eeg only holds the samples.
+        expected = "a Nihon Kohden .eeg recording (the only kind read from a bare .eeg file)"
+        vhdr = [p.name for p in path.parent.glob("*.vhdr") if p.stem == path.stem]
+        hint = (
+            f"A BrainVision .eeg file is read through its header: open {vhdr[0]} instead."
+            if vhdr
+            else "If it is BrainVision data, open its .vhdr header (with the .vmrk and .eeg "
+            "beside it) instead."
+        )
+    with _mne_errors(os.fspath(path), expected, caught, hint=hint):
         if path.name.lower().endswith(_EPOCHS_SUFFIXES):
             inst = mne.read_epochs(path, preload=True, verbose=verb)
         elif ext in (".head", ".data"):
             data = path.with_suffix(".data")
             inst = mne.io.read_raw_nicolet(data, ch_type="eeg", preload=True, verbose=verb)
         elif ext == ".set":
-            try:
-                inst = mne.io.read_raw_eeglab(path, preload=True, verbose=verb)
-            except TypeError as exc:
-                if "number of trials" not in str(exc):
-                    raise
-                # An EEGLAB file holding epochs rather than a continuous recording.
-                inst = mne.io.read_epochs_eeglab(path, verbose=verb)
+            inst = _read_eeglab(path, verb)
         elif ext in (".edf", ".bdf", ".gdf") and stim_channel is not None:
             # These readers must be told the trigger channel: they then read it unscaled
             # (as integer codes) instead of as a signal in volts.
@@ -251,9 +317,65 @@ def _read(
             inst = mne.io.read_raw(path, preload=True, stim_channel=stim_channel, verbose=verb)
         else:
             inst = mne.io.read_raw(path, preload=True, verbose=verb)
+    truncated = _truncation_hint(caught)
+    if truncated:  # MNE read what was there and only warned
+        raise FileFormatError(path, f"a complete {fmt} file", "a file that ends early", truncated)
     if stim_channel is not None:
         _set_stim(inst, stim_channel, os.fspath(path))
     return inst, caught
+
+
+def _read_eeglab(path: Path, verbose: Any) -> Any:
+    """An EEGLAB ``.set`` file (continuous or epoched), with clear errors for its ``.fdt``."""
+    import mne
+
+    expected = "a readable SET recording"
+    try:
+        try:
+            return mne.io.read_raw_eeglab(path, preload=True, verbose=verbose)
+        except TypeError as exc:
+            if "number of trials" not in str(exc):
+                raise
+            # An EEGLAB file holding epochs rather than a continuous recording.
+            return mne.io.read_epochs_eeglab(path, verbose=verbose)
+    except FileNotFoundError as exc:
+        # MNE: "File …/x.fdt not found." or "Could not find the .fdt data file, tried a and b."
+        names = list(dict.fromkeys(Path(n).name for n in re.findall(r"[^\s,]+\.fdt", str(exc))))
+        if not names:
+            raise
+        raise FileFormatError(
+            path,
+            f"its data file {names[-1]!r} beside it",
+            "no such file",
+            "An EEGLAB .set that keeps its samples in a .fdt file needs both files.",
+        ) from exc
+    except RuntimeError as exc:
+        m = re.search(r"Incorrect number of samples \((\d+) != (\d+)\)", str(exc))
+        if m is None:
+            raise
+        raise FileFormatError(
+            path,
+            expected,
+            f"{type(exc).__name__}: {exc}",
+            f"Its data file holds fewer samples than the header declares (MNE read "
+            f"{m.group(1)} values where it expected {m.group(2)}): the .fdt file is truncated "
+            "or belongs to another recording.",
+        ) from exc
+    except OSError as exc:
+        if "could not read bytes" not in str(exc):
+            raise
+        # scipy.io.loadmat at the end of the data: the .set (MATLAB) file is cut short.
+        raise FileFormatError(
+            path, expected, f"{type(exc).__name__}: {exc}",
+            "The MATLAB file ends early: it is truncated.",
+        ) from exc
+    except (AttributeError, KeyError) as exc:
+        # A MATLAB file without the EEG structure's fields (MNE reads them as attributes).
+        raise FileFormatError(
+            path, expected, f"{type(exc).__name__}: {exc}",
+            "It holds no complete EEGLAB EEG structure: the file is truncated or not an "
+            "EEGLAB dataset.",
+        ) from exc
 
 
 def _match_channel(names: Sequence[str], wanted: str, source: str) -> str:
@@ -607,7 +729,8 @@ def load_eeg(
         ``drop_log`` (reason -> count, amplitude rejections as ``"amplitude"``),
         ``rejected_by_channel`` (channel -> trials it exceeded ``reject`` in), ``rejected_events``
         (indices into the matched events, in time order),
-        ``bad_channels``, ``excluded_channels``, ``unknown_channels``, ``original_ch_names``,
+        ``bad_channels`` (including flat ones), ``flat_channels``, ``excluded_channels``,
+        ``unknown_channels``, ``original_ch_names``,
         ``coordinate_sources``, ``coordinate_method``, ``units``, ``filter``, ``original_sfreq``
         and ``warnings``.
 
@@ -619,7 +742,7 @@ def load_eeg(
         No events, or an ``event_id`` class that matches none.
     ChannelError
         Unknown channel names (with ``on_unknown="raise"``), unknown ``bad_channels`` or
-        ``stim_channel``, no EEG channel left.
+        ``stim_channel``, no EEG channel left, every channel flat.
     LoaderError
         MNE could not filter, epoch, crop or resample the data (MNE's error chained).
     """
@@ -726,9 +849,29 @@ def load_eeg(
         raise FileFormatError(
             desc,
             "finite EEG samples",
-            f"{int((~finite).sum())} NaN/Inf samples in channels {bad_ch}",
+            f"{int((~finite).sum())} NaN/Inf samples in channels {bad_ch}, "
+            + _first_non_finite(~finite, candidates, inst),
         )
+    # ---- flat (constant) channels carry nothing: marked bad and left out, as MNE users expect
+    sources = None if loc is None else list(loc.sources)
+    flat = [candidates[i] for i in _flat_channels(data)]
     del data
+    if flat and len(flat) == len(candidates):
+        raise ChannelError(
+            desc,
+            "at least one EEG channel whose samples vary",
+            f"all {len(flat)} channels flat (constant over the whole recording): {flat}",
+            "Check that the electrodes were connected and the file's scaling is right.",
+        )
+    if flat:
+        msg = f"flat channels (constant over the whole recording) marked bad and left out: {flat}"
+        logger.warning("%s: %s", desc, msg)
+        caught.append(msg)
+        keep = [i for i, n in enumerate(candidates) if n not in flat]
+        candidates = [candidates[i] for i in keep]
+        coords = None if coords is None else coords[keep]
+        sources = None if sources is None else [sources[i] for i in keep]
+        bads = bads + flat
 
     original_sfreq = float(inst.info["sfreq"])
     # Keep channels a reject= key needs (e.g. EOG) in the epochs, not in the trials.
@@ -778,11 +921,12 @@ def load_eeg(
         "drop_log": reasons,
         "rejected_by_channel": report["channels"],
         "bad_channels": list(bads),
+        "flat_channels": flat,
         "excluded_channels": excluded,
         "unknown_channels": [] if loc is None else list(loc.unknown),
         "original_ch_names": list(candidates),
         "coordinate_sources": (
-            None if coords is None else dict(zip(out_names, loc.sources, strict=True))
+            None if coords is None else dict(zip(out_names, sources, strict=True))
         ),
         "coordinate_method": None if coords is None else _method(loc),
         "montage": montage if coords is not None else None,
@@ -807,6 +951,22 @@ def load_eeg(
         run=None if run is None else [str(run)] * n,
         metadata=meta,
     )
+
+
+def _first_non_finite(bad: np.ndarray, names: Sequence[str], inst: Any) -> str:
+    """Where the first NaN/Inf sample is: ``"the first at sample 120 (0.469 s) of 'Cz'"``."""
+    if bad.ndim == 2:  # continuous: (channels, times); the earliest sample in time
+        t = int(np.flatnonzero(bad.any(axis=0))[0])
+        ch = names[int(np.flatnonzero(bad[:, t])[0])]
+        return f"the first at sample {t} ({float(inst.times[t]):.3f} s) of {ch!r}"
+    e, c, t = (int(i) for i in np.argwhere(bad)[0])  # epochs: (epochs, channels, times)
+    return f"the first in epoch {e} at sample {t} ({float(inst.times[t]):.3f} s) of {names[c]!r}"
+
+
+def _flat_channels(data: np.ndarray) -> list[int]:
+    """Indices of channels whose samples never change (axis -2 is the channel axis)."""
+    per_channel = np.moveaxis(data, -2, 0).reshape(data.shape[-2], -1)
+    return [int(i) for i in np.flatnonzero(np.ptp(per_channel, axis=1) == 0)]
 
 
 def _has_stored_positions(info: Any, names: Sequence[str]) -> bool:

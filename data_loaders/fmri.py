@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,19 @@ def _load_img(obj: Any, what: str) -> Any:
     except (nib.filebasedimages.ImageFileError, OSError, EOFError, ValueError) as exc:
         raise FileFormatError(
             path, "a NIfTI image readable by nibabel", f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _volumes(img: Any, source: str, dtype: type = np.float32) -> np.ndarray:
+    """The image's voxel data; nibabel reads lazily, so a short file fails here, not at load."""
+    try:
+        return np.asarray(img.get_fdata(dtype=dtype))
+    except (OSError, EOFError, ValueError, zlib.error) as exc:
+        raise FileFormatError(
+            source,
+            f"the {int(np.prod(img.shape))} voxel values its header declares (shape {img.shape})",
+            f"{type(exc).__name__}: {exc}".replace("\n", " "),
+            "The file is truncated or damaged.",
         ) from exc
 
 
@@ -463,7 +477,7 @@ def _load(
     parts, vol_runs, trials, n_out = [], [], [], 0
     offset = 0
     for r, (img, src, des) in enumerate(zip(imgs, sources, designs, strict=True)):
-        data = np.asarray(img.get_fdata(dtype=np.float32))
+        data = _volumes(img, src)
         n_vol = data.shape[3]
         bad = ~np.isfinite(data).all(axis=(0, 1, 2))
         if bad.any():
@@ -601,7 +615,7 @@ def _mask(mask: Any, imgs: list[Any], sources: list[str]) -> tuple[np.ndarray, s
         return arr, "epi (nilearn compute_epi_mask)"
     img = _load_img(mask, "mask")
     src = _source(mask)
-    data = np.asarray(img.dataobj)
+    data = _volumes(img, src, np.float64)
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]
     if data.shape != shape:

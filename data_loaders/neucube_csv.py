@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from data_loaders._errors import ChannelError, FileFormatError
+from data_loaders._errors import ChannelError, EventError, FileFormatError
 from data_loaders._verbose import verbosity
 from neucube._validation import check_number, check_option
 from neucube.data import SPACES, TrialSet
@@ -230,6 +230,13 @@ def _read_labels(path: Path, n_samples: int) -> tuple[np.ndarray, tuple[str, ...
     else:
         names = labels
         class_names = tuple(sorted(set(names)))
+    if len(class_names) < 2:
+        # A study folder is a classification data set; one class is a wrong or truncated file.
+        raise EventError(
+            path,
+            "labels of at least two classes (a classifier needs two)",
+            f"only class {class_names[0]!r} ({n_samples} labels)",
+        )
     return np.asarray(names, dtype=str), class_names
 
 
@@ -343,6 +350,8 @@ def load_neucube_csv(
         Missing folder, no sample files, a gap in the numbering, samples of unequal length or
         width, non-numeric or NaN/Inf cells (with file, line and column), a missing label file or
         a label count that is not the sample count, a bad feature-name or mapping file.
+    EventError
+        The labels name a single class.
     ChannelError
         A named mapping file lacks some features.
 

@@ -1,0 +1,1093 @@
+"""Generate the bad-input corpus: malformed inputs for every entry point, with their errors.
+
+Every input is written from scratch (numpy, MNE, nibabel and neucube's own writers), first as a
+valid file and then broken in one way, so that the error a loader gives can only come from that
+one defect. Nothing is copied from ``../shared``; nothing generated is committed.
+
+Usage::
+
+    python tests/corpus/make_corpus.py OUT      # writes OUT/<case id>/..., prints the table
+
+or, from tests, ``build_corpus(tmp_path)`` returns the :class:`Case` list (see
+``tests/test_corpus.py``). ``README.md`` beside this file lists the cases; ``python
+tests/corpus/make_corpus.py --readme`` prints that table.
+
+EDF/BDF, BrainVision and EEGLAB files are written by the small writers below because MNE's
+exporters need packages (edfio, pybv, eeglabio) this project does not depend on; each writer's
+output is checked to load (``build_valid`` and ``test_valid_inputs_load``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import re
+import sys
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from app.study import StudyError  # noqa: E402
+from data_loaders._errors import ChannelError, EventError, FileFormatError  # noqa: E402
+from neucube.persistence import ModelFileError  # noqa: E402
+
+__all__ = ["Case", "Valid", "ENTRY_POINTS", "build_corpus", "build_valid", "readme_table"]
+
+SFREQ = 100.0
+N_TIMES = 1001  # 10.01 s: not a multiple of small channel counts (see bv_channel_count_mismatch)
+CH_NAMES = ("Fz", "Cz", "Pz", "Oz")
+#: Event sample and class of the 8 trials in every recording.
+EVENTS = tuple((100 + 100 * k, 1 + k % 2) for k in range(8))
+
+
+# =============================================================================== entry points
+def _load_eeg(*args: Any, **kwargs: Any) -> Any:
+    from data_loaders import load_eeg
+
+    return load_eeg(*args, **kwargs)
+
+
+def _read_recording(*args: Any, **kwargs: Any) -> Any:
+    from data_loaders import read_recording
+
+    return read_recording(*args, **kwargs)
+
+
+def _load_neucube_csv(*args: Any, **kwargs: Any) -> Any:
+    from data_loaders import load_neucube_csv
+
+    return load_neucube_csv(*args, **kwargs)
+
+
+def _load_marker_csv(*args: Any, **kwargs: Any) -> Any:
+    from data_loaders import load_marker_csv
+
+    return load_marker_csv(*args, **kwargs)
+
+
+def _load_fmri(*args: Any, **kwargs: Any) -> Any:
+    from data_loaders import load_fmri
+
+    return load_fmri(*args, **kwargs)
+
+
+def _trialset(*args: Any, **kwargs: Any) -> Any:
+    from neucube import TrialSet
+
+    return TrialSet(*args, **kwargs)
+
+
+def _fit(X: Any, y: Any) -> Any:
+    from neucube import NeuCubeClassifier
+    from neucube.cube.template import grid_template
+
+    # A 64-neuron grid and the pure-NumPy simulator: the input checks run before anything costly.
+    clf = NeuCubeClassifier(backend="reference", template=grid_template((4, 4, 4)), random_state=0)
+    return clf.fit(X, y)
+
+
+def _load_study(*args: Any, **kwargs: Any) -> Any:
+    from app.study import load_study
+
+    return load_study(*args, **kwargs)
+
+
+def _load_model(*args: Any, **kwargs: Any) -> Any:
+    from neucube import load_model
+
+    return load_model(*args, **kwargs)
+
+
+#: Entry point name (as shown in the README) -> the function it calls.
+ENTRY_POINTS: dict[str, Callable[..., Any]] = {
+    "data_loaders.load_eeg": _load_eeg,
+    "data_loaders.read_recording": _read_recording,
+    "data_loaders.load_neucube_csv": _load_neucube_csv,
+    "data_loaders.load_marker_csv": _load_marker_csv,
+    "data_loaders.load_fmri": _load_fmri,
+    "neucube.TrialSet": _trialset,
+    "NeuCubeClassifier.fit": _fit,
+    "app.study.load_study": _load_study,
+    "neucube.load_model": _load_model,
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One malformed input and the error it must raise.
+
+    Attributes
+    ----------
+    id : str
+        Unique name; the case's files are in ``<out_dir>/<id>/``.
+    family : str
+        Kind of input: ``"EDF"``, ``"BDF"``, ``"BrainVision"``, ``"EEGLAB"``, ``"FIF"``,
+        ``"CSV folder"``, ``"marker CSV"``, ``"NIfTI"``, ``"study"``, ``"model"``, ``"arrays"``.
+    entry : str
+        Key of :data:`ENTRY_POINTS`: the function that reads the input.
+    problem : str
+        What is wrong with the input (one line, for the README).
+    error : type
+        The exact exception class expected.
+    match : str
+        Regular expression the message must match (``re.search``); it names the input (file,
+        folder, study key or parameter) and the problem.
+    args, kwargs
+        Arguments of the entry point.
+    files : tuple of Path
+        The files (or folders) of the case.
+    upload : tuple of Path or None
+        Files to upload on the app's Study page (a CSV folder as a ``.zip``), or ``None`` when
+        the input cannot be uploaded there (studies and models are not uploaded).
+    app_options : dict
+        Study-page widgets to set before reading (widget key -> value).
+    app_match : str or None
+        Regular expression for the app's error box when it differs from ``match``.
+    """
+
+    id: str
+    family: str
+    entry: str
+    problem: str
+    error: type[BaseException]
+    match: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    files: tuple[Path, ...] = ()
+    upload: tuple[Path, ...] | None = None
+    app_options: dict[str, Any] = field(default_factory=dict)
+    app_match: str | None = None
+
+    def run(self) -> Any:
+        """Call the entry point on the input (raises the expected error when all is well)."""
+        return ENTRY_POINTS[self.entry](*self.args, **self.kwargs)
+
+    @property
+    def expected(self) -> str:
+        return f"{self.error.__name__}: /{self.match}/"
+
+
+@dataclass(frozen=True)
+class Valid:
+    """An unbroken input of one family: it must load (the corpus breaks copies of these)."""
+
+    family: str
+    entry: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def run(self) -> Any:
+        return ENTRY_POINTS[self.entry](*self.args, **self.kwargs)
+
+
+# =============================================================================== writers
+def signals(seed: int = 0, n_channels: int = len(CH_NAMES)) -> np.ndarray:
+    """EEG-like noise in volts (20 uV SD), shape (n_channels, N_TIMES)."""
+    return np.random.default_rng(seed).normal(0.0, 20e-6, (n_channels, N_TIMES))
+
+
+def write_edf(
+    path: Path,
+    data: np.ndarray,
+    ch_names: Sequence[str] = CH_NAMES,
+    *,
+    sfreq: float = SFREQ,
+    bdf: bool = False,
+    events: Sequence[tuple[int, int]] = EVENTS,
+) -> Path:
+    """Write an EDF+ (16-bit) or BDF+ (24-bit) file with events as ``T<code>`` annotations.
+
+    Samples are in volts and stored in microvolts over a fixed +-1000 uV range, in 1-s data
+    records (the samples after the last whole second are not written).
+    """
+    n_ch, n_times = data.shape
+    spr = int(round(sfreq))
+    n_rec = n_times // spr
+    width = 3 if bdf else 2
+    dmax = 2**23 - 1 if bdf else 2**15 - 1
+    dmin, pmin, pmax = -dmax - 1, -1000.0, 1000.0
+    tal_spr = -(-120 // width)  # 120 bytes of annotations per record
+    labels = [*ch_names, "BDF Annotations" if bdf else "EDF Annotations"]
+    annot = [lab.endswith("Annotations") for lab in labels]
+
+    def fld(value: Any, n: int) -> bytes:
+        raw = str(value).encode("ascii")
+        if len(raw) > n:
+            raise ValueError(f"EDF header field {value!r} is longer than {n} bytes")
+        return raw.ljust(n)
+
+    head = (b"\xffBIOSEMI" if bdf else fld("0", 8)) + fld("X X X X", 80)
+    head += fld("Startdate 01-JAN-2020 X X X", 80) + fld("01.01.20", 8) + fld("00.00.00", 8)
+    head += fld(256 * (len(labels) + 1), 8) + fld("BDF+C" if bdf else "EDF+C", 44)
+    head += fld(n_rec, 8) + fld(1, 8) + fld(len(labels), 4)
+    columns: list[list[Any]] = [
+        [lab for lab in labels],
+        [""] * len(labels),
+        ["" if a else "uV" for a in annot],
+        [-1 if a else int(pmin) for a in annot],
+        [1 if a else int(pmax) for a in annot],
+        [dmin] * len(labels),
+        [dmax] * len(labels),
+        [""] * len(labels),
+        [tal_spr if a else spr for a in annot],
+        [""] * len(labels),
+    ]
+    widths = (16, 80, 8, 8, 8, 8, 8, 80, 8, 32)
+    for values, n in zip(columns, widths, strict=True):
+        head += b"".join(fld(v, n) for v in values)
+    scaled = (data * 1e6 - pmin) / (pmax - pmin) * (dmax - dmin) + dmin
+    digital = np.clip(np.round(scaled), dmin, dmax).astype(np.int64)
+    body = bytearray()
+    for r in range(n_rec):
+        for c in range(n_ch):
+            seg = digital[c, r * spr : (r + 1) * spr]
+            if bdf:  # 24-bit little-endian two's complement
+                u = seg & 0xFFFFFF
+                body += np.stack([u & 0xFF, (u >> 8) & 0xFF, u >> 16], 1).astype(np.uint8).tobytes()
+            else:
+                body += seg.astype("<i2").tobytes()
+        tal = f"+{r}\x14\x14\x00".encode()  # the record's time stamp
+        for sample, code in events:
+            if r * spr <= sample < (r + 1) * spr:
+                tal += f"+{sample / sfreq:g}\x14T{code}\x14\x00".encode()
+        body += tal.ljust(tal_spr * width, b"\x00")
+    path.write_bytes(head + bytes(body))
+    return path
+
+
+def write_brainvision(
+    vhdr: Path,
+    data: np.ndarray,
+    ch_names: Sequence[str] = CH_NAMES,
+    *,
+    sfreq: float = SFREQ,
+    events: Sequence[tuple[int, int]] = EVENTS,
+) -> Path:
+    """Write a BrainVision recording (``.vhdr`` + ``.vmrk`` + float32 ``.eeg``) in microvolts."""
+    eeg, vmrk = vhdr.with_suffix(".eeg"), vhdr.with_suffix(".vmrk")
+    chans = "\n".join(f"Ch{i + 1}={n},,1,µV" for i, n in enumerate(ch_names))
+    vhdr.write_text(
+        "Brain Vision Data Exchange Header File Version 1.0\n\n[Common Infos]\nCodepage=UTF-8\n"
+        f"DataFile={eeg.name}\nMarkerFile={vmrk.name}\nDataFormat=BINARY\n"
+        f"DataOrientation=MULTIPLEXED\nNumberOfChannels={len(ch_names)}\n"
+        f"SamplingInterval={1e6 / sfreq:g}\n\n[Binary Infos]\nBinaryFormat=IEEE_FLOAT_32\n\n"
+        f"[Channel Infos]\n{chans}\n",
+        encoding="utf-8",
+    )
+    markers = ["Mk1=New Segment,,1,1,0"] + [
+        f"Mk{i + 2}=Stimulus,S{code:3d},{sample + 1},1,0" for i, (sample, code) in enumerate(events)
+    ]
+    vmrk.write_text(
+        "Brain Vision Data Exchange Marker File, Version 1.0\n\n[Common Infos]\nCodepage=UTF-8\n"
+        f"DataFile={eeg.name}\n\n[Marker Infos]\n" + "\n".join(markers) + "\n",
+        encoding="utf-8",
+    )
+    eeg.write_bytes(np.ascontiguousarray((data * 1e6).T, dtype="<f4").tobytes())
+    return vhdr
+
+
+def write_eeglab(
+    path: Path,
+    data: np.ndarray,
+    ch_names: Sequence[str] = CH_NAMES,
+    *,
+    sfreq: float = SFREQ,
+    events: Sequence[tuple[int, int]] = EVENTS,
+) -> Path:
+    """Write a continuous EEGLAB dataset: ``.set`` (MATLAB struct) + ``.fdt`` (float32 samples)."""
+    import scipy.io
+
+    n_ch, n_times = data.shape
+    chanlocs = np.zeros(n_ch, dtype=[("labels", object)])
+    chanlocs["labels"] = list(ch_names)
+    event = np.zeros(len(events), dtype=[("type", object), ("latency", object)])
+    for i, (sample, code) in enumerate(events):
+        event[i] = (str(code), float(sample + 1))  # EEGLAB latencies count from 1
+    fdt = path.with_suffix(".fdt")
+    fdt.write_bytes((data * 1e6).astype("<f4").tobytes(order="F"))
+    eeg = {
+        "setname": "corpus", "nbchan": float(n_ch), "trials": 1.0, "pnts": float(n_times),
+        "srate": float(sfreq), "xmin": 0.0, "xmax": (n_times - 1) / sfreq, "data": fdt.name,
+        "datfile": fdt.name, "chanlocs": chanlocs, "event": event, "ref": "common",
+        "epoch": np.zeros((0, 0)), "icawinv": np.zeros((0, 0)),
+    }  # fmt: skip
+    scipy.io.savemat(path, {"EEG": eeg}, appendmat=False, oned_as="row")
+    return path
+
+
+def write_fif(
+    path: Path,
+    data: np.ndarray,
+    ch_names: Sequence[str] = CH_NAMES,
+    *,
+    sfreq: float = SFREQ,
+    events: Sequence[tuple[int, int]] = EVENTS,
+) -> Path:
+    """Write a raw FIF file with MNE, events on a ``STI 014`` trigger channel."""
+    import mne
+
+    stim = np.zeros((1, data.shape[1]))
+    for sample, code in events:
+        stim[0, sample] = code
+    info = mne.create_info([*ch_names, "STI 014"], sfreq, ["eeg"] * len(ch_names) + ["stim"])
+    raw = mne.io.RawArray(np.vstack([data, stim]), info, verbose="error")
+    raw.save(path, overwrite=True, verbose="error")
+    return path
+
+
+def fif_data_offset(path: Path, data: np.ndarray) -> int:
+    """Byte offset of the first data buffer's tag in a FIF file written by :func:`write_fif`.
+
+    Found by searching for the first buffer's samples (big-endian float32, 1-s buffers), so no
+    private MNE API is needed.
+    """
+    first = np.vstack([data[:, : int(SFREQ)], np.zeros((1, int(SFREQ)))])
+    pos = path.read_bytes().find(first.T.astype(">f4").tobytes())
+    if pos < 16:
+        raise RuntimeError(f"{path}: first data buffer not found")
+    return pos - 16  # the tag header (kind, type, size, next) precedes the samples
+
+
+def write_neucube_folder(
+    folder: Path,
+    X: np.ndarray,
+    labels: Sequence[Any],
+) -> Path:
+    """Write trials (n, channels, times) as samN_eeg.csv files + tar_class_labels.csv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for k, trial in enumerate(X, start=1):
+        rows = [",".join(f"{v:.4f}" for v in row) for row in trial.T]
+        (folder / f"sam{k}_eeg.csv").write_text("\n".join(rows) + "\n")
+    (folder / "tar_class_labels.csv").write_text("\n".join(str(v) for v in labels) + "\n")
+    return folder
+
+
+def neucube_trials(seed: int = 0, n: int = 4) -> np.ndarray:
+    """``n`` trials of 3 features x 20 time points."""
+    return np.random.default_rng(seed).normal(0.0, 1.0, (n, 3, 20))
+
+
+def zip_folder(folder: Path, archive: Path) -> Path:
+    """The folder as a zip archive whose members sit under the folder's own name."""
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                zf.write(p, p.relative_to(folder.parent).as_posix())
+    return archive
+
+
+def write_marker_csv(path: Path, data: np.ndarray, *, events: Sequence = EVENTS) -> Path:
+    """A continuous CSV recording (timestamps, Cz, Pz, Marker) in microvolts, as LSL tools write."""
+    markers = np.zeros(data.shape[1], dtype=int)
+    for sample, code in events:
+        markers[sample] = code
+    lines = ["timestamps,Cz,Pz,Marker"] + [
+        f"{1000 + t / SFREQ:.4f},{a:.3f},{b:.3f},{m}"
+        for t, (a, b, m) in enumerate(zip(data[0] * 1e6, data[1] * 1e6, markers, strict=True))
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_bold(path: Path, data: np.ndarray, tr: float = 2.0) -> Path:
+    """A NIfTI image with 3-mm voxels and ``tr`` in pixdim[4] (seconds)."""
+    import nibabel as nib
+
+    img = nib.Nifti1Image(data.astype(np.float32), np.diag([3.0, 3.0, 3.0, 1.0]))
+    img.header.set_xyzt_units("mm", "sec")
+    if data.ndim == 4:
+        img.header["pixdim"][4] = tr
+    nib.save(img, path)
+    return path
+
+
+def bold_data(seed: int = 0) -> np.ndarray:
+    """A 4 x 4 x 3 grid, 12 volumes."""
+    return np.random.default_rng(seed).normal(100.0, 5.0, (4, 4, 3, 12))
+
+
+VOLUME_LABELS = ["rest"] * 2 + ["a"] * 3 + ["rest"] * 2 + ["b"] * 3 + ["rest"] * 2
+
+STUDY = """\
+[study]
+name = "corpus"
+
+[data]
+source = "neucube_csv"
+folder = "data"
+sfreq = 100.0
+
+[encoder]
+kind = "tbr"
+alpha = 0.5
+"""
+
+
+def write_study(folder: Path, text: str = STUDY) -> Path:
+    """A study file with a valid NeuCube folder ``data/`` beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_neucube_folder(folder / "data", neucube_trials(), [1, 2, 1, 2])
+    path = folder / "study.toml"
+    path.write_text(text)
+    return path
+
+
+def write_model(path: Path) -> Path:
+    """A fitted NeuCubeClassifier (64-neuron grid, 3 channels) saved with ``save``."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 3, 20))
+    _fit(X, np.repeat(["a", "b"], 4)).save(path)
+    return path
+
+
+def _rewrite_zip(path: Path, members: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path) as zf:
+        content = {n: zf.read(n) for n in zf.namelist()}
+    content.update(members)
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in content.items():
+            zf.writestr(name, data)
+
+
+def _truncate(path: Path, n_bytes: int) -> Path:
+    path.write_bytes(path.read_bytes()[:n_bytes])
+    return path
+
+
+class _Payload:
+    """Pickled in place of ``arrays.npz``; loading it would only build a harmless tuple."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, ((),))
+
+
+# =============================================================================== the corpus
+def _e(text: str) -> str:
+    return re.escape(text)
+
+
+def build_valid(out_dir: str | Path) -> list[Valid]:
+    """Write one unbroken input per family into ``out_dir/valid`` (each must load)."""
+    d = Path(out_dir) / "valid"
+    d.mkdir(parents=True, exist_ok=True)
+    x = signals()
+    for sub in ("bv", "set"):
+        (d / sub).mkdir(exist_ok=True)
+    write_neucube_folder(d / "csv", neucube_trials(), [1, 2, 1, 2])
+    (d / "labels.txt").write_text("\n".join(VOLUME_LABELS) + "\n")
+    eeg = dict(tmin=-0.1, tmax=0.5)
+    return [
+        Valid("EDF", "data_loaders.load_eeg", (write_edf(d / "rec.edf", x),), eeg),
+        Valid("BDF", "data_loaders.load_eeg", (write_edf(d / "rec.bdf", x, bdf=True),), eeg),
+        Valid("BrainVision", "data_loaders.load_eeg",
+              (write_brainvision(d / "bv" / "rec.vhdr", x),), eeg),
+        Valid("EEGLAB", "data_loaders.load_eeg", (write_eeglab(d / "set" / "rec.set", x),), eeg),
+        Valid("FIF", "data_loaders.load_eeg", (write_fif(d / "rec_raw.fif", x),), eeg),
+        Valid("CSV folder", "data_loaders.load_neucube_csv", (d / "csv",), {"sfreq": 100.0}),
+        Valid("marker CSV", "data_loaders.load_marker_csv",
+              (write_marker_csv(d / "rec.csv", x),), {"tmin": -0.1, "tmax": 0.5}),
+        Valid("NIfTI", "data_loaders.load_fmri",
+              (write_bold(d / "bold.nii.gz", bold_data()), d / "labels.txt"), {"mask": "all"}),
+        Valid("study", "app.study.load_study", (write_study(d / "study"),)),
+        Valid("model", "neucube.load_model", (write_model(d / "model.zip"),)),
+        Valid("arrays", "neucube.TrialSet", (neucube_trials(), [0, 1, 0, 1]),
+              {"sfreq": 100.0, "ch_names": ["a", "b", "c"]}),
+    ]  # fmt: skip
+
+
+def build_corpus(out_dir: str | Path) -> list[Case]:
+    """Write every malformed input into ``out_dir/<case id>/`` and return the cases.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        An empty (or new) folder.
+
+    Returns
+    -------
+    list of Case
+        In README order; ids are unique.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cases: list[Case] = []
+    x = signals()
+    eeg_kw = dict(tmin=-0.1, tmax=0.5)
+
+    def folder(case_id: str) -> Path:
+        d = out / case_id
+        d.mkdir(parents=True, exist_ok=False)
+        return d
+
+    def add(case_id: str, family: str, entry: str, problem: str, error: type[BaseException],
+            match: str, *args: Any, upload: Sequence[Path] | None = None, **kwargs: Any) -> None:
+        options = kwargs.pop("app_options", {})
+        app_match = kwargs.pop("app_match", None)
+        files = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, Path))
+        cases.append(Case(case_id, family, entry, problem, error, match, tuple(args), kwargs,
+                          files, None if upload is None else tuple(upload), options, app_match))
+
+    # ------------------------------------------------------------------ EDF / BDF
+    eeg = "data_loaders.load_eeg"
+    truncated = r"expected \d+ bytes \(its header declares 10 data records of \d+ samples\); "
+    for fmt, bdf in (("EDF", False), ("BDF", True)):
+        ext = fmt.lower()
+        d = folder(f"{ext}_truncated")
+        p = write_edf(d / f"rec.{ext}", x, bdf=bdf)
+        _truncate(p, p.stat().st_size * 2 // 3)
+        add(d.name, fmt, eeg, "cut off in the middle of its data records", FileFormatError,
+            _e(f"rec.{ext}: ") + truncated + r"found \d+ bytes: the file is truncated", p,
+            upload=[p], **eeg_kw)
+        d = folder(f"{ext}_header_only")
+        p = write_edf(d / f"rec.{ext}", x, bdf=bdf)
+        _truncate(p, 256 * (len(CH_NAMES) + 2))
+        add(d.name, fmt, eeg, "the header alone, no data record", FileFormatError,
+            _e(f"rec.{ext}: ") + truncated + f"found {256 * 6} bytes: the file is truncated", p,
+            **eeg_kw)
+        d = folder(f"{ext}_zero_length")
+        p = d / f"rec.{ext}"
+        p.write_bytes(b"")
+        add(d.name, fmt, eeg, "an empty file (0 bytes)", FileFormatError,
+            _e(f"rec.{ext}: expected EEG data; found an empty file (0 bytes)"), p, **eeg_kw)
+    d = folder("edf_short_header")
+    p = _truncate(write_edf(d / "rec.edf", x), 100)
+    add(d.name, "EDF", "data_loaders.read_recording", "shorter than the 256-byte fixed header",
+        FileFormatError,
+        _e("rec.edf: expected an EDF/BDF header of at least 256 bytes; found 100 bytes"), p)
+    d = folder("edf_named_bdf")
+    p = write_edf(d / "rec.bdf", x)
+    add(d.name, "EDF", "data_loaders.read_recording",
+        "wrong extension: an EDF file (16-bit) named .bdf", FileFormatError,
+        _e("rec.bdf: expected a BDF file, as its extension says; found an EDF header (16-bit "
+           "samples). Rename it to rec.edf."), p, upload=[p])
+    d = folder("bdf_named_edf")
+    p = write_edf(d / "rec.edf", x, bdf=True)
+    add(d.name, "BDF", eeg, "wrong extension: a BDF file (24-bit) named .edf", FileFormatError,
+        _e("rec.edf: expected an EDF file, as its extension says; found a BDF header (24-bit "
+           "samples). Rename it to rec.bdf."), p, upload=[p], **eeg_kw)
+    d = folder("edf_wrong_extension")
+    p = write_edf(d / "rec.txt", x)
+    add(d.name, "EDF", eeg, "wrong extension: an EDF file named .txt", FileFormatError,
+        _e("rec.txt: expected an EEG file with one of the extensions .edf, .bdf") + r".*"
+        + _e("found extension '.txt'"), p, **eeg_kw)
+    d = folder("edf_flat_channels")
+    p = write_edf(d / "rec.edf", np.zeros_like(x))
+    add(d.name, "EDF", eeg, "flat channels: every EEG channel is constant (all zeros)",
+        ChannelError,
+        _e("rec.edf: expected at least one EEG channel whose samples vary; found all 4 channels "
+           "flat (constant over the whole recording): ['Fz', 'Cz', 'Pz', 'Oz']"), p,
+        upload=[p], **eeg_kw)
+    d = folder("edf_unknown_channels")
+    p = write_edf(d / "rec.edf", x, ["Fz", "Foo1", "Bar2", "Qq"])
+    add(d.name, "EDF", eeg, "unknown channels: names with no 10-05 position", ChannelError,
+        _e("rec.edf: expected channel names with a known position") + r".*"
+        + _e("found 3 unknown: 'Foo1'") + r".*'Bar2'.*'Qq'", p,
+        upload=[p], app_options={"up_unknown": "raise"}, **eeg_kw)
+
+    # ------------------------------------------------------------------ BrainVision
+    d = folder("bv_truncated")
+    p = write_brainvision(d / "rec.vhdr", x)
+    _truncate(d / "rec.eeg", 1000 * 16 + 5)
+    add(d.name, "BrainVision", eeg, "the .eeg data file cut off inside a sample", FileFormatError,
+        _e("rec.eeg: expected a whole number of samples (4 channels x 4 bytes each); found 16005 "
+           "bytes, 5 bytes of a partial sample: the file is truncated"), p, **eeg_kw)
+    d = folder("bv_header_only")
+    p = write_brainvision(d / "rec.vhdr", x)
+    (d / "rec.eeg").unlink()
+    (d / "rec.vmrk").unlink()
+    add(d.name, "BrainVision", eeg, "header-only: the .vhdr without its .eeg and .vmrk",
+        FileFormatError,
+        _e("rec.vhdr: expected its data file 'rec.eeg' beside it; found no such file."), p,
+        upload=[p], **eeg_kw)
+    d = folder("bv_zero_length")
+    p = write_brainvision(d / "rec.vhdr", x)
+    (d / "rec.eeg").write_bytes(b"")
+    add(d.name, "BrainVision", eeg, "a zero-length .eeg data file", FileFormatError,
+        _e("rec.eeg: expected EEG samples; found an empty file (0 bytes)"), p, **eeg_kw)
+    d = folder("bv_missing_vmrk")
+    p = write_brainvision(d / "rec.vhdr", x)
+    (d / "rec.vmrk").unlink()
+    add(d.name, "BrainVision", eeg, "the .vmrk marker file named by the header is missing",
+        FileFormatError,
+        _e("rec.vhdr: expected its marker file 'rec.vmrk' beside it; found no such file."), p,
+        **eeg_kw)
+    d = folder("bv_mismatched_companions")
+    write_brainvision(d / "other.vhdr", x)
+    (d / "other.vhdr").rename(d / "rec.vhdr")  # still names other.eeg/other.vmrk ...
+    p = write_brainvision(d / "rec.vhdr", x)
+    for ext in (".eeg", ".vmrk"):  # ... but only those of another recording are there
+        (d / f"rec{ext}").rename(d / f"other{ext}")
+    add(d.name, "BrainVision", eeg,
+        "mismatched companions: rec.vhdr names rec.eeg/rec.vmrk, beside it are other.eeg/.vmrk",
+        FileFormatError,
+        _e("rec.vhdr: expected its data file 'rec.eeg' beside it; found no such file. Beside it: "
+           "other.eeg."), p,
+        upload=[p, d / "other.vmrk", d / "other.eeg"], **eeg_kw)
+    d = folder("bv_channel_count_mismatch")
+    p = write_brainvision(d / "rec.vhdr", x[:3], CH_NAMES[:3])
+    write_brainvision(d / "four.vhdr", x)
+    (d / "four.eeg").replace(d / "rec.eeg")
+    add(d.name, "BrainVision", eeg,
+        "mismatched companions: a 3-channel header with the .eeg of a 4-channel recording",
+        FileFormatError,
+        _e(f"rec.eeg: expected a whole number of samples (3 channels x 4 bytes each); found "
+           f"{4 * 4 * N_TIMES} bytes") + r".*" + _e("or the header's channel count or format "
+                                                    "is not its own"), p, **eeg_kw)
+    d = folder("bv_eeg_opened")
+    write_brainvision(d / "rec.vhdr", x)
+    p = d / "rec.eeg"
+    add(d.name, "BrainVision", "data_loaders.read_recording",
+        "the BrainVision .eeg opened instead of its .vhdr (MNE reads it as Nihon Kohden)",
+        FileFormatError,
+        _e("rec.eeg: expected a Nihon Kohden .eeg recording (the only kind read from a bare .eeg "
+           "file); found UnicodeDecodeError") + r".*" + _e("open rec.vhdr instead."), p,
+        upload=[p],
+        app_match=_e("rec.eeg: expected a Nihon Kohden .eeg recording") + r".*"
+        + _e("If it is BrainVision data, open its .vhdr header"))
+    d = folder("bv_truncated_header")
+    p = write_brainvision(d / "rec.vhdr", x)
+    p.write_text(p.read_text(encoding="utf-8").split("[Binary Infos]")[0], encoding="utf-8")
+    add(d.name, "BrainVision", eeg, "the .vhdr text cut off before [Binary Infos]",
+        FileFormatError,
+        _e("rec.vhdr: expected a readable VHDR recording; found NoSectionError: No section: "
+           "'Binary Infos'"), p, **eeg_kw)
+    d = folder("bv_nan_run")
+    bad = x.copy()
+    bad[2, 300:320] = np.nan
+    p = write_brainvision(d / "rec.vhdr", bad)
+    add(d.name, "BrainVision", eeg, "NaN run: 20 NaN samples in Pz from sample 300",
+        FileFormatError,
+        _e("rec.vhdr: expected finite EEG samples; found 20 NaN/Inf samples in channels ['Pz'], "
+           "the first at sample 300 (3.000 s) of 'Pz'"), p,
+        upload=[p, d / "rec.vmrk", d / "rec.eeg"], **eeg_kw)
+
+    # ------------------------------------------------------------------ EEGLAB
+    d = folder("set_missing_fdt")
+    p = write_eeglab(d / "rec.set", x)
+    (d / "rec.fdt").unlink()
+    add(d.name, "EEGLAB", eeg, "missing .fdt: the .set names rec.fdt, which is absent",
+        FileFormatError,
+        _e("rec.set: expected its data file 'rec.fdt' beside it; found no such file."), p,
+        upload=[p], **eeg_kw)
+    d = folder("set_truncated_fdt")
+    p = write_eeglab(d / "rec.set", x)
+    _truncate(d / "rec.fdt", 4 * len(CH_NAMES) * 250)
+    add(d.name, "EEGLAB", eeg, "the .fdt data file cut to 250 of 1001 samples", FileFormatError,
+        _e("rec.set: expected a readable SET recording; found RuntimeError") + r".*"
+        + _e("Its data file holds fewer samples than the header declares (MNE read ") + r"\d+"
+        + _e(" values where it expected ") + r"\d+" + _e("): the .fdt file is truncated"), p,
+        **eeg_kw)
+    d = folder("set_truncated")
+    p = write_eeglab(d / "rec.set", x)
+    _truncate(p, p.stat().st_size // 2)
+    add(d.name, "EEGLAB", eeg, "the .set (MATLAB) file cut in half", FileFormatError,
+        _e("rec.set: expected a readable SET recording; found OSError: could not read bytes. "
+           "The MATLAB file ends early: it is truncated."), p, **eeg_kw)
+    d = folder("set_header_only")
+    p = write_eeglab(d / "rec.set", x)
+    _truncate(p, 128)
+    add(d.name, "EEGLAB", eeg, "header-only: the 128-byte MATLAB header, no EEG structure",
+        FileFormatError,
+        _e("rec.set: expected a readable SET recording; found AttributeError") + r".*"
+        + _e("It holds no complete EEGLAB EEG structure: the file is truncated or not an EEGLAB "
+             "dataset."), p, **eeg_kw)
+    d = folder("set_zero_length")
+    p = d / "rec.set"
+    p.write_bytes(b"")
+    add(d.name, "EEGLAB", eeg, "an empty .set file", FileFormatError,
+        _e("rec.set: expected EEG data; found an empty file (0 bytes)"), p, **eeg_kw)
+    d = folder("set_inf_sample")
+    bad = x.copy()
+    bad[1, 500] = np.inf
+    p = write_eeglab(d / "rec.set", bad)
+    add(d.name, "EEGLAB", eeg, "an Inf sample in Cz", FileFormatError,
+        _e("rec.set: expected finite EEG samples; found 1 NaN/Inf samples in channels ['Cz'], "
+           "the first at sample 500 (5.000 s) of 'Cz'"), p,
+        upload=[p, d / "rec.fdt"], **eeg_kw)
+
+    # ------------------------------------------------------------------ FIF
+    d = folder("fif_truncated")
+    p = write_fif(d / "rec_raw.fif", x)
+    _truncate(p, p.stat().st_size // 2)
+    add(d.name, "FIF", eeg, "cut in half, inside a data buffer", FileFormatError,
+        _e("rec_raw.fif: expected a readable FIF recording; found ValueError") + r".*"
+        + r"The file ends inside a FIF tag at byte \d+: it is truncated\.", p,
+        upload=[p], **eeg_kw)
+    d = folder("fif_tail_truncated")
+    p = write_fif(d / "rec_raw.fif", x)
+    _truncate(p, p.stat().st_size - 10)
+    add(d.name, "FIF", eeg, "the last 10 bytes missing (MNE alone only warns)", FileFormatError,
+        _e("rec_raw.fif: expected a complete FIF file; found a file that ends early. The file "
+           "ends inside a FIF tag at byte") + r" \d+: it is truncated\.", p, **eeg_kw)
+    d = folder("fif_header_only")
+    p = write_fif(d / "rec_raw.fif", x)
+    _truncate(p, fif_data_offset(p, x))
+    add(d.name, "FIF", eeg, "header-only: the measurement info without any data buffer",
+        FileFormatError,
+        _e("rec_raw.fif: expected a readable FIF recording; found ") + r"\w+Error", p, **eeg_kw)
+    d = folder("fif_zero_length")
+    p = d / "rec_raw.fif"
+    p.write_bytes(b"")
+    add(d.name, "FIF", eeg, "an empty file", FileFormatError,
+        _e("rec_raw.fif: expected EEG data; found an empty file (0 bytes)"), p, **eeg_kw)
+    d = folder("fif_nan_run")
+    bad = x.copy()
+    bad[0, 600:650] = np.nan
+    bad[3, 700] = np.nan
+    p = write_fif(d / "rec_raw.fif", bad)
+    add(d.name, "FIF", eeg, "NaN run: 50 NaN samples in Fz from sample 600, one in Oz",
+        FileFormatError,
+        _e("rec_raw.fif: expected finite EEG samples; found 51 NaN/Inf samples in channels "
+           "['Fz', 'Oz'], the first at sample 600 (6.000 s) of 'Fz'"), p, upload=[p], **eeg_kw)
+    d = folder("fif_unknown_channels_dropped")
+    p = write_fif(d / "rec_raw.fif", x, ["Foo1", "Bar2", "Baz3", "Qq"])
+    add(d.name, "FIF", eeg, "unknown channels: no channel has a position (on_unknown='drop')",
+        ChannelError,
+        _e("rec_raw.fif: expected at least one EEG channel with a position; found none of "
+           "['Foo1', 'Bar2', 'Baz3', 'Qq'] (excluded or unknown)"), p, on_unknown="drop",
+        **eeg_kw)
+
+    # ------------------------------------------------------------------ NeuCube CSV folders
+    csv = "data_loaders.load_neucube_csv"
+
+    def csv_case(case_id: str, problem: str, error: type[BaseException], match: str,
+                 edit: Callable[[Path], None], *, n: int = 4, labels: Sequence[Any] = (1, 2, 1, 2),
+                 app: bool = False) -> None:
+        d = folder(case_id)
+        f = write_neucube_folder(d / case_id, neucube_trials(n=n), labels)
+        edit(f)
+        upload = [zip_folder(f, d / f"{case_id}.zip")] if app else None
+        add(case_id, "CSV folder", csv, problem, error, match, f, upload=upload, sfreq=100.0)
+
+    csv_case("csv_missing_sample", "a missing sample: sam3_eeg.csv of 4 is absent",
+             FileFormatError,
+             _e("csv_missing_sample: expected samples numbered 1..4 without gaps; found 1 "
+                "missing: sam3"),
+             lambda f: (f / "sam3_eeg.csv").unlink(), app=True)
+    csv_case("csv_ragged_rows", "ragged rows: line 5 of sam2_eeg.csv has 2 of 3 cells",
+             FileFormatError,
+             _e("sam2_eeg.csv: expected 3 comma-separated columns on every row; found 2 on "
+                "line 5"),
+             lambda f: _edit_line(f / "sam2_eeg.csv", 5, lambda ln: ln.rsplit(",", 1)[0]),
+             app=True)
+    csv_case("csv_text_cell", "a text cell: 'abc' on line 3, column 2 of sam1_eeg.csv",
+             FileFormatError,
+             _e("sam1_eeg.csv: expected sample values (numbers) in every cell; found 'abc' on line "
+                "3, column 2 (1 non-numeric cell(s) in all)"),
+             lambda f: _edit_cell(f / "sam1_eeg.csv", 3, 2, "abc"))
+    csv_case("csv_label_count_mismatch", "label count mismatch: 3 labels for 4 samples",
+             FileFormatError,
+             _e("tar_class_labels.csv: expected 4 class labels (one per sample file); found 3 "
+                "labels"),
+             lambda f: None, labels=(1, 2, 1), app=True)
+    csv_case("csv_one_class", "labels with one class: every label is 1", EventError,
+             _e("tar_class_labels.csv: expected labels of at least two classes (a classifier "
+                "needs two); found only class '1' (4 labels)"),
+             lambda f: None, labels=(1, 1, 1, 1), app=True)
+    csv_case("csv_nan_run", "NaN run: feature 1 of sam2_eeg.csv is 'nan' on lines 4-9",
+             FileFormatError,
+             _e("sam2_eeg.csv: expected finite sample values; found 'nan' (NaN/Inf) on line 4, "
+                "column 1 (6 NaN/Inf cell(s) in all)"),
+             lambda f: [_edit_cell(f / "sam2_eeg.csv", ln, 1, "nan") for ln in range(4, 10)])
+    csv_case("csv_inf_cell", "an 'inf' cell on line 7, column 3 of sam4_eeg.csv",
+             FileFormatError,
+             _e("sam4_eeg.csv: expected finite sample values; found 'inf' (NaN/Inf) on line 7, "
+                "column 3"),
+             lambda f: _edit_cell(f / "sam4_eeg.csv", 7, 3, "inf"))
+    csv_case("csv_missing_labels", "no tar_class_labels.csv", FileFormatError,
+             _e("tar_class_labels.csv: expected the label file tar_class_labels.csv (one class "
+                "label per sample); found no such file"),
+             lambda f: (f / "tar_class_labels.csv").unlink())
+    csv_case("csv_zero_length_sample", "a zero-length sample file sam1_eeg.csv", FileFormatError,
+             _e("sam1_eeg.csv: expected a CSV table of sample values; found an empty file"),
+             lambda f: (f / "sam1_eeg.csv").write_bytes(b""))
+    csv_case("csv_unequal_samples", "sam3_eeg.csv has 15 time points, the others 20",
+             FileFormatError,
+             _e("sam3_eeg.csv: expected 20 rows (time points) x 3 columns (features), like "
+                "sam1_eeg.csv; found 15 x 3"),
+             lambda f: _keep_lines(f / "sam3_eeg.csv", 15))
+    csv_case("csv_binary_sample", "sam2_eeg.csv holds binary bytes (not UTF-8 text)",
+             FileFormatError,
+             _e("sam2_eeg.csv: expected a UTF-8 text CSV file; found undecodable bytes"),
+             lambda f: (f / "sam2_eeg.csv").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00"))
+
+    # ------------------------------------------------------------------ marker CSV
+    marker = "data_loaders.load_marker_csv"
+    mk_kw = dict(tmin=-0.1, tmax=0.5)
+    d = folder("marker_nan_run")
+    p = write_marker_csv(d / "rec.csv", x)
+    for row in range(50, 60):
+        _edit_cell(p, row + 2, 3, "nan")
+    add(d.name, "marker CSV", marker, "NaN run: Pz is 'nan' in 10 rows from line 52",
+        FileFormatError,
+        _e("rec.csv: expected finite values in the channel column 'Pz'; found 10 empty/NaN/Inf "
+           "cell(s), the first on line 52"), p, upload=[p], **mk_kw)
+    d = folder("marker_text_cell")
+    p = write_marker_csv(d / "rec.csv", x)
+    _edit_cell(p, 30, 2, "n/a?")
+    add(d.name, "marker CSV", marker, "a text cell in the Cz column", FileFormatError,
+        _e("rec.csv: expected numbers in the channel column 'Cz'; found 'n/a?' on line 30"), p,
+        **mk_kw)
+    d = folder("marker_no_marker_column")
+    p = write_marker_csv(d / "rec.csv", x)
+    p.write_text(p.read_text().replace("Marker", "Label", 1))
+    add(d.name, "marker CSV", marker, "no marker column (named 'Label')", ChannelError,
+        _e("rec.csv: expected a marker column (named like 'Marker', 'stim' or 'trigger'); found "
+           "columns ['timestamps', 'Cz', 'Pz', 'Label']"), p, **mk_kw)
+    d = folder("marker_zero_length")
+    p = d / "rec.csv"
+    p.write_bytes(b"")
+    add(d.name, "marker CSV", marker, "an empty file", FileFormatError,
+        _e("rec.csv: expected a CSV recording with a header row; found an empty file"), p,
+        upload=[p], **mk_kw)
+    d = folder("marker_unknown_channel")
+    p = write_marker_csv(d / "rec.csv", x)
+    add(d.name, "marker CSV", marker, "unknown channel: channels=['Cz', 'Oz'], no Oz column",
+        ChannelError,
+        _e("rec.csv: expected columns for channels ['Cz', 'Oz']; found no column ['Oz']"), p,
+        channels=["Cz", "Oz"], **mk_kw)
+
+    # ------------------------------------------------------------------ NIfTI
+    fmri = "data_loaders.load_fmri"
+
+    def fmri_case(case_id: str, problem: str, error: type[BaseException], match: str,
+                  data: np.ndarray | None = None, *, labels: Sequence[str] = VOLUME_LABELS,
+                  edit: Callable[[Path, Path], Path] | None = None,
+                  mask_shape: tuple[int, ...] | None = None) -> None:
+        d = folder(case_id)
+        label_file = d / "labels.txt"
+        label_file.write_text("\n".join(labels) + "\n")
+        bold = write_bold(d / "bold.nii.gz", bold_data() if data is None else data)
+        if edit is not None:
+            bold = edit(d, bold)
+        mask: Path | str = "all"
+        if mask_shape is not None:
+            mask = write_bold(d / "mask.nii.gz", np.ones(mask_shape))
+        add(case_id, "NIfTI", fmri, problem, error, match, bold, label_file, mask=mask)
+
+    fmri_case("nifti_3d", "3-D instead of 4-D: one volume, no time axis", FileFormatError,
+              _e("bold.nii.gz: expected a 4-D image (x, y, z, time) of BOLD volumes; found a 3-D "
+                 "image of shape (4, 4, 3)"), bold_data()[..., 0])
+
+    fmri_case("nifti_mask_shape_mismatch", "mask shape mismatch: a 4x4x4 mask for a 4x4x3 grid",
+              FileFormatError,
+              _e("mask.nii.gz: expected a 3-D mask of shape (4, 4, 3) (the grid of ") + r".*"
+              + _e("bold.nii.gz); found shape (4, 4, 4)"), mask_shape=(4, 4, 4))
+    nan = bold_data()
+    nan[1, 2, 0, 5:7] = np.nan
+    fmri_case("nifti_nan_volumes", "NaN volumes: a voxel is NaN in volumes 5 and 6",
+              FileFormatError,
+              _e("bold.nii.gz: expected finite values in every volume; found NaN/Inf in 2 "
+                 "volume(s), the first is volume 5 (from 0)"), nan)
+    fmri_case("nifti_truncated", "the .nii.gz cut in half", FileFormatError,
+              _e("bold.nii.gz: expected the 576 voxel values its header declares (shape (4, 4, 3, "
+                 "12)); found EOFError") + r".*" + _e("The file is truncated or damaged."),
+              edit=lambda d, b: _truncate(b, b.stat().st_size // 2))
+
+    def header_only(d: Path, bold: Path) -> Path:
+        import nibabel as nib
+
+        img = nib.load(bold)
+        out_path = d / "bold.nii"
+        nib.save(img, out_path)
+        bold.unlink()
+        return _truncate(out_path, 352)  # the NIfTI-1 header and extension flag, no voxels
+
+    fmri_case("nifti_header_only", "header-only: the 352-byte NIfTI header of an .nii, no voxels",
+              FileFormatError,
+              _e("bold.nii: expected the 576 voxel values its header declares (shape (4, 4, 3, 12)"
+                 "); found OSError: Expected 2304 bytes, got 0 bytes"), edit=header_only)
+
+    def zero(d: Path, bold: Path) -> Path:
+        bold.write_bytes(b"")
+        return bold
+
+    fmri_case("nifti_zero_length", "an empty .nii.gz", FileFormatError,
+              _e("bold.nii.gz: expected a NIfTI image readable by nibabel; found ImageFileError: "
+                 "Empty file"), edit=zero)
+    fmri_case("nifti_label_count_mismatch", "10 labels for 12 volumes", FileFormatError,
+              _e("labels.txt: expected 12 labels (one per volume of ") + r".*"
+              + _e("bold.nii.gz); found 10 labels"), labels=VOLUME_LABELS[:10])
+
+    # ------------------------------------------------------------------ study files
+    study = "app.study.load_study"
+
+    def study_case(case_id: str, problem: str, match: str, text: str | bytes) -> None:
+        p = write_study(folder(case_id))
+        if isinstance(text, bytes):
+            p.write_bytes(text)
+        else:
+            p.write_text(text)
+        add(case_id, "study", study, problem, StudyError, match, p)
+
+    study_case("study_unknown_key", "unknown key: encoder.alpah (typo of alpha)",
+               _e("encoder.alpah: unknown key; expected one of kind, threshold, alpha"),
+               STUDY.replace("alpha = 0.5", "alpah = 0.5"))
+    study_case("study_unknown_section", "unknown section [encoding]",
+               _e("encoding: unknown section; expected one of cube, data, encoder"),
+               STUDY.replace("[encoder]", "[encoding]"))
+    study_case("study_wrong_type", "wrong type: encoder.alpha = \"half\"",
+               _e('encoder.alpha: expected a number >= 0, got "half"'),
+               STUDY.replace("alpha = 0.5", 'alpha = "half"'))
+    study_case("study_wrong_type_table", "wrong type: the [data] table given as a number",
+               _e("data: expected a table, got 3"),
+               'data = 3\n[study]\nname = "corpus"\n')
+    study_case("study_path_outside", 'a path outside the study folder: folder = "../data"',
+               _e('data.folder: expected a path inside the study folder') + r" .*"
+               + _e('study_path_outside, got "../data"'),
+               STUDY.replace('folder = "data"', 'folder = "../data"'))
+    study_case("study_empty", "an empty file",
+               _e("study.toml: expected a study with at least [study] and [data] tables, got an "
+                  "empty file"), "")
+    study_case("study_not_toml", "not TOML (an INI-style line)",
+               _e("study.toml: expected valid TOML; "), STUDY + "encoder.kind: tbr\n")
+    study_case("study_not_utf8", "binary bytes, not UTF-8 text",
+               _e("study.toml: expected valid TOML; 'utf-8' codec can't decode"),
+               b"\xff\xfe[study]\x00")
+
+    # ------------------------------------------------------------------ model files
+    model = "neucube.load_model"
+
+    def model_case(case_id: str, problem: str, match: str,
+                   edit: Callable[[Path], None]) -> None:
+        p = write_model(folder(case_id) / "model.zip")
+        edit(p)
+        add(case_id, "model", model, problem, ModelFileError, match, p)
+
+    model_case("model_truncated", "the zip cut in half",
+               _e("model.zip is not a valid zip file (truncated or corrupted?)"),
+               lambda p: _truncate(p, p.stat().st_size // 2))
+    model_case("model_zero_length", "an empty file",
+               _e("model.zip is not a valid zip file (truncated or corrupted?)"),
+               lambda p: p.write_bytes(b""))
+
+    def schema(version: Any) -> Callable[[Path], None]:
+        def edit(p: Path) -> None:
+            with zipfile.ZipFile(p) as zf:
+                meta = json.loads(zf.read("model.json"))
+            meta["schema_version"] = version
+            _rewrite_zip(p, {"model.json": json.dumps(meta).encode()})
+
+        return edit
+
+    model_case("model_wrong_schema_version", "wrong schema version: schema_version = 99",
+               _e("model.zip has schema_version 99, but this neucube") + r".*"
+               + _e("reads model files up to schema_version 1"), schema(99))
+    model_case("model_schema_version_text", 'wrong schema version type: schema_version = "1"',
+               _e("model.zip: field 'schema_version' should be a positive integer; found '1'"),
+               schema("1"))
+    model_case("model_pickle_as_npz", "a pickle disguised as arrays.npz (never unpickled)",
+               _e("model.zip: arrays.npz is not a NumPy .npz archive (no zip signature; it looks "
+                  "like pickled data). Model files never contain pickled data"),
+               lambda p: _rewrite_zip(p, {"arrays.npz": pickle.dumps(_Payload())}))
+    model_case("model_not_a_model", "model.json of something else (format 'other')",
+               _e("model.zip: model.json is not a neucube model (field 'format' should be "
+                  "'neucube-model'; found 'other')"),
+               lambda p: _rewrite_zip(p, {"model.json": b'{"format": "other"}'}))
+
+    # ------------------------------------------------------------------ arrays (TrialSet, fit)
+    ts_kw = {"sfreq": 100.0, "ch_names": ["a", "b", "c"]}
+    X = neucube_trials()
+    nan = X.copy()
+    nan[2, 1, 5:9] = np.nan
+    add("trialset_nan_run", "arrays", "neucube.TrialSet", "NaN run: 4 NaN samples in trial 2",
+        ValueError,
+        _e("TrialSet field 'X': expected finite values; found 4 NaN/Inf samples (first at trial "
+           "2, channel 1, sample 5)"), nan, [0, 1, 0, 1], **ts_kw)
+    inf = X.copy()
+    inf[0, 0, 0] = -np.inf
+    add("trialset_inf", "arrays", "neucube.TrialSet", "an -Inf sample", ValueError,
+        _e("TrialSet field 'X': expected finite values; found 1 NaN/Inf samples (first at trial "
+           "0, channel 0, sample 0)"), inf, [0, 1, 0, 1], **ts_kw)
+    add("trialset_label_count", "arrays", "neucube.TrialSet", "3 labels for 4 trials",
+        ValueError,
+        _e("TrialSet field 'y': expected 4 labels (one per trial in X); found 3 labels"),
+        X, [0, 1, 0], **ts_kw)
+    add("trialset_duplicate_channels", "arrays", "neucube.TrialSet",
+        "channel names ['a', 'b', 'a']", ValueError,
+        _e("TrialSet field 'ch_names': expected unique names; found duplicates ['a']"),
+        X, [0, 1, 0, 1], sfreq=100.0, ch_names=["a", "b", "a"])
+    add("fit_nan", "arrays", "NeuCubeClassifier.fit", "NaN run in the X array given to fit",
+        ValueError, _e("Input X contains NaN."), nan, np.repeat(["a", "b"], 2))
+    add("fit_inf", "arrays", "NeuCubeClassifier.fit", "an Inf sample in the X array given to fit",
+        ValueError, _e("Input X contains infinity"), inf, np.repeat(["a", "b"], 2))
+
+    ids = [c.id for c in cases]
+    if len(set(ids)) != len(ids):
+        raise RuntimeError(f"duplicate case ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+    return cases
+
+
+def _edit_line(path: Path, line: int, change: Callable[[str], str]) -> None:
+    """Replace line ``line`` (from 1) of a text file by ``change(line)``."""
+    lines = path.read_text().splitlines()
+    lines[line - 1] = change(lines[line - 1])
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _edit_cell(path: Path, line: int, column: int, value: str) -> None:
+    """Set the cell at ``line``, ``column`` (both from 1) of a CSV file."""
+
+    def change(text: str) -> str:
+        cells = text.split(",")
+        cells[column - 1] = value
+        return ",".join(cells)
+
+    _edit_line(path, line, change)
+
+
+def _keep_lines(path: Path, n: int) -> None:
+    path.write_text("\n".join(path.read_text().splitlines()[:n]) + "\n")
+
+
+# =============================================================================== README
+def readable(pattern: str) -> str:
+    """A message pattern as text: escapes removed, wildcards shown as ``…``/``N``."""
+    text = pattern.replace(".*", " … ").replace(r"\d+", "N").replace(r"\w+", "…")
+    return re.sub(r"\\(.)", r"\1", text).replace("  ", " ")
+
+
+def readme_table(cases: Sequence[Case]) -> str:
+    """The Markdown table of ``README.md``: id, entry point, what is wrong, expected error."""
+    rows = ["| id | entry point | what is wrong | expected error | app |",
+            "|---|---|---|---|---|"]
+    for c in cases:
+        app = "upload" if c.upload is not None else ""
+        expected = f"`{c.error.__name__}`: {readable(c.match)}".replace("|", "\\|")
+        problem = c.problem.replace("|", "\\|")
+        rows.append(f"| `{c.id}` | `{c.entry}` | {problem} | {expected} | {app} |")
+    return "\n".join(rows) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", type=Path, help="folder to write the corpus into")
+    parser.add_argument("--readme", action="store_true",
+                        help="print the README table (the corpus is built in a temporary folder)")
+    args = parser.parse_args(argv)
+    if args.readme or args.out is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            cases = build_corpus(tmp)
+            print(readme_table(cases), end="")
+        return 0
+    cases = build_corpus(args.out)
+    build_valid(args.out)
+    width = max(len(c.id) for c in cases)
+    for c in cases:
+        print(f"{c.id:<{width}}  {c.entry:<30}  {c.error.__name__}")
+    print(f"{len(cases)} cases in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
