@@ -14,9 +14,11 @@ Test trials are only ever encoded with the training thresholds and run through t
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import numbers
 import os
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,10 @@ ENCODERS = {
 READOUTS = ("desnn", "state")
 
 _OWNER = "NeuCubeClassifier"
+
+#: The last test raster of each fitted classifier (see ``_raster_of``). Kept outside the
+#: instances so that it is never part of their state (model files, pickles, clones).
+_LAST_RASTER: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _is_brain(template: Any) -> bool:
@@ -512,7 +518,16 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
     def _raster_of(self, data: ModelInput) -> SpikeRaster:
         check_is_fitted(self)
         spikes = self.encoder_.transform(self._as_trials(data, reset=False))
-        return self.reservoir_.transform(spikes)
+        # predict and predict_proba on the same trials (as evaluate() does) run the frozen cube
+        # once: the last raster is kept, keyed by the exact bytes of the encoded spikes.
+        key = (spikes.shape, str(spikes.dtype),
+               hashlib.blake2b(np.ascontiguousarray(spikes).tobytes(), digest_size=16).digest())
+        cached = _LAST_RASTER.get(self)
+        if cached is not None and cached[0] == key and cached[1] is self.reservoir_:
+            return cached[2]
+        raster = self.reservoir_.transform(spikes)
+        _LAST_RASTER[self] = (key, self.reservoir_, raster)
+        return raster
 
     def raster(self, X: Any) -> SpikeRaster:
         """Spikes of every cube neuron for the trials ``X`` (frozen weights)."""

@@ -361,3 +361,20 @@ def test_same_random_state_same_predictions_in_fresh_processes(tmp_path_factory)
     assert len(first) == 2
     assert other[1] != first[1]  # another seed wires another cube
     assert hashlib.sha256(b"").hexdigest() not in first
+
+
+def test_repeated_calls_on_the_same_trials_run_the_frozen_cube_once(data):
+    X, y, _ = data
+    clf = fast().fit(X, y)
+    first = clf.raster(X)
+    assert clf.raster(X.copy()) is first  # same content: the cached raster
+    assert np.array_equal(clf.predict_proba(X).argmax(axis=1),
+                          np.searchsorted(clf.classes_, clf.predict(X)))
+    other = clf.raster(X[:5])
+    assert other is not first and other.n_trials == 5
+    assert clf.raster(X) is not first  # only the last raster is kept
+    assert clf.raster(X) == first
+    clf.fit(X[::-1], y[::-1])
+    assert clf.raster(X) is not first  # refitting invalidates it
+    clone_raster = clone(clf).fit(X, y).raster(X)
+    assert clone_raster == first
