@@ -19,9 +19,15 @@ Builds
     ``~/.cache/neucube`` and ``<hash>`` is a SHA-256 of everything that was compiled (structure,
     engine version, Brian2 version, compiler flags, platform). A build is made in a temporary
     directory under a file lock and renamed into place with a manifest written last, so an
-    interrupted build is detected (no manifest) and redone. The cached program is never written to
-    at run time: every run passes its arguments as files in its own temporary directory and writes
-    its results there, so any number of processes can share one build.
+    interrupted build is detected (no manifest) and redone; temporary directories left by a
+    killed build are removed by the next build of the same structure. The manifest also records
+    the size and SHA-256 of every file the program reads at run time (the binary and its
+    ``static_arrays``); they are checked when a process first uses the build (and sizes and
+    modification times on every later use), so a damaged build -- truncated binary or arrays, a
+    missing file, an unreadable manifest -- is removed and compiled again instead of failing or,
+    worse, silently simulating another network. The cached program is never written to at run
+    time: every run passes its arguments as files in its own temporary directory and writes its
+    results there, so any number of processes can share one build.
 
     Runs call the compiled binary directly with the command-line protocol that Brian2's own
     ``device.run(run_args=...)`` uses (``--results_dir`` and ``<group>.<variable>=<file>``), with
@@ -97,6 +103,9 @@ COMPILE_ARGS = ("-w", "-O3", "-ffp-contract=off", "-std=c++11")
 
 _MANIFEST = "neucube_build.json"
 _BINARY = "main.exe" if sys.platform == "win32" else "main"
+#: Folder of the arrays the program reads at start-up (e.g. the synapses' pre and post indices).
+_STATIC_ARRAYS = "static_arrays"
+_NO_MANIFEST = "no manifest"
 _LAST_COMPILE = "last_compile_seconds.txt"
 
 # Brian2's device, preferences and name registry are process-global.
@@ -310,6 +319,30 @@ def _estimate_compile_seconds(root: Path) -> float:
     return 10.0
 
 
+def _runtime_files(directory: Path) -> list[str]:
+    """Files of a build that its program reads at run time, relative to ``directory``."""
+    arrays = directory / _STATIC_ARRAYS
+    names = sorted(p.relative_to(directory).as_posix() for p in arrays.rglob("*") if p.is_file())
+    return [_BINARY, *names]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _stat_signature(directory: Path, names: list[str]) -> tuple[tuple[str, int, int], ...] | None:
+    """Size and modification time of each file (None if one is missing): a cheap re-check."""
+    try:
+        stats = [(name, (directory / name).stat()) for name in [_MANIFEST, *names]]
+    except OSError:
+        return None
+    return tuple((name, st.st_size, st.st_mtime_ns) for name, st in stats)
+
+
 def _compile(spec: BuildSpec, directory: Path) -> dict[str, Any]:
     """Generate and compile the program into ``directory``; return its manifest."""
     with _BRIAN_LOCK, _quiet_brian():
@@ -365,6 +398,9 @@ def _compile(spec: BuildSpec, directory: Path) -> dict[str, Any]:
                          "samples_per_chunk": spec.samples_per_chunk,
                          "neuron_model": spec.neuron_model},
                 "brian2": b2.__version__,
+                "files": {name: {"size": (directory / name).stat().st_size,
+                                 "sha256": _sha256(directory / name)}
+                          for name in _runtime_files(directory)},
             }
         finally:
             for k, v in saved.items():
@@ -384,6 +420,7 @@ class CompiledCube:
         self.spec = spec
         self.directory = directory
         self.manifest = manifest
+        self._signature = _stat_signature(directory, list(manifest.get("files", {})))
 
     @classmethod
     def get(cls, spec: BuildSpec, cache_dir: str | os.PathLike[str] | None = None
@@ -394,22 +431,30 @@ class CompiledCube:
         key = spec.key()
         memo = (str(root.resolve() if root.exists() else root), key)
         prog = _PROGRAMS.get(memo)
-        if prog is not None and (prog.directory / _MANIFEST).is_file():
+        # Checked in full when first used by this process; later only sizes and times, which
+        # any rewrite or truncation changes.
+        if prog is not None and prog._signature is not None and prog._signature == \
+                _stat_signature(prog.directory, list(prog.manifest["files"])):
             return prog
         final = root / key
-        manifest = cls._read_manifest(final, key)
+        manifest, problem = cls._read_manifest(final, key)
         if manifest is None:
             with _quiet_brian():
                 from brian2.utils.filelock import FileLock
 
             root.mkdir(parents=True, exist_ok=True)
             with FileLock(str(root / f"{key}.lock")):
-                manifest = cls._read_manifest(final, key)  # another process may have built it
+                # Another process may have built it.
+                manifest, problem = cls._read_manifest(final, key)
                 if manifest is None:
                     if final.exists():
-                        logger.warning("Removing the incomplete build %s and rebuilding it.",
-                                       final)
+                        kind = "incomplete" if problem == _NO_MANIFEST else "corrupted"
+                        logger.warning("Removing the %s build %s (%s) and rebuilding it.", kind,
+                                       final, problem)
                         shutil.rmtree(final)
+                    # Left by a build that was killed: builds of this key only run under the lock.
+                    for stale in root.glob(f".tmp-{key}-*"):
+                        shutil.rmtree(stale, ignore_errors=True)
                     estimate = _estimate_compile_seconds(root)
                     logger.info(
                         "compiling network with %d neurons and %d candidate synapses "
@@ -435,14 +480,33 @@ class CompiledCube:
         return prog
 
     @staticmethod
-    def _read_manifest(directory: Path, key: str) -> dict[str, Any] | None:
+    def _read_manifest(directory: Path, key: str) -> tuple[dict[str, Any] | None, str | None]:
+        """The build's manifest if the build is complete and intact, else ``(None, problem)``."""
+        path = directory / _MANIFEST
+        if not path.is_file():
+            return None, _NO_MANIFEST
         try:
-            manifest = json.loads((directory / _MANIFEST).read_text())
-        except (OSError, ValueError):
-            return None
-        if manifest.get("key") != key or not os.access(directory / _BINARY, os.X_OK):
-            return None
-        return manifest
+            manifest = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            return None, f"unreadable manifest {_MANIFEST}: {exc}"
+        if not isinstance(manifest, dict) or manifest.get("key") != key:
+            return None, f"{_MANIFEST} is not the manifest of build {key}"
+        files = manifest.get("files")
+        if not isinstance(files, dict) or _BINARY not in files:
+            return None, f"{_MANIFEST} has no file checksums (made by an older neucube)"
+        for name, expected in files.items():
+            file = directory / name
+            try:
+                size = file.stat().st_size
+            except OSError:
+                return None, f"{name} is missing"
+            if size != expected.get("size"):
+                return None, f"{name} has {size} bytes; the manifest says {expected.get('size')}"
+            if _sha256(file) != expected.get("sha256"):
+                return None, f"the SHA-256 of {name} differs from the manifest"
+        if not os.access(directory / _BINARY, os.X_OK):
+            return None, f"{_BINARY} is not executable"
+        return manifest, None
 
     def run(
         self,
@@ -500,10 +564,15 @@ class CompiledCube:
             results = workdir / "results"
             results.mkdir()
             env = {**os.environ, **self.manifest.get("environment", {})}
-            proc = subprocess.run(
-                [str(self.directory / _BINARY), "--results_dir", f"{results}{os.sep}", *args],
-                cwd=self.directory, capture_output=True, text=True, env=env, check=False,
-            )
+            try:
+                proc = subprocess.run(
+                    [str(self.directory / _BINARY), "--results_dir", f"{results}{os.sep}",
+                     *args], cwd=self.directory, capture_output=True, text=True, env=env,
+                    check=False,
+                )
+            except OSError as exc:  # e.g. "Exec format error": the binary was damaged
+                raise RuntimeError(f"The compiled network in {self.directory} could not be "
+                                   f"started: {exc}") from exc
             # The program reports unreadable argument files on stderr but does not fail.
             if proc.returncode != 0 or "Error" in proc.stderr or "Error" in proc.stdout:
                 raise RuntimeError(
