@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from app.streamlit_app import datasets, studyfile
@@ -28,7 +29,12 @@ from app.streamlit_app.datasets import (
     safe_name,
     save_uploads,
 )
-from app.streamlit_app.training import TrainSettings, count_fits
+from app.streamlit_app.training import (
+    NO_EARLY_NOTE,
+    TrainSettings,
+    count_fits,
+    parse_state_c,
+)
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
@@ -106,8 +112,14 @@ def wait_for_result(at: AppTest, timeout: float = 400.0) -> object:
     raise AssertionError(f"training did not finish within {timeout} s")
 
 
-def run_evaluation(at: AppTest, *, folds: int, control: bool) -> object:
+def run_evaluation(at: AppTest, *, folds: int, control: bool, readout: str | None = None,
+                   state_c: str | None = None) -> object:
     open_page(at, "pages/3_Train.py")
+    if readout is not None:
+        at.radio(key="tr_readout").set_value(readout).run()
+        no_exception(at)
+    if state_c is not None:
+        at.text_input(key="tr_state_c").set_value(state_c)
     at.number_input(key="tr_folds").set_value(folds)
     at.checkbox(key="tr_control").set_value(control)
     next(b for b in at.button if b.label == "Run evaluation").click().run()
@@ -146,7 +158,62 @@ def test_demo_button_loads_the_familiarity_study() -> None:
     assert [s.value for s in at.success] == ["Loaded 160 trials from familiarity."]
     assert metric(at, "Subjects") == "2"
     # The study's own settings become the Train page's defaults.
-    assert at.session_state["settings"] == TrainSettings.from_study(ds.study)
+    s = at.session_state["settings"]
+    assert s == TrainSettings.from_study(ds.study)
+    assert (s.encoder, s.stdp_rate, s.readout, s.n_bins, s.state_c) == (
+        "bsa", (0.001, 0.002), "state", 20, "auto")
+    assert count_fits(s, ds.trials) == 2 * 5 * 2 + 1  # per subject, control, final model
+
+
+def test_train_page_readout_selector_switches_the_parameters() -> None:
+    at = new_app().run()
+    at.button(key="home_demo").click().run()
+    open_page(at, "pages/3_Train.py")
+    # The demo study's readout: the state readout's parameters, not the deSNN's.
+    assert at.radio(key="tr_readout").value == "state"
+    assert at.radio(key="tr_readout").options == [
+        "deSNN", "State (logistic regression on time-binned spike counts)"]
+    assert [t.label for t in at.tabs] == ["Cube", "STDP learning", "State readout", "Evaluation"]
+    assert at.number_input(key="tr_bins").value == 20
+    assert at.text_input(key="tr_state_c").value == "auto"
+    keys = {getattr(w, "key", None) for w in at.main}
+    assert not keys & {"tr_mod", "tr_drift_up", "tr_drift_down", "tr_recall", "tr_k", "tr_sigma"}
+    # The study's [A+, A-] pair fills the two STDP inputs.
+    assert (at.number_input(key="tr_rate_plus").value,
+            at.number_input(key="tr_rate_minus").value) == (0.001, 0.002)
+
+    # deSNN: its parameters appear, the state readout's go, the choice is kept in the session.
+    at.radio(key="tr_readout").set_value("desnn").run()
+    no_exception(at)
+    assert [t.label for t in at.tabs][2] == "deSNN readout"
+    assert at.slider(key="tr_mod").value == 0.8
+    assert at.radio(key="tr_recall").value == "wknn"
+    keys = {getattr(w, "key", None) for w in at.main}
+    assert not keys & {"tr_bins", "tr_state_c"}
+    assert at.session_state["settings"].readout == "desnn"
+
+    # Back to the state readout: a C that is neither 'auto' nor a positive number is refused
+    # with the field's name, and no run starts.
+    at.radio(key="tr_readout").set_value("state").run()
+    at.text_input(key="tr_state_c").set_value("strong")
+    at.number_input(key="tr_bins").set_value(12)
+    next(b for b in at.button if b.label == "Run evaluation").click().run()
+    no_exception(at)
+    assert errors(at) == ["State C: expected 'auto' or a number > 0 (e.g. 0.01); found 'strong'."]
+    assert ("job" not in at.session_state) or at.session_state["job"] is None
+    s = at.session_state["settings"]
+    assert (s.readout, s.n_bins, s.state_c) == ("state", 20, "auto")
+
+
+def test_train_page_stdp_amplitudes_are_equal_for_one_rate() -> None:
+    at = new_app().run()
+    at.button(key="home_demo").click().run()
+    at.session_state["settings"] = TrainSettings(stdp_rate=0.0015)
+    open_page(at, "pages/3_Train.py")
+    assert at.radio(key="tr_readout").value == "desnn"
+    assert (at.number_input(key="tr_rate_plus").value,
+            at.number_input(key="tr_rate_minus").value) == (0.0015, 0.0015)
+    assert [t.label for t in at.tabs][2] == "deSNN readout"
 
 
 def test_shipped_study_summary_shows_classes_channels_and_the_brain() -> None:
@@ -320,16 +387,23 @@ def test_sessions_do_not_share_data_or_folders() -> None:
 
 @pytest.mark.slow
 @pytest.mark.shared_data
-def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path) -> None:
+@pytest.mark.parametrize("readout", ["desnn", "state"])
+def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path,
+                                                     readout: str) -> None:
     from neucube.persistence import load_model
 
     at = upload(new_app().run(), [edf_bytes])
     load_classes(at, {"T0": "rest", "T1": "task", "T2": "task"})
     trials = at.session_state["dataset"].trials
+    desnn = readout == "desnn"
 
-    # ---- Train: 3 folds, no control, the default baselines
-    res = run_evaluation(at, folds=3, control=False)
+    # ---- Train: 3 folds, no control, the default baselines. The state readout gets a fixed C
+    # (typed as text): choosing it by inner CV on 64 channels' ~20k binned counts takes
+    # minutes per fit.
+    res = run_evaluation(at, folds=3, control=False, readout=readout,
+                         state_c=None if desnn else "0.001")
     assert res.settings.n_splits == 3 and not res.settings.control
+    assert (res.settings.readout, res.settings.state_c) == (readout, "auto" if desnn else 0.001)
     accuracy = float(metric(at, "NeuCube accuracy"))
     assert 0.0 <= accuracy <= 1.0
     assert accuracy == pytest.approx(res.evaluation.scores()["accuracy"]["mean"], abs=5e-4)
@@ -337,13 +411,22 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path) 
     scores = at.dataframe[0].value
     assert scores["model"].tolist() == ["neucube", "vectorizer_logreg",
                                         "channel_features_logreg"]
-    assert len(at.image) == 2, "confusion matrix and accuracy over time"
-    assert res.early is not None and res.early.n_test == 10
-    assert any("NeuCube fit 5/5" in line for line in res.log), res.log
+    if desnn:
+        assert len(at.image) == 2, "confusion matrix and accuracy over time"
+        assert res.early is not None and res.early.n_test == 10
+        assert any("NeuCube fit 5/5" in line for line in res.log), res.log
+        assert not at.info
+    else:
+        assert len(at.image) == 1, "the confusion matrix; no early prediction"
+        assert res.early is None
+        assert [i.value for i in at.info] == [NO_EARLY_NOTE]
+        assert any("NeuCube fit 4/4" in line for line in res.log), res.log
+    assert any(c.value.startswith(f"{'deSNN' if desnn else 'State'} readout; Stratified k-fold")
+               for c in at.caption)
 
     # ---- the same structure again (with the control): the compiled cube is reused
     again = run_evaluation(at, folds=3, control=True)
-    assert again is not res and again.settings.control
+    assert again is not res and again.settings.control and again.settings.readout == readout
     assert not again.compiled, again.log
     assert any("the compiled cube was reused" in c.value for c in at.caption)
     assert "neucube (shuffled labels)" in at.dataframe[0].value["model"].tolist()
@@ -366,8 +449,11 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path) 
     no_exception(at)
     manifest = at.session_state["export_manifest"]
     names = {f["name"] for f in manifest["figures"]}
-    assert {"cube_connections", "confusion_matrix", "accuracy_over_time",
-            "class_difference", "glass_brain_connections"} <= names
+    assert {"cube_connections", "confusion_matrix", "class_difference",
+            "glass_brain_connections"} <= names
+    assert ("accuracy_over_time" in names) == desnn
+    assert [i.value for i in at.info] == ([] if desnn else [
+        f"No accuracy-over-time figure: {NO_EARLY_NOTE}"])
     at.button(key="ex_results").click().run()
     no_exception(at)
     archive = zipfile.ZipFile(io.BytesIO(at.session_state["results_ready"]))
@@ -376,6 +462,9 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path) 
             "results/folds.csv", "results/predictions.csv", "results/provenance.json",
             "results/figures/confusion_matrix.svg"} <= listed
     metrics = json.loads(archive.read("results/metrics.json"))
+    early = json.loads(archive.read("results/early_prediction.json"))
+    assert ("accuracy" in early) == desnn
+    assert early["note"] == (again.early_note if desnn else NO_EARLY_NOTE)
     assert metrics["model"]["accuracy"]["mean"] == pytest.approx(
         again.evaluation.scores()["accuracy"]["mean"])
     (tmp_path / "model.zip").write_bytes(archive.read("results/model.zip"))
@@ -386,6 +475,8 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path) 
     assert study["events"] == {"rest": ["T0"], "task": ["T1", "T2"]}
     assert study["preprocessing"] == {"tmin": -0.2, "tmax": 0.8}
     assert study["evaluation"]["n_splits"] == 3
+    assert (study["readout"]["kind"], study["readout"]["state_c"]) == (
+        readout, "auto" if desnn else 0.001)
     assert not at.warning, [w.value for w in at.warning]  # `neucube run` accepts the study
 
 
@@ -492,6 +583,48 @@ def test_count_fits_follows_the_scheme() -> None:
     assert count_fits(s, trials) == 2 * 5 * 2 + 2
     assert count_fits(s.with_(scheme="loso", control=False), trials) == 2 * 2 + 2
     assert count_fits(s.with_(scheme="per_subject", n_seeds=1), trials) == 2 * 5 * 2 + 2
+    # The state readout has no early prediction, so no early-prediction model is fitted.
+    assert count_fits(s.with_(readout="state"), trials) == 2 * 5 * 2 + 1
+    assert count_fits(s.with_(readout="state", scheme="loso", control=False), trials) == 2 * 2 + 1
+
+
+def test_from_study_reads_the_readout_and_a_pair_stdp_rate() -> None:
+    from app.study import parse_study
+
+    def settings(stdp: dict, readout: dict) -> TrainSettings:
+        raw = {"study": {"name": "x"}, "data": {"source": "simulate"}, "stdp": stdp,
+               "readout": readout}
+        return TrainSettings.from_study(parse_study(raw))
+
+    s = settings({"rate": [0.001, 0.003]}, {"kind": "state", "n_bins": 12, "state_c": 0.5})
+    assert (s.stdp_rate, s.stdp_pair) == ((0.001, 0.003), (0.001, 0.003))
+    assert (s.readout, s.n_bins, s.state_c) == ("state", 12, 0.5)
+    assert not s.early_prediction
+    params = s.model_params()
+    assert {k: params[k] for k in ("stdp_rate", "readout", "n_bins", "state_c")} == {
+        "stdp_rate": (0.001, 0.003), "readout": "state", "n_bins": 12, "state_c": 0.5}
+    model = s.make_model(verbose=False)
+    assert model.get_params()["stdp_rate"] == (0.001, 0.003)
+    assert (model.readout, model.n_bins, model.state_c) == ("state", 12, 0.5)
+    # Equal amplitudes, or one number, give one rate (A+ = A-); the readout defaults to deSNN.
+    s = settings({"rate": [0.002, 0.002]}, {})
+    assert (s.stdp_rate, s.stdp_pair, s.readout, s.state_c) == (0.002, (0.002, 0.002), "desnn",
+                                                                 "auto")
+    assert s.early_prediction
+    assert settings({"rate": 0.0015}, {"n_bins": 7}).stdp_rate == 0.0015
+    assert TrainSettings.stdp_rate_of(0.001, 0.002) == (0.001, 0.002)
+    assert TrainSettings.stdp_rate_of(0.001, 0.001) == 0.001
+
+
+def test_parse_state_c_accepts_auto_or_a_positive_number() -> None:
+    assert parse_state_c(" Auto ") == "auto"
+    assert parse_state_c("0.01") == 0.01
+    assert parse_state_c("1e-3") == 0.001
+    for text, shown in (("0", "'0'"), ("-1", "'-1'"), ("nan", "'nan'"), ("", "''"),
+                        ("x", "'x'")):
+        with pytest.raises(ValueError, match=rf"State C: expected 'auto' or a number > 0 "
+                                             rf"\(e\.g\. 0\.01\); found {shown}\."):
+            parse_state_c(text)
 
 
 def test_study_file_of_a_shipped_study_is_accepted_by_the_schema() -> None:
@@ -507,6 +640,17 @@ def test_study_file_of_a_shipped_study_is_accepted_by_the_schema() -> None:
         "bsa", 3, 7)
     study = parse_study(raw, path=ds.study.path)
     assert study.config["encoder"]["kind"] == "bsa"
+    assert (raw["stdp"]["rate"], raw["readout"]["kind"], raw["readout"]["n_bins"],
+            raw["readout"]["state_c"]) == ([0.001, 0.002], "state", 20, "auto")
+    assert TrainSettings.from_study(study) == settings
+    # The deSNN readout with one STDP rate and a numeric C round-trips too.
+    other = settings.with_(readout="desnn", stdp_rate=0.003, state_c=0.1, n_bins=8)
+    text, problem = studyfile.study_toml(ds, other)
+    assert problem is None
+    raw = tomllib.loads(text)
+    assert (raw["stdp"]["rate"], raw["readout"]["kind"], raw["readout"]["state_c"]) == (
+        0.003, "desnn", 0.1)
+    assert TrainSettings.from_study(parse_study(raw, path=ds.study.path)) == other
 
 
 def test_to_toml_quotes_keys_and_refuses_unknown_values() -> None:
@@ -549,6 +693,36 @@ def test_training_job_reports_progress_and_its_result() -> None:
     assert res.early.accuracy.shape == res.early.fractions.shape == (10,)
     assert res.raster.n_trials == trials.n_trials
     np.testing.assert_array_equal(res.model.classes_, ["familiar", "unfamiliar"])
+
+
+def test_training_job_with_the_state_readout_reports_accuracy_without_early_prediction() -> None:
+    from app.streamlit_app.training import TrainingJob, score_table
+    from data_loaders import simulate_familiarity
+    from neucube.readout import StateClassifier
+
+    trials = simulate_familiarity(n_subjects=1, n_trials_per_class=8, seed=3)
+    settings = TrainSettings(encoder="bsa", stdp_rate=(0.001, 0.002), readout="state",
+                             n_bins=10, n_splits=2, control=False,
+                             baselines=("window_means_logreg",))
+    job = TrainingJob(trials, settings, dataset_version=7)
+    assert job.total_fits == 3  # 2 folds and the final model; no early-prediction model
+    job.run()
+    assert job.state == "done" and job.error is None and job.progress == 1.0
+    res = job.result
+    fits = [m.group() for line in res.log if (m := re.search(r"NeuCube fit \d+/\d+", line))]
+    assert fits == ["NeuCube fit 1/3", "NeuCube fit 2/3", "NeuCube fit 3/3"]
+    assert not any("Early prediction" in line for line in res.log), res.log
+    assert res.early is None and res.early_note == NO_EARLY_NOTE
+    rows = score_table(res.evaluation)
+    assert [r["model"] for r in rows] == ["neucube", "window_means_logreg"]
+    assert rows[0]["accuracy"] == res.evaluation.scores()["accuracy"]["mean"]
+    assert 0.0 <= rows[0]["accuracy"] <= 1.0
+    assert isinstance(res.model.readout_, StateClassifier)
+    assert res.model.readout_.features_.n_bins == 10
+    assert res.model.get_params()["stdp_rate"] == (0.001, 0.002)
+    assert res.model.predict(trials).shape == (trials.n_trials,)
+    with pytest.raises(TypeError, match=r"Early prediction .* needs readout='desnn'"):
+        res.model.early_predict_curve(trials)
 
 
 def test_training_job_failure_is_reported_not_raised() -> None:
@@ -602,5 +776,25 @@ def test_two_sessions_train_at_the_same_time_without_mixing(edf_bytes, monkeypat
         assert res.model.n_channels_ == ds.trials.n_channels
         assert res.raster.n_trials == ds.trials.n_trials
         fits = [line for line in res.log if "NeuCube fit" in line]
-        assert len(fits) == job.total_fits == 4, res.log
+        assert len(fits) == job.total_fits, res.log
+    # An upload trains the deSNN (2 folds, final, early-prediction model); the familiarity
+    # study its state readout (no early-prediction model).
+    assert [r.settings.readout for r in results] == ["desnn", "state"]
+    assert [job.total_fits for job in jobs] == [4, 3]
     assert results[0].model.n_channels_ == 64 and results[1].model.n_channels_ == 19
+    # Each session's scores and model equal a direct serial run of its settings on its data.
+    from sklearn.base import clone
+
+    from neucube.evaluation import evaluate
+
+    for at, res in zip((eeg, sim), results, strict=True):
+        s, trials = res.settings, at.session_state["dataset"].trials
+        model = s.make_model(verbose=False)
+        serial = evaluate(model, trials, cv=s.scheme, n_splits=s.n_splits, seeds=s.seeds,
+                          baselines=list(s.baselines), control=s.control, n_jobs=1)
+        for table in ("folds", "predictions"):
+            ours, ref = (getattr(r, table).drop(columns="fit_time_s", errors="ignore")
+                         for r in (res.evaluation, serial))
+            pd.testing.assert_frame_equal(ours, ref)
+        final = clone(model).fit(trials)
+        np.testing.assert_array_equal(res.model.predict_proba(trials), final.predict_proba(trials))

@@ -2,8 +2,9 @@
 
 The test starts ``streamlit run app/streamlit_app/Home.py`` on a free port of 127.0.0.1, then
 drives Debian's ``/usr/bin/chromium`` (headless, no background networking) with Playwright's
-Python client: it uploads a real EDF recording, maps its events to two classes, runs a small
-cross-validation, checks that the accuracy appears, downloads a figure and takes screenshots
+Python client: it uploads a real EDF recording, maps its events to two classes, switches the
+readout selector both ways, runs a small cross-validation, checks that the accuracy appears,
+downloads a figure and takes screenshots
 (into the test's temporary folder; with ``NEUCUBE_UPDATE_SCREENSHOTS=1`` also into
 ``docs/screenshots/`` for the README, so an ordinary test run never modifies tracked files).
 
@@ -150,8 +151,20 @@ def test_upload_train_and_download_in_a_real_browser(page, server: str, shared_d
     page.locator(".js-plotly-plot").first.wait_for()
     _screenshot(page, "study", tmp_path)
 
-    # ---- Train: 3 folds, no shuffled-label control
+    # ---- Train: the readout selector swaps the readout tab's parameters (a rerun outside the
+    # form); then the deSNN (an upload's default), 3 folds, no shuffled-label control
     _nav(page, "Train")
+    page.get_by_role("tab", name="deSNN readout").wait_for()
+    page.get_by_text("State (logistic regression on time-binned spike counts)",
+                     exact=True).click()
+    page.get_by_role("tab", name="State readout").click()
+    assert page.get_by_role("spinbutton", name="Time bins").input_value() == "20"
+    assert page.get_by_role("textbox", name="State C").input_value() == "auto"
+    assert page.get_by_role("tab", name="deSNN readout").count() == 0
+    page.get_by_text("deSNN", exact=True).click()
+    page.get_by_role("tab", name="deSNN readout").click()
+    page.get_by_text("Rank-order modulation (mod)").wait_for()
+    assert page.get_by_role("spinbutton", name="Time bins").count() == 0
     page.get_by_role("tab", name="Evaluation").click()
     folds = page.get_by_role("spinbutton", name="Folds")
     folds.fill("3")

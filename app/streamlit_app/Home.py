@@ -9,8 +9,8 @@ from app.streamlit_app import datasets, ui
 ui.page_setup(
     "NeuCube",
     "Spiking neural networks for spatiotemporal brain data: load EEG trials, encode them as "
-    "spikes, train a brain-shaped NeuCube reservoir with STDP and a deSNN readout, and explore "
-    "what it learnt.",
+    "spikes, train a brain-shaped NeuCube reservoir with STDP and a deSNN or state readout, "
+    "and explore what it learnt.",
 )
 
 st.markdown(
@@ -47,7 +47,7 @@ studies = datasets.list_studies()
 if "familiarity" in studies:
     st.markdown(
         "Load the built-in **familiarity** study (simulated periperceptual familiarity EEG, 19 "
-        "channels at 128 Hz) with 2 subjects — 160 trials, small enough to evaluate in under a "
+        "channels at 128 Hz) with 2 subjects — 160 trials, small enough to evaluate in about a "
         "minute — then go to **Train**."
     )
     if st.button("Load the demo study", type="primary", icon=":material/play_arrow:",

@@ -73,9 +73,11 @@ def _model_sections(s: TrainSettings) -> dict[str, dict[str, Any]]:
                     "alpha": s.encoder_alpha},
         "cube": {"template": s.template, "spacing_mm": s.spacing_mm, "radius": s.radius,
                  "threshold": s.threshold, "leak": s.leak, "refractory": s.refractory},
-        "stdp": {"rate": s.stdp_rate, "tau": s.tau_stdp, "n_rounds": s.n_rounds},
-        "readout": {"kind": "desnn", "mod": s.mod, "drift_up": s.drift_up,
-                    "drift_down": s.drift_down, "recall": s.recall, "k": s.k, "sigma": s.sigma},
+        "stdp": {"rate": list(s.stdp_rate) if isinstance(s.stdp_rate, tuple | list)
+                 else s.stdp_rate, "tau": s.tau_stdp, "n_rounds": s.n_rounds},
+        "readout": {"kind": s.readout, "n_bins": s.n_bins, "state_c": s.state_c, "mod": s.mod,
+                    "drift_up": s.drift_up, "drift_down": s.drift_down, "recall": s.recall,
+                    "k": s.k, "sigma": s.sigma},
         "evaluation": {"scheme": s.scheme, "n_splits": s.n_splits, "n_seeds": s.n_seeds,
                        "baselines": list(s.baselines), "control": s.control},
     }

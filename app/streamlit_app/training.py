@@ -2,7 +2,8 @@
 
 A job runs :func:`neucube.evaluation.evaluate` (the model and its baselines on identical
 folds), then fits the model on all trials (for the connectivity views and the model file), and
-finally measures early prediction on a held-out part of the trials. It runs on a worker thread
+finally, with the deSNN readout (the only one that predicts from part of a trial), measures
+early prediction on a held-out part of the trials. It runs on a worker thread
 so the page stays responsive: the page polls :attr:`TrainingJob.progress` and, when done, keeps
 :attr:`TrainingJob.result` in the session.
 
@@ -31,6 +32,8 @@ __all__ = [
     "TrainingResult",
     "TrainingJob",
     "count_fits",
+    "parse_state_c",
+    "NO_EARLY_NOTE",
     "score_table",
     "ensure_brian2",
 ]
@@ -42,12 +45,19 @@ _STDP_RE = re.compile(r"^STDP round (\d+)/(\d+)")
 _COMPILE_RE = re.compile(r"^compiling network")
 _COMPILED_RE = re.compile(r"^compiled network in ([\d.]+) s")
 
+#: Shown instead of the accuracy-over-time curve when the readout cannot predict early.
+NO_EARLY_NOTE = ("Early prediction (accuracy over time) needs the deSNN readout; this model "
+                 "uses the state readout.")
+
 
 @dataclass(frozen=True)
 class TrainSettings:
     """Everything the Train page sets: the model's parameters and the evaluation scheme.
 
-    The model parameters are those of :class:`neucube.NeuCubeClassifier` of the same names.
+    The model parameters are those of :class:`neucube.NeuCubeClassifier` of the same names;
+    ``stdp_rate`` is one number (A+ = A-) or the pair (A+, A-). The deSNN parameters (``mod``
+    ... ``sigma``) only matter with ``readout="desnn"``, ``n_bins`` and ``state_c`` only with
+    ``readout="state"``; both sets are kept so that switching the readout loses nothing.
     """
 
     encoder: str = "tbr"
@@ -59,15 +69,18 @@ class TrainSettings:
     threshold: float = 0.5
     leak: float = 0.002
     refractory: int = 6
-    stdp_rate: float = 0.001
+    stdp_rate: float | tuple[float, float] = 0.001
     tau_stdp: float = 10.0
     n_rounds: int = 1
     mod: float = 0.8
     drift_up: float = 0.005
     drift_down: float = 0.005
+    readout: str = "desnn"
     recall: str = "wknn"
     k: int = 3
     sigma: float = 1.0
+    n_bins: int = 20
+    state_c: str | float = "auto"
     scheme: str = "stratified"
     n_splits: int = 5
     n_seeds: int = 1
@@ -78,8 +91,27 @@ class TrainSettings:
     _MODEL_KEYS = (
         "encoder", "encoder_threshold", "encoder_alpha", "template", "spacing_mm", "radius",
         "threshold", "leak", "refractory", "stdp_rate", "tau_stdp", "n_rounds", "mod",
-        "drift_up", "drift_down", "recall", "k", "sigma",
+        "drift_up", "drift_down", "readout", "recall", "k", "sigma", "n_bins", "state_c",
     )  # fmt: skip
+
+    @property
+    def stdp_pair(self) -> tuple[float, float]:
+        """The STDP amplitudes as (A+, A-), also when one number gives both."""
+        if isinstance(self.stdp_rate, tuple | list):
+            a_plus, a_minus = self.stdp_rate
+            return float(a_plus), float(a_minus)
+        return float(self.stdp_rate), float(self.stdp_rate)
+
+    @staticmethod
+    def stdp_rate_of(a_plus: float, a_minus: float) -> float | tuple[float, float]:
+        """``stdp_rate`` for the amplitudes A+ and A-: one number when they are equal."""
+        a_plus, a_minus = float(a_plus), float(a_minus)
+        return a_plus if a_plus == a_minus else (a_plus, a_minus)
+
+    @property
+    def early_prediction(self) -> bool:
+        """Whether the readout predicts from part of a trial (only the deSNN does)."""
+        return self.readout == "desnn"
 
     def model_params(self) -> dict[str, Any]:
         """Keyword arguments of :class:`~neucube.NeuCubeClassifier` (without the seed)."""
@@ -104,6 +136,8 @@ class TrainSettings:
         enc, cube, stdp, ro, ev = (c["encoder"], c["cube"], c["stdp"], c["readout"],
                                    c["evaluation"])
         threshold = enc["threshold"]
+        rate = stdp["rate"]
+        state_c = ro["state_c"]
         scheme = ev["scheme"]
         # A study may list several schemes; the first is its headline, which the app runs.
         scheme = scheme[0] if isinstance(scheme, list | tuple) else scheme
@@ -114,10 +148,14 @@ class TrainSettings:
             encoder_alpha=float(enc["alpha"]), template=cube["template"],
             spacing_mm=float(cube["spacing_mm"]), radius=float(cube["radius"]),
             threshold=float(cube["threshold"]), leak=float(cube["leak"]),
-            refractory=int(cube["refractory"]), stdp_rate=float(stdp["rate"]),
+            refractory=int(cube["refractory"]),
+            stdp_rate=(cls.stdp_rate_of(*rate) if isinstance(rate, list | tuple)
+                       else float(rate)),
             tau_stdp=float(stdp["tau"]), n_rounds=int(stdp["n_rounds"]), mod=float(ro["mod"]),
             drift_up=float(ro["drift_up"]), drift_down=float(ro["drift_down"]),
-            recall=ro["recall"], k=int(ro["k"]), sigma=float(ro["sigma"]),
+            readout=ro["kind"], recall=ro["recall"], k=int(ro["k"]), sigma=float(ro["sigma"]),
+            n_bins=int(ro["n_bins"]),
+            state_c=state_c if state_c == "auto" else float(state_c),
             scheme=scheme, n_splits=int(ev["n_splits"]), n_seeds=int(ev["n_seeds"]),
             baselines=tuple(ev["baselines"]), control=bool(ev["control"]),
             seed=int(c["study"]["seed"]),
@@ -128,16 +166,37 @@ class TrainSettings:
         return replace(self, **changes)
 
 
+def parse_state_c(text: str) -> str | float:
+    """The state readout's C as typed on the Train page: ``"auto"`` or a number > 0.
+
+    Raises
+    ------
+    ValueError
+        Naming the field, what it expects and what was typed.
+    """
+    value = str(text).strip()
+    if value.lower() == "auto":
+        return "auto"
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not (np.isfinite(number) and number > 0):
+        raise ValueError(f"State C: expected 'auto' or a number > 0 (e.g. 0.01); found {value!r}.")
+    return number
+
+
 def count_fits(settings: TrainSettings, trials: TrialSet) -> int:
     """NeuCube fits a job makes: every fold of every seed (twice with the control), plus the
-    final model and the early-prediction model."""
+    final model and, with the deSNN readout, the early-prediction model."""
     n_subjects = 1 if trials.subject is None else len(np.unique(trials.subject))
     per_seed = {
         "stratified": settings.n_splits,
         "loso": n_subjects,
         "per_subject": n_subjects * settings.n_splits,
     }[settings.scheme]
-    return settings.n_seeds * per_seed * (2 if settings.control else 1) + 2
+    extra = 2 if settings.early_prediction else 1
+    return settings.n_seeds * per_seed * (2 if settings.control else 1) + extra
 
 
 @dataclass(frozen=True)
@@ -358,9 +417,12 @@ class TrainingJob:
             self._set_stage("Training the final model on all trials")
             final = clone(model).fit(trials)
             raster = final.raster(trials)
-            self._set_stage("Early prediction on held-out trials")
-            early, note = self._early_curve(clone(model), trials, train_test_split,
-                                            DEFAULT_FRACTIONS)
+            if s.early_prediction:
+                self._set_stage("Early prediction on held-out trials")
+                early, note = self._early_curve(clone(model), trials, train_test_split,
+                                                DEFAULT_FRACTIONS)
+            else:
+                early, note = None, NO_EARLY_NOTE
             self.finished = time.perf_counter()
             self.result = TrainingResult(
                 settings=s, evaluation=evaluation, model=final, raster=raster, early=early,

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.streamlit_app import datasets, ui
-from app.streamlit_app.training import score_table
+from app.streamlit_app.training import parse_state_c, score_table
 
 ui.page_setup(
     "Train",
@@ -19,6 +19,10 @@ BASELINES = {
     "vectorizer_logreg": "Logistic regression on all samples",
     "channel_features_logreg": "Logistic regression on per-channel SD, line length and mean",
     "window_means_logreg": "Logistic regression on 10 window means per channel",
+}
+READOUTS = {
+    "desnn": "deSNN",
+    "state": "State (logistic regression on time-binned spike counts)",
 }
 SCHEMES = {
     "stratified": "Stratified k-fold (all trials)",
@@ -48,9 +52,24 @@ st.markdown(f"**Encoder:** {enc_label}, {thr_label}"
             + (f", alpha {s.encoder_alpha:g}" if s.encoder != "bsa" else "")
             + " — change it on the Encode page.")
 
+# Outside the form: a form only reruns on submit, and the readout tab shows the chosen
+# readout's own parameters.
+kind = st.radio(
+    "Readout", list(READOUTS), index=list(READOUTS).index(s.readout) if s.readout in READOUTS
+    else 0, format_func=READOUTS.get, horizontal=True, key="tr_readout",
+    help="deSNN: NeuCube's spiking readout (rank order of first spikes, then drift); it also "
+         "predicts from the first part of a trial (accuracy over time). State: L2 logistic "
+         "regression on every neuron's spike counts in consecutive time bins, so it sees when "
+         "neurons fire, which event-related data need.")
+if kind != s.readout:
+    s = s.with_(readout=kind)
+    ui.set_settings(s)
+duration = trials.n_times / trials.sfreq if trials.sfreq else 0.0
+
 with st.form("train_form", border=True):
-    cube, stdp, readout, evaluation = st.tabs(["Cube", "STDP learning", "deSNN readout",
-                                               "Evaluation"])
+    cube, stdp, readout, evaluation = st.tabs([
+        "Cube", "STDP learning", "deSNN readout" if kind == "desnn" else "State readout",
+        "Evaluation"])
     with cube:
         c = st.columns(3)
         spacing = c[0].select_slider(
@@ -74,42 +93,67 @@ with st.form("train_form", border=True):
                                        value=s.refractory, step=1, key="tr_refractory",
                                        help="Steps a neuron stays silent after a spike.")
     with stdp:
-        c = st.columns(3)
-        rate = c[0].number_input("STDP rate (A+ = A−)", min_value=0.0, max_value=0.1,
-                                 value=s.stdp_rate, step=0.0005, format="%.4f", key="tr_rate",
-                                 help="Weight change per spike pair; 0 disables learning.")
-        tau = c[1].number_input("STDP time constant (steps)", min_value=0.5, max_value=100.0,
+        c = st.columns(4)
+        a_plus, a_minus = s.stdp_pair
+        rate_max = max(0.1, a_plus, a_minus)  # a study may set more than the usual range
+        rate_plus = c[0].number_input(
+            "STDP A+ (potentiation)", min_value=0.0, max_value=rate_max, value=a_plus, step=0.0005,
+            format="%.4f", key="tr_rate_plus",
+            help="Weight increase when a neuron fires just after its input. A+ = A− = 0 "
+                 "disables learning.")
+        rate_minus = c[1].number_input(
+            "STDP A− (depression)", min_value=0.0, max_value=rate_max, value=a_minus, step=0.0005,
+            format="%.4f", key="tr_rate_minus",
+            help="Weight decrease when a neuron fires just before its input. A− above A+ keeps "
+                 "the cube's activity bounded.")
+        tau = c[2].number_input("STDP time constant (steps)", min_value=0.5, max_value=100.0,
                                 value=s.tau_stdp, step=1.0, key="tr_tau",
                                 help="How fast the pairing effect decays with the spike-time "
                                      "difference.")
-        rounds = c[2].number_input("STDP passes", min_value=0, max_value=10, value=s.n_rounds,
+        rounds = c[3].number_input("STDP passes", min_value=0, max_value=10, value=s.n_rounds,
                                    step=1, key="tr_rounds",
                                    help="Passes over the training trials of each fold (never "
                                         "over test trials). 0 = no learning.")
     with readout:
-        c = st.columns(3)
-        mod = c[0].slider("Rank-order modulation (mod)", 0.05, 1.0, float(s.mod), 0.05,
-                          key="tr_mod",
-                          help="Initial weight of a neuron is mod^(rank of its first spike).")
-        drift_up = c[1].number_input("Drift up", min_value=0.0, max_value=0.1,
-                                     value=s.drift_up, step=0.001, format="%.4f",
-                                     key="tr_drift_up",
-                                     help="Added to a weight for each later spike.")
-        drift_down = c[2].number_input("Drift down", min_value=0.0, max_value=0.1,
-                                       value=s.drift_down, step=0.001, format="%.4f",
-                                       key="tr_drift_down",
-                                       help="Removed from a weight for each silent step.")
-        c = st.columns(3)
-        recall = c[0].radio("Recall", ["wknn", "psp"], index=["wknn", "psp"].index(s.recall),
-                            horizontal=True, key="tr_recall",
-                            format_func={"wknn": "weighted k-NN", "psp": "PSP race"}.get,
-                            help="Weighted k-NN over training samples (NeuCube software) or the "
-                                 "first output neuron to reach a PSP fraction (paper).")
-        k = c[1].number_input("Neighbours k", min_value=1, max_value=25, value=s.k, step=1,
-                              key="tr_k", help="Weighted k-NN: neighbours that vote.")
-        sigma = c[2].number_input("Kernel width σ", min_value=0.05, max_value=10.0,
-                                  value=s.sigma, step=0.1, key="tr_sigma",
-                                  help="Weighted k-NN: width of the distance kernel.")
+        if kind == "desnn":
+            c = st.columns(3)
+            mod = c[0].slider("Rank-order modulation (mod)", 0.05, 1.0, float(s.mod), 0.05,
+                              key="tr_mod",
+                              help="Initial weight of a neuron is mod^(rank of its first spike).")
+            drift_up = c[1].number_input("Drift up", min_value=0.0, max_value=0.1,
+                                         value=s.drift_up, step=0.001, format="%.4f",
+                                         key="tr_drift_up",
+                                         help="Added to a weight for each later spike.")
+            drift_down = c[2].number_input("Drift down", min_value=0.0, max_value=0.1,
+                                           value=s.drift_down, step=0.001, format="%.4f",
+                                           key="tr_drift_down",
+                                           help="Removed from a weight for each silent step.")
+            c = st.columns(3)
+            recall = c[0].radio("Recall", ["wknn", "psp"], index=["wknn", "psp"].index(s.recall),
+                                horizontal=True, key="tr_recall",
+                                format_func={"wknn": "weighted k-NN", "psp": "PSP race"}.get,
+                                help="Weighted k-NN over training samples (NeuCube "
+                                     "software) or the first output neuron to reach a PSP "
+                                     "fraction (paper).")
+            k = c[1].number_input("Neighbours k", min_value=1, max_value=25, value=s.k, step=1,
+                                  key="tr_k", help="Weighted k-NN: neighbours that vote.")
+            sigma = c[2].number_input("Kernel width σ", min_value=0.05, max_value=10.0,
+                                      value=s.sigma, step=0.1, key="tr_sigma",
+                                      help="Weighted k-NN: width of the distance kernel.")
+        else:
+            c = st.columns(3)
+            n_bins = c[0].number_input(
+                "Time bins", min_value=1, max_value=max(200, int(s.n_bins)), value=int(s.n_bins),
+                step=1, key="tr_bins",
+                help=f"Spike counts of every neuron in this many consecutive bins per trial "
+                     f"({s.n_bins} bins of these {duration:.2f} s trials are "
+                     f"{1000 * duration / max(s.n_bins, 1):.0f} ms each).")
+            state_c = c[1].text_input(
+                "State C", value=str(s.state_c) if s.state_c == "auto" else f"{s.state_c:g}",
+                key="tr_state_c",
+                help="Inverse L2 penalty of the logistic regression: 'auto' chooses it by "
+                     "cross-validation on each fold's training trials only; or a number > 0 "
+                     "(smaller = stronger penalty).")
     with evaluation:
         schemes = ["stratified"] + (["loso", "per_subject"] if len(subjects) > 1 else [])
         c = st.columns(3)
@@ -141,23 +185,34 @@ with st.form("train_form", border=True):
 job = st.session_state.get("job")
 running = job is not None and job.state in ("queued", "running")
 if submitted:
-    new = s.with_(
+    if kind == "desnn":
+        readout_changes = {"mod": float(mod), "drift_up": float(drift_up),
+                           "drift_down": float(drift_down), "recall": recall, "k": int(k),
+                           "sigma": float(sigma)}
+    else:
+        try:
+            readout_changes = {"n_bins": int(n_bins), "state_c": parse_state_c(state_c)}
+        except ValueError as exc:
+            readout_changes = None
+            st.error(str(exc), icon=":material/error:")
+    new = None if readout_changes is None else s.with_(
         spacing_mm=float(spacing), radius=float(radius), threshold=float(threshold),
-        leak=float(leak), refractory=int(refractory), stdp_rate=float(rate), tau_stdp=float(tau),
-        n_rounds=int(rounds), mod=float(mod), drift_up=float(drift_up),
-        drift_down=float(drift_down), recall=recall, k=int(k), sigma=float(sigma),
+        leak=float(leak), refractory=int(refractory),
+        stdp_rate=s.stdp_rate_of(rate_plus, rate_minus), tau_stdp=float(tau),
+        n_rounds=int(rounds), readout=kind, **readout_changes,
         scheme=scheme, n_splits=int(n_splits), n_seeds=int(n_seeds),
         baselines=tuple(baselines), control=bool(control), seed=int(seed),
     )
-    ui.set_settings(new)
-    if running:
-        st.warning("A run is already in progress in this session; wait for it to finish.")
-    elif trials.n_classes < 2:
-        st.error("Classification needs at least two classes; load trials of two or more "
-                 "classes on the Study page.")
-    else:
-        ui.start_job(ds, new)
-        running = True
+    if new is not None:  # else the readout's parameters were refused (the error is above)
+        ui.set_settings(new)
+        if running:
+            st.warning("A run is already in progress in this session; wait for it to finish.")
+        elif trials.n_classes < 2:
+            st.error("Classification needs at least two classes; load trials of two or more "
+                     "classes on the Study page.")
+        else:
+            ui.start_job(ds, new)
+            running = True
 
 if running:
     st.subheader("Running")
@@ -170,7 +225,7 @@ res = ui.get_result()
 if res is None:
     if not running:
         st.info("Set the parameters and press **Run evaluation**. With the defaults, the demo "
-                "study (2 subjects) takes under a minute.")
+                "study (2 subjects) takes about a minute.")
     st.stop()
 
 ev = res.evaluation
@@ -196,6 +251,7 @@ st.dataframe(rows, hide_index=True, width="stretch",
                             for c in ("accuracy", "accuracy SD", "balanced accuracy",
                                       "ROC-AUC")})
 st.caption(
+    f"{'deSNN' if res.settings.readout == 'desnn' else 'State'} readout; "
     f"{SCHEMES.get(res.settings.scheme, res.settings.scheme)}, {res.settings.n_splits} folds, "
     f"{res.settings.n_seeds} seed(s); run took {res.seconds:.0f} s"
     + ("; the cube was compiled for this structure." if res.compiled

@@ -60,6 +60,9 @@ if manifest:
                     _file_button(figures_dir / rel, fmt.upper(), f"ex-fig-{k}-{fmt}")
     for skipped in manifest.get("skipped", []):
         st.caption(f"Skipped {skipped['name']}: {skipped['reason']}")
+if res.early is None:
+    # No accuracy-over-time figure: the readout cannot predict early, or too few trials.
+    st.info(f"No accuracy-over-time figure: {res.early_note}", icon=":material/info:")
 
 st.divider()
 
