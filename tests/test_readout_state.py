@@ -143,3 +143,21 @@ def test_neucube_state_readout_reads_erp_timing_where_desnn_is_at_chance():
     assert isinstance(model.readout_, StateClassifier) and model.readout_.n_bins == 6
     proba = model.predict_proba(X)
     assert proba.shape == (n, 2) and np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_wide_features_are_fitted_in_the_row_space_with_the_same_result(rng):
+    """Many more neuron-bins than trials: the SVD shortcut gives sklearn's own model."""
+    X = (rng.random((24, 60, 40)) < 0.1).astype(np.int8)
+    y = np.repeat([0, 1], 12)
+    X[y == 1, :5, 10:20] |= (rng.random((12, 5, 10)) < 0.3).astype(np.int8)
+    model = StateClassifier(n_bins=10, C=0.05).fit(X, y)
+    F = BinnedCountFeatures(10).fit_transform(X)[:, model.support_]
+    assert F.shape[1] > F.shape[0]
+    Z = (F - F.mean(axis=0)) / F.std(axis=0)
+    ref = LogisticRegression(C=0.05, max_iter=5000, tol=1e-10).fit(Z, y)
+    assert np.allclose(model.coef_, ref.coef_, atol=1e-4)
+    assert np.allclose(model.predict_proba(X), ref.predict_proba(Z), atol=1e-4)
+    three = np.repeat([0, 1, 2], 8)
+    multi = StateClassifier(n_bins=10, C=0.05).fit(X, three)
+    ref3 = LogisticRegression(C=0.05, max_iter=5000, tol=1e-10).fit(Z, three)
+    assert np.allclose(multi.predict_proba(X), ref3.predict_proba(Z), atol=1e-4)
