@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= results/familiarity
 
-.PHONY: demo test bench app install install-test system-deps clean
+.PHONY: demo test bench bench-full app install install-test system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,12 @@ test: install-test system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests selected"; exit 0; fi; exit $$rc
 
+# `make bench`: the whole suite with fewer seeds (~15-20 min on 2 cores);
+# `make bench-full`: every seed and the nested N170 selection (over an hour).
 bench: install-test
+	$(BIN)/python bench/run_all.py --quick
+
+bench-full: install-test
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -243,7 +243,8 @@ def _run(name: str, model: BaseEstimator, trials: TrialSet, metric: str, *, cv: 
 
 
 def bench_dataset(key: str, trials: TrialSet, metric: str, *, cv: str, n_splits: int,
-                  seeds: list[int], spec_defaults: bool) -> dict[str, Any]:
+                  seeds: list[int], spec_defaults: bool, selected: bool = True
+                  ) -> dict[str, Any]:
     """Every model and baseline on ``trials``; one JSON-ready dict."""
     start = time.perf_counter()
     models: dict[str, Any] = {}
@@ -256,19 +257,20 @@ def bench_dataset(key: str, trials: TrialSet, metric: str, *, cv: str, n_splits:
                                              trials, metric, cv=cv, n_splits=n_splits,
                                              seeds=seeds, baselines=())
     models.update(summary)
-    CHOICE_LOG.clear()
-    summary, wall["neucube_selected"], result = _run(
-        "neucube_selected", InnerCVNeuCube(), trials, metric, cv=cv, n_splits=n_splits,
-        seeds=seeds, baselines=())
-    models.update(summary)
-    # evaluate runs, per seed, the model's folds and then the shuffled control's folds.
-    per_seed = result.folds[result.folds["model"] == "neucube_selected"].groupby("seed").size()
-    real, pos = [], 0
-    for seed in seeds:
-        n = int(per_seed[seed])
-        real += CHOICE_LOG[pos:pos + n]
-        pos += 2 * n
-    models["neucube_selected"]["inner_choices"] = dict(Counter(real).most_common())
+    if selected:
+        CHOICE_LOG.clear()
+        summary, wall["neucube_selected"], result = _run(
+            "neucube_selected", InnerCVNeuCube(), trials, metric, cv=cv, n_splits=n_splits,
+            seeds=seeds, baselines=())
+        models.update(summary)
+        # evaluate runs, per seed, the model's folds and then the shuffled control's folds.
+        per_seed = result.folds[result.folds["model"] == "neucube_selected"].groupby("seed").size()
+        real, pos = [], 0
+        for seed in seeds:
+            n = int(per_seed[seed])
+            real += CHOICE_LOG[pos:pos + n]
+            pos += 2 * n
+        models["neucube_selected"]["inner_choices"] = dict(Counter(real).most_common())
     if spec_defaults:
         summary, wall["neucube_spec_defaults"], _ = _run(
             "neucube_spec_defaults", NeuCubeClassifier(), trials, metric, cv=cv,
@@ -390,8 +392,10 @@ def main() -> int:
             if not any(folder.glob("*.csv.gz")):
                 out["n170"] = {"skipped": f"N170 data not found: no *.csv.gz in {folder}"}
             else:
+                # The nested selection on ~900 trials takes most of an hour: full runs only.
                 out["n170"] = bench_dataset("n170", load_n170(root), "roc_auc", cv="stratified",
-                                            n_splits=5, seeds=[0], spec_defaults=False)
+                                            n_splits=5, seeds=[0], spec_defaults=False,
+                                            selected=not args.quick)
         if "familiarity" in wanted:
             seeds = [0] if args.quick else [0, 1, 2]
             fam = {"simulation": "simulate_familiarity(n_subjects=3, effect_size, seed=0), "
