@@ -239,7 +239,10 @@ def _run(name: str, model: BaseEstimator, trials: TrialSet, metric: str, *, cv: 
         warnings.simplefilter("ignore")
         result = evaluate(model, trials, cv=cv, n_splits=n_splits, seeds=seeds,
                           baselines=baselines, control=True, model_name=name)
-    return _summary(result, metric), time.perf_counter() - start, result
+    summary, wall = _summary(result, metric), time.perf_counter() - start
+    # Progress on stderr, so that a run stopped part-way still reports what it measured.
+    print(f"{name} ({wall:.0f} s): {json.dumps(summary)}", file=sys.stderr, flush=True)
+    return summary, wall, result
 
 
 def bench_dataset(key: str, trials: TrialSet, metric: str, *, cv: str, n_splits: int,
