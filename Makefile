@@ -36,7 +36,7 @@ test: install-test system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests selected"; exit 0; fi; exit $$rc
 
-# `make bench`: the whole suite with fewer seeds (~15-20 min on 2 cores);
+# `make bench`: the whole suite with fewer seeds (55 min on 2 shared cores, less when idle);
 # `make bench-full`: every seed and the nested N170 selection (over an hour).
 bench: install-test
 	$(BIN)/python bench/run_all.py --quick
