@@ -44,6 +44,7 @@ from neucube.cube.reservoir import Reservoir
 from neucube.cube.template import brain_template, grid_template
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
 from neucube.readout import DEFAULT_FRACTIONS, DeSNNClassifier, StateClassifier
+from neucube.readout.state import check_penalty
 from neucube.spaces import convert_coords
 
 __all__ = ["NeuCubeClassifier", "ENCODERS", "READOUTS"]
@@ -309,11 +310,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
                 if isinstance(self.readout, str) else None)
         if kind == "state":
             check_int("n_bins", self.n_bins, low=1, owner=_OWNER)
-            if not (self.state_c == "auto" or (
-                    isinstance(self.state_c, numbers.Real) and not isinstance(self.state_c, bool)
-                    and np.isfinite(self.state_c) and self.state_c > 0)):
-                raise ValueError(f"The 'state_c' parameter of {_OWNER} must be 'auto' or a "
-                                 f"positive float; got {self.state_c!r}.")
+            check_penalty("state_c", self.state_c, owner=_OWNER)
         elif kind == "desnn":
             check_number("mod", self.mod, low=0.0, high=1.0, low_inclusive=False, owner=_OWNER)
             check_number("drift_up", self.drift_up, low=0.0, owner=_OWNER)

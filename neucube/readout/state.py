@@ -36,11 +36,21 @@ from neucube._validation import check_int
 from neucube.readout._raster_input import RasterLike, as_raster
 from neucube.readout.features import BinnedCountFeatures
 
-__all__ = ["StateClassifier", "DEFAULT_CS"]
+__all__ = ["StateClassifier", "DEFAULT_CS", "check_penalty"]
 
 #: Candidate regularisation strengths of ``C="auto"`` (inverse L2 penalty on standardised
 #: features; small values suit many neurons and few trials).
 DEFAULT_CS: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+
+
+def check_penalty(name: str, value: object, *, owner: str) -> None:
+    """Check a penalty parameter: ``"auto"`` or a positive finite float."""
+    if value == "auto" if isinstance(value, str) else (
+            isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and np.isfinite(value) and value > 0):
+        return
+    raise ValueError(f"The {name!r} parameter of {owner} must be 'auto' or a positive float; "
+                     f"got {value!r}.")
 
 
 def _row_space(Z: NDArray) -> tuple[NDArray, NDArray] | None:
@@ -148,14 +158,7 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         check_int("n_bins", self.n_bins, low=1, owner=name)
         check_int("cv", self.cv, low=2, owner=name)
         check_int("max_iter", self.max_iter, low=1, owner=name)
-        if isinstance(self.C, str):
-            if self.C != "auto":
-                raise ValueError(f"The 'C' parameter of {name} must be 'auto' or a positive "
-                                 f"float; got {self.C!r}.")
-        elif (not isinstance(self.C, numbers.Real) or isinstance(self.C, bool)
-              or not np.isfinite(self.C) or self.C <= 0):
-            raise ValueError(f"The 'C' parameter of {name} must be 'auto' or a positive float; "
-                             f"got {self.C!r}.")
+        check_penalty("C", self.C, owner=name)
         cs = np.asarray(self.Cs, dtype=float) if np.ndim(self.Cs) == 1 else np.array([])
         if cs.size == 0 or not np.all(np.isfinite(cs)) or np.any(cs <= 0):
             raise ValueError(f"The 'Cs' parameter of {name} must be a non-empty sequence of "
