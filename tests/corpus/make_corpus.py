@@ -20,6 +20,7 @@ output is checked to load (``build_valid`` and ``test_valid_inputs_load``).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import pickle
 import re
@@ -49,42 +50,6 @@ EVENTS = tuple((100 + 100 * k, 1 + k % 2) for k in range(8))
 
 
 # =============================================================================== entry points
-def _load_eeg(*args: Any, **kwargs: Any) -> Any:
-    from data_loaders import load_eeg
-
-    return load_eeg(*args, **kwargs)
-
-
-def _read_recording(*args: Any, **kwargs: Any) -> Any:
-    from data_loaders import read_recording
-
-    return read_recording(*args, **kwargs)
-
-
-def _load_neucube_csv(*args: Any, **kwargs: Any) -> Any:
-    from data_loaders import load_neucube_csv
-
-    return load_neucube_csv(*args, **kwargs)
-
-
-def _load_marker_csv(*args: Any, **kwargs: Any) -> Any:
-    from data_loaders import load_marker_csv
-
-    return load_marker_csv(*args, **kwargs)
-
-
-def _load_fmri(*args: Any, **kwargs: Any) -> Any:
-    from data_loaders import load_fmri
-
-    return load_fmri(*args, **kwargs)
-
-
-def _trialset(*args: Any, **kwargs: Any) -> Any:
-    from neucube import TrialSet
-
-    return TrialSet(*args, **kwargs)
-
-
 def _fit(X: Any, y: Any) -> Any:
     from neucube import NeuCubeClassifier
     from neucube.cube.template import grid_template
@@ -94,29 +59,23 @@ def _fit(X: Any, y: Any) -> Any:
     return clf.fit(X, y)
 
 
-def _load_study(*args: Any, **kwargs: Any) -> Any:
-    from app.study import load_study
+def _imported(dotted: str) -> Callable[..., Any]:
+    """``module.name`` imported when called (the corpus module itself stays light)."""
+    module, name = dotted.rsplit(".", 1)
 
-    return load_study(*args, **kwargs)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
-
-def _load_model(*args: Any, **kwargs: Any) -> Any:
-    from neucube import load_model
-
-    return load_model(*args, **kwargs)
+    return call
 
 
 #: Entry point name (as shown in the README) -> the function it calls.
 ENTRY_POINTS: dict[str, Callable[..., Any]] = {
-    "data_loaders.load_eeg": _load_eeg,
-    "data_loaders.read_recording": _read_recording,
-    "data_loaders.load_neucube_csv": _load_neucube_csv,
-    "data_loaders.load_marker_csv": _load_marker_csv,
-    "data_loaders.load_fmri": _load_fmri,
-    "neucube.TrialSet": _trialset,
+    **{name: _imported(name) for name in (
+        "data_loaders.load_eeg", "data_loaders.read_recording", "data_loaders.load_neucube_csv",
+        "data_loaders.load_marker_csv", "data_loaders.load_fmri", "neucube.TrialSet",
+        "app.study.load_study", "neucube.load_model")},
     "NeuCubeClassifier.fit": _fit,
-    "app.study.load_study": _load_study,
-    "neucube.load_model": _load_model,
 }
 
 
