@@ -47,7 +47,7 @@ def make_count_model():
 def test_equals_logistic_regression_on_standardised_kept_features(rng):
     X, y = timing_rasters(rng)
     X_test, _ = timing_rasters(rng, 5)
-    model = StateClassifier(n_bins=8, C=0.1).fit(X, y)
+    model = StateClassifier(n_bins=8, C=0.1, standardize=True).fit(X, y)
     F = BinnedCountFeatures(8).fit_transform(X)
     keep = F.var(axis=0) > 0
     assert np.array_equal(model.support_, keep)
@@ -57,6 +57,38 @@ def test_equals_logistic_regression_on_standardised_kept_features(rng):
     assert np.allclose(model.predict_proba(X_test), ref.predict_proba(scaler.transform(F_test)))
     assert np.array_equal(model.predict(X_test), ref.predict(scaler.transform(F_test)))
     assert model.C_ == 0.1
+
+
+def test_centred_counts_keep_their_unit_without_standardisation(rng):
+    X, y = timing_rasters(rng)
+    X_test, _ = timing_rasters(rng, 5)
+    model = StateClassifier(n_bins=8, C=0.1, standardize=False).fit(X, y)
+    F = BinnedCountFeatures(8).fit_transform(X)[:, model.support_].astype(float)
+    assert np.array_equal(model.scale_, np.ones(F.shape[1]))
+    ref = LogisticRegression(C=0.1, max_iter=5000).fit(F - F.mean(axis=0), y)
+    F_test = BinnedCountFeatures(8).fit(X).transform(X_test)[:, model.support_]
+    assert np.allclose(model.predict_proba(X_test), ref.predict_proba(F_test - F.mean(axis=0)))
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_auto_c_equals_independent_inner_fits(rng, standardize):
+    """The warm-started, Gram-matrix path over Cs picks what plain per-C fits would pick."""
+    from sklearn.metrics import log_loss
+    from sklearn.model_selection import StratifiedKFold
+
+    X = (rng.random((40, 30, 20)) < 0.1).astype(np.int8)  # 300 features > 40 trials
+    y = np.repeat([0, 1], 20)
+    X[y == 1, :4, 5:10] |= (rng.random((20, 4, 5)) < 0.3).astype(np.int8)
+    cs = (1e-3, 1e-2, 1e-1, 1.0)
+    model = StateClassifier(n_bins=10, Cs=cs, standardize=standardize).fit(X, y)
+    F = BinnedCountFeatures(10).fit_transform(X)[:, model.support_].astype(float)
+    Z = (F - model.mean_) / model.scale_
+    loss = np.zeros(len(cs))
+    for train, val in StratifiedKFold(5).split(Z, y):
+        for i, c in enumerate(cs):
+            ref = LogisticRegression(C=c, max_iter=5000, tol=1e-10).fit(Z[train], y[train])
+            loss[i] += log_loss(y[val], ref.predict_proba(Z[val]))
+    assert model.C_ == cs[int(np.argmin(loss))]
 
 
 def test_auto_c_is_chosen_among_cs_on_training_trials_only(rng):
@@ -95,6 +127,8 @@ def test_multiclass_probabilities_sum_to_one(rng):
                         r"\[1, inf\]; got 0"),
         ({"cv": 1}, r"The 'cv' parameter of StateClassifier must be an integer in \[2, inf\]; "
                     r"got 1"),
+        ({"standardize": "yes"}, r"The 'standardize' parameter of StateClassifier must be True "
+                                 r"or False; got 'yes'"),
     ],
 )
 def test_bad_parameters(rng, params, match):
@@ -150,7 +184,7 @@ def test_wide_features_are_fitted_in_the_row_space_with_the_same_result(rng):
     X = (rng.random((24, 60, 40)) < 0.1).astype(np.int8)
     y = np.repeat([0, 1], 12)
     X[y == 1, :5, 10:20] |= (rng.random((12, 5, 10)) < 0.3).astype(np.int8)
-    model = StateClassifier(n_bins=10, C=0.05).fit(X, y)
+    model = StateClassifier(n_bins=10, C=0.05, standardize=True).fit(X, y)
     F = BinnedCountFeatures(10).fit_transform(X)[:, model.support_]
     assert F.shape[1] > F.shape[0]
     Z = (F - F.mean(axis=0)) / F.std(axis=0)
@@ -158,6 +192,6 @@ def test_wide_features_are_fitted_in_the_row_space_with_the_same_result(rng):
     assert np.allclose(model.coef_, ref.coef_, atol=1e-4)
     assert np.allclose(model.predict_proba(X), ref.predict_proba(Z), atol=1e-4)
     three = np.repeat([0, 1, 2], 8)
-    multi = StateClassifier(n_bins=10, C=0.05).fit(X, three)
+    multi = StateClassifier(n_bins=10, C=0.05, standardize=True).fit(X, three)
     ref3 = LogisticRegression(C=0.05, max_iter=5000, tol=1e-10).fit(Z, three)
     assert np.allclose(multi.predict_proba(X), ref3.predict_proba(Z), atol=1e-4)

@@ -53,30 +53,34 @@ def check_penalty(name: str, value: object, *, owner: str) -> None:
                      f"got {value!r}.")
 
 
-def _row_space(Z: NDArray) -> tuple[NDArray, NDArray] | None:
-    """``(U * S, Vt)`` of the thin SVD of ``Z`` when it has more columns than rows, else None.
+def _row_space(K: NDArray) -> tuple[NDArray, NDArray]:
+    """Row-space coordinates of features ``Z`` from their Gram matrix ``K = Z @ Z.T``.
 
     The L2-penalised logistic regression's weights lie in the row space of the training
-    features (representer theorem; the intercept is not penalised), so fitting on the
-    ``n_trials`` coordinates ``U * S`` and mapping back with ``Vt`` gives the same model,
-    much faster when neurons x bins far outnumber the trials.
+    features (representer theorem; the intercept is not penalised). With ``K = U diag(s**2) U.T``
+    the thin SVD of ``Z`` is ``U diag(s) Vt`` with ``Vt = (U / s).T @ Z``, so fitting on the
+    ``n_trials`` coordinates ``U * s`` and mapping the weights back with ``Vt`` gives the same
+    model (the penalty is unchanged because ``Vt`` has orthonormal rows), much faster when
+    neurons x bins far outnumber the trials. Working from ``K`` lets the inner folds of
+    ``C="auto"`` share one matrix product instead of one SVD each.
+
+    Returns
+    -------
+    coords : ndarray of shape (n_trials, rank)
+        ``U * s``.
+    back : ndarray of shape (n_trials, rank)
+        ``U / s``: the weights ``beta`` on ``coords`` are ``beta @ back.T @ Z`` on ``Z``, and
+        other trials' scores are ``Z_other @ Z.T @ back @ beta.T``.
     """
-    if Z.shape[1] <= Z.shape[0]:
-        return None
-    U, S, Vt = np.linalg.svd(Z, full_matrices=False)
-    return U * S, Vt
+    lam, U = np.linalg.eigh(K)
+    # Directions of (numerically) zero variance carry no data: drop them.
+    keep = lam > lam[-1] * K.shape[0] * np.finfo(float).eps
+    s = np.sqrt(lam[keep])
+    return U[:, keep] * s, U[:, keep] / s
 
 
-def _fit_logistic(Z: NDArray, y: NDArray, C: float, max_iter: int,
-                  basis: tuple[NDArray, NDArray] | None) -> tuple[NDArray, NDArray, NDArray]:
-    """``coef_``, ``intercept_`` and ``classes_`` of LogisticRegression(C) on ``Z``."""
-    model = LogisticRegression(C=C, max_iter=max_iter)
-    if basis is None:
-        model.fit(Z, y)
-        return model.coef_.copy(), model.intercept_.copy(), model.classes_
-    coords, Vt = basis
-    model.fit(coords, y)
-    return model.coef_ @ Vt, model.intercept_.copy(), model.classes_
+def _logistic(C: float, max_iter: int, warm_start: bool = False) -> LogisticRegression:
+    return LogisticRegression(C=C, max_iter=max_iter, warm_start=warm_start)
 
 
 def _proba(scores: NDArray) -> NDArray[np.float64]:
@@ -107,6 +111,10 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         with fewer than 2 trials in a class, the middle of ``Cs`` is used).
     max_iter : int, default=5000
         Iterations of the L-BFGS solver.
+    standardize : bool, default=True
+        Divide every kept feature by its standard deviation over the training trials. With
+        ``False`` the counts are only centred, so they keep their common unit (spikes per bin):
+        a neuron that fires rarely then weighs little instead of as much as an input neuron.
 
     Attributes
     ----------
@@ -118,7 +126,8 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         Features kept: those that vary over the training trials (a neuron that never fires in
         a bin carries nothing).
     mean_, scale_ : ndarray of shape (n_kept,)
-        Standardisation learnt on the training trials.
+        Centring and scaling learnt on the training trials (``scale_`` is all ones with
+        ``standardize=False``).
     C_ : float
         The regularisation strength used.
     coef_ : ndarray of shape (1, n_kept) or (n_classes, n_kept)
@@ -140,12 +149,14 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, n_bins: int = 20, C: float | str = "auto",
-                 Cs: Sequence[float] = DEFAULT_CS, cv: int = 5, max_iter: int = 5000) -> None:
+                 Cs: Sequence[float] = DEFAULT_CS, cv: int = 5, max_iter: int = 5000,
+                 standardize: bool = True) -> None:
         self.n_bins = n_bins
         self.C = C
         self.Cs = Cs
         self.cv = cv
         self.max_iter = max_iter
+        self.standardize = standardize
 
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()
@@ -159,12 +170,16 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         check_int("cv", self.cv, low=2, owner=name)
         check_int("max_iter", self.max_iter, low=1, owner=name)
         check_penalty("C", self.C, owner=name)
+        if not isinstance(self.standardize, (bool, np.bool_)):
+            raise ValueError(f"The 'standardize' parameter of {name} must be True or False; "
+                             f"got {self.standardize!r}.")
         cs = np.asarray(self.Cs, dtype=float) if np.ndim(self.Cs) == 1 else np.array([])
         if cs.size == 0 or not np.all(np.isfinite(cs)) or np.any(cs <= 0):
             raise ValueError(f"The 'Cs' parameter of {name} must be a non-empty sequence of "
                              f"positive floats; got {self.Cs!r}.")
 
-    def _select_c(self, Z: NDArray, y: NDArray) -> float:
+    def _select_c(self, Z: NDArray, y: NDArray, K: NDArray | None) -> float:
+        """Choose C among ``Cs`` by inner-fold log-loss (``K = Z @ Z.T`` when Z is wide)."""
         cs = [float(c) for c in self.Cs]
         if self.C != "auto":
             return float(self.C)
@@ -175,12 +190,18 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         # strongest penalty among equals wins (Cs ascending).
         loss = np.zeros(len(cs))
         for train, val in StratifiedKFold(n_splits).split(Z, y):
-            basis = _row_space(Z[train])
-            for i, c in enumerate(cs):
-                coef, intercept, classes = _fit_logistic(Z[train], y[train], c, self.max_iter,
-                                                         basis)
-                proba = _proba(Z[val] @ coef.T + intercept)
-                loss[i] += log_loss(y[val], proba, labels=classes)
+            if K is None:
+                coords, val_coords = Z[train], Z[val]
+            else:
+                coords, back = _row_space(K[np.ix_(train, train)])
+                val_coords = K[np.ix_(val, train)] @ back
+            # One warm-started path from the strongest penalty to the weakest: each fit starts
+            # from its neighbour's solution, so the whole path costs little more than one fit.
+            model = _logistic(1.0, self.max_iter, warm_start=True)
+            for i in np.argsort(cs, kind="stable"):
+                model.set_params(C=cs[i]).fit(coords, y[train])
+                proba = model.predict_proba(val_coords)
+                loss[i] += log_loss(y[val], proba, labels=model.classes_)
         return cs[int(np.argmin(loss))]
 
     def fit(self, X: RasterLike, y: ArrayLike) -> StateClassifier:
@@ -213,14 +234,23 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         self.support_ = F.var(axis=0) > 0
         F = F[:, self.support_]
         self.mean_ = F.mean(axis=0)
-        self.scale_ = F.std(axis=0)
+        self.scale_ = F.std(axis=0) if self.standardize else np.ones(F.shape[1])
         Z = (F - self.mean_) / self.scale_
         with warnings.catch_warnings():
             # A few unconverged inner fits at the weakest penalty do not change the choice.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.C_ = self._select_c(Z, y)
-            self.coef_, self.intercept_, _ = _fit_logistic(Z, y, self.C_, self.max_iter,
-                                                           _row_space(Z))
+            # Wide features (neurons x bins > trials) are fitted in their row space.
+            K = Z @ Z.T if Z.shape[1] > Z.shape[0] else None
+            self.C_ = self._select_c(Z, y, K)
+            model = _logistic(self.C_, self.max_iter)
+            if K is None:
+                model.fit(Z, y)
+                self.coef_ = model.coef_.copy()
+            else:
+                coords, back = _row_space(K)
+                model.fit(coords, y)
+                self.coef_ = (model.coef_ @ back.T) @ Z
+            self.intercept_ = model.intercept_.copy()
         return self
 
     def decision_function(self, X: RasterLike) -> NDArray[np.float64]:
