@@ -549,9 +549,21 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             return self.readout_.predict(raster, stop=stop)
         return self.readout_.predict(raster)
 
+    @property
+    def supports_early_prediction(self) -> bool:
+        """Whether this model can predict from part of a trial, known before fitting.
+
+        True for ``readout="desnn"`` and for readout estimators with ``early_predict_curve``
+        (the deSNN's rank-order code); False for ``readout="state"``, whose time bins need the
+        whole trial.
+        """
+        if isinstance(self.readout, str):
+            return self.readout == "desnn"
+        return hasattr(self.readout, "early_predict_curve")
+
     def _check_early(self) -> None:
         check_is_fitted(self)
-        if not hasattr(self.readout_, "early_predict_curve"):
+        if not self.supports_early_prediction:
             raise TypeError(f"Early prediction (stop=..., early_predict_curve) of {_OWNER} needs "
                             f"readout='desnn'; got readout={self.readout!r}.")
 

@@ -27,7 +27,7 @@ from neucube.classifier import NeuCubeClassifier
 from neucube.cube.template import grid_template
 from neucube.data import TrialSet
 from neucube.encoding import TBREncoder
-from neucube.readout import SpikeCountFeatures
+from neucube.readout import DeSNNClassifier, SpikeCountFeatures
 from neucube.spaces import convert_coords, mni_to_talairach
 
 N_CHANNELS, N_TIMES = 3, 40
@@ -279,6 +279,12 @@ def test_bad_input_errors(data, rng):
     state = fast(readout="state", n_bins=4).fit(X, y)
     with pytest.raises(TypeError, match=r"needs readout='desnn'; got readout='state'"):
         state.predict(X, stop=10)
+    # Known before fitting, from the parameters alone (the app and the study jobs ask this).
+    assert fast().supports_early_prediction
+    assert fast(readout=DeSNNClassifier(k=1)).supports_early_prediction
+    assert not fast(readout="state").supports_early_prediction
+    assert not fast(readout=make_pipeline(SpikeCountFeatures(),
+                                          LogisticRegression())).supports_early_prediction
 
 
 # ----------------------------------------------------------------------------- inputs

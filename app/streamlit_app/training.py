@@ -111,7 +111,7 @@ class TrainSettings:
     @property
     def early_prediction(self) -> bool:
         """Whether the readout predicts from part of a trial (only the deSNN does)."""
-        return self.readout == "desnn"
+        return self.make_model(verbose=False).supports_early_prediction
 
     def model_params(self) -> dict[str, Any]:
         """Keyword arguments of :class:`~neucube.NeuCubeClassifier` (without the seed)."""

@@ -161,7 +161,7 @@ def _execute(index: int, job: FitJob, data: Any, groups: np.ndarray | None,
     extras: dict[str, Any] = {}
     fitted = model.best_estimator_ if job.search else model
     # Early prediction is a property of the deSNN readout (rank-order code), not of every model.
-    if job.early and hasattr(getattr(fitted, "readout_", None), "early_predict_curve"):
+    if job.early and getattr(fitted, "supports_early_prediction", False):
         from neucube.readout import DEFAULT_FRACTIONS
 
         curve = fitted.early_predict_curve(X_test, y_true, fractions=DEFAULT_FRACTIONS)
