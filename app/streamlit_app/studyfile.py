@@ -9,7 +9,6 @@ accepts it as it is.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -18,53 +17,19 @@ from typing import Any
 
 from app.streamlit_app.datasets import Dataset
 from app.streamlit_app.training import TrainSettings
+from app.study.schema import write_toml
 
 __all__ = ["study_config", "study_toml", "to_toml"]
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _SECTION_ORDER = ("study", "data", "events", "preprocessing", "encoder", "cube", "stdp", "readout",
-                  "evaluation",
-                  "output")
-
-
-def _key(name: str) -> str:
-    return name if _BARE_KEY.match(name) else json.dumps(name)
-
-
-def _value(value: Any, where: str) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a valid TOML basic string
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_value(v, where) for v in value) + "]"
-    if isinstance(value, Mapping):
-        inner = ", ".join(f"{_key(str(k))} = {_value(v, where)}" for k, v in value.items()
-                          if v is not None)
-        return "{ " + inner + " }" if inner else "{}"
-    raise TypeError(f"{where}: cannot write {type(value).__name__} {value!r} to TOML.")
+                  "evaluation", "output")
 
 
 def to_toml(config: Mapping[str, Mapping[str, Any]], header: str = "") -> str:
-    """TOML text of ``{section: {key: value}}``; ``None`` values are left out (TOML has none)."""
-    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
-    if lines:
-        lines.append("")
+    """TOML text of ``{section: {key: value}}``, sections in study order; ``None`` left out."""
     order = [s for s in _SECTION_ORDER if s in config] + [s for s in config
                                                          if s not in _SECTION_ORDER]
-    for section in order:
-        values = config[section]
-        if values is None:
-            continue
-        lines.append(f"[{section}]")
-        for key, value in values.items():
-            if value is None:
-                continue
-            lines.append(f"{_key(str(key))} = {_value(value, f'{section}.{key}')}")
-        lines.append("")
-    return "\n".join(lines)
+    return write_toml({section: config[section] for section in order}, header)
 
 
 def _model_sections(s: TrainSettings) -> dict[str, dict[str, Any]]:

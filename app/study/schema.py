@@ -23,6 +23,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import numbers
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,6 +46,7 @@ __all__ = [
     "SEARCHABLE",
     "SCHEMES",
     "to_toml",
+    "write_toml",
 ]
 
 ENCODERS = ("tbr", "step_forward", "moving_window", "bsa")
@@ -321,36 +324,59 @@ def _check_consistency(config: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------- TOML writing
-def _toml_value(value: Any) -> str:
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(name: str) -> str:
+    return name if _BARE_KEY.match(name) else json.dumps(name)
+
+
+def _toml_value(value: Any, where: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))  # "inf"/"nan" are valid TOML floats; JSON's are not
     if isinstance(value, str):
         return json.dumps(value)  # JSON string escapes are valid TOML basic-string escapes
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(_toml_value(v, where) for v in value) + "]"
     if isinstance(value, Mapping):
-        items = [f"{json.dumps(str(k))} = {_toml_value(v)}" for k, v in value.items() if v is not None]
+        items = [f"{_toml_key(str(k))} = {_toml_value(v, where)}" for k, v in value.items()
+                 if v is not None]
         return "{ " + ", ".join(items) + " }" if items else "{}"
-    raise TypeError(f"cannot write {value!r} to TOML")
+    raise TypeError(f"{where}: cannot write {type(value).__name__} {value!r} to TOML.")
+
+
+def write_toml(sections: Mapping[str, Mapping[str, Any] | None], header: str = "") -> str:
+    """TOML text of ``{section: {key: value}}`` in the given order, with ``header`` as comments.
+
+    Sections and keys whose value is None are left out (TOML has no null). A value TOML cannot
+    hold raises TypeError naming ``section.key``.
+    """
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    if lines:
+        lines.append("")
+    for section, values in sections.items():
+        if values is None:
+            continue
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            if value is not None:
+                lines.append(f"{_toml_key(str(key))} = "
+                             f"{_toml_value(value, f'{section}.{key}')}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def to_toml(config: Mapping[str, Any]) -> str:
     """A validated configuration as TOML (keys whose value is None are left out)."""
-    lines: list[str] = []
-    for section, values in config.items():
-        if values is None:
-            continue
-        if section == "data":
-            values = {"source": values["source"], **values["args"]}
-        lines.append(f"[{section}]")
-        for key, value in values.items():
-            if value is None:
-                continue
-            lines.append(f"{json.dumps(str(key)) if not str(key).isidentifier() else key} = {_toml_value(value)}")
-        lines.append("")
-    return "\n".join(lines)
+    sections = dict(config)
+    if sections.get("data") is not None:
+        data = sections["data"]
+        sections["data"] = {"source": data["source"], **data["args"]}
+    return write_toml(sections)
 
 
 # --------------------------------------------------------------------------- the study
