@@ -373,3 +373,30 @@ def test_parallel_processes_share_one_build_and_broken_builds_are_redone(tmp_pat
     assert "compiling network with 5 neurons and 6 candidate synapses (one-time, ~" in caplog.text
     res = simulate_brian(net, channel(1, {(0, 3): 1}), samples_per_chunk=2, cache_dir=cache)
     assert events(res.raster) == [(3, 0), (4, 1)]
+
+
+def test_stale_run_folders_of_dead_processes_are_swept(monkeypatch, tmp_path, caplog):
+    """A SIGKILLed run cannot remove its per-run folder; the next process does."""
+    from neucube.cube import engine
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f"neucube-run-{dead_pid}-abc123"
+    live = tmp_path / f"neucube-run-{os.getppid()}-def456"  # the parent is running
+    mine = tmp_path / f"neucube-run-{os.getpid()}-ghi789"
+    other = tmp_path / "neucube-run-notapid-x"
+    for folder in (stale, live, mine, other):
+        (folder / "results").mkdir(parents=True)
+        (folder / "w.bin").write_bytes(b"\0" * 16)
+    monkeypatch.setattr(engine.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(engine, "_swept", False)
+    with caplog.at_level(logging.DEBUG, logger="neucube.cube.engine"):
+        engine._sweep_stale_run_folders()
+    assert not stale.exists()
+    assert live.exists() and mine.exists() and other.exists()
+    assert f"Removed {stale}, left by a process that no longer runs" in caplog.text
+    # Once per process: a folder left later is not looked for again.
+    (stale / "results").mkdir(parents=True)
+    engine._sweep_stale_run_folders()
+    assert stale.exists()

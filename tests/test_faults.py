@@ -251,8 +251,10 @@ def test_killed_run_leaves_a_complete_folder_or_none_and_a_sound_cache(
     assert "Removing the" not in again.stderr  # nothing broken was left in the cache
     assert assert_absent_or_complete(out)
     assert (out / "metrics.json").read_bytes() == reference["metrics"]
-    # The stale temporary folder, checkpoints and lock of the killed run are gone.
+    # The stale temporary folder, checkpoints and lock of the killed run are gone, and so are
+    # the simulator's per-run folders a SIGKILL left in TMPDIR.
     assert sorted(p.name for p in out.parent.iterdir()) == ["res"]
+    assert not list((tmp_path / "tmp").glob("neucube-run-*"))
     builds = assert_sound_cache(cache)
     assert len(builds) == 1
 

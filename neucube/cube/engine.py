@@ -544,7 +544,8 @@ class CompiledCube:
             "inp": (inp, spec.n_neurons),
             "stim": (stim, spec.chunk_steps * (spec.n_columns + 1)),
         }
-        workdir = Path(tempfile.mkdtemp(prefix=f"neucube-run-{os.getpid()}-"))
+        _sweep_stale_run_folders()
+        workdir = Path(tempfile.mkdtemp(prefix=f"{_RUN_PREFIX}{os.getpid()}-"))
         try:
             args = []
             for name, (value, size) in arrays.items():
@@ -590,6 +591,46 @@ class CompiledCube:
                                f"results ({w.size} weights for {spec.n_candidates} synapses).")
         # dt is 1 s, so spike times are whole numbers of steps.
         return neuron, np.rint(t).astype(np.int64), w
+
+
+#: Per-run folders of the compiled program: ``neucube-run-<pid>-<random>`` in the temp folder.
+_RUN_PREFIX = "neucube-run-"
+_swept = False
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's live process
+        return True
+    return True
+
+
+def _sweep_stale_run_folders() -> None:
+    """Remove the per-run folders of dead processes, once per process.
+
+    A run removes its own folder when it ends, but a SIGKILLed process cannot; its folder holds
+    a copy of the inputs and weights (megabytes each). Only folders of the current user whose
+    process no longer exists are removed.
+    """
+    global _swept
+    if _swept:
+        return
+    _swept = True
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for path in Path(tempfile.gettempdir()).glob(f"{_RUN_PREFIX}*-*"):
+        pid = path.name[len(_RUN_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+            continue
+        try:
+            if uid is not None and path.stat().st_uid != uid:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        logger.debug("Removed %s, left by a process that no longer runs.", path)
 
 
 # ---------------------------------------------------------------------------------------------
