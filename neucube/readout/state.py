@@ -2,8 +2,11 @@
 
 This is the liquid-state-machine readout (Maass et al. 2002) applied to the NeuCube cube: each
 trial is described by how many spikes every neuron fires in each of ``n_bins`` consecutive time
-bins, the features are standardised on the training trials, and an L2-regularised logistic
-regression is fitted. Unlike the deSNN, whose weights summarise a neuron's first-spike rank and
+bins, the counts are centred on the training trials, and an L2-regularised logistic regression is
+fitted. The counts are not standardised by default: they share one unit (spikes per bin), and
+dividing by each feature's spread would give a neuron that fires once in a hundred trials as much
+weight as an input neuron firing in every trial (on the development data, centred counts beat
+standardised ones for all three encoders; see bench/README.md). Unlike the deSNN, whose weights summarise a neuron's first-spike rank and
 spike count over the whole trial, this readout sees *when* in the trial a neuron fires more,
 which is where event-related potentials differ between conditions.
 
@@ -38,8 +41,8 @@ from neucube.readout.features import BinnedCountFeatures
 
 __all__ = ["StateClassifier", "DEFAULT_CS", "check_penalty"]
 
-#: Candidate regularisation strengths of ``C="auto"`` (inverse L2 penalty on standardised
-#: features; small values suit many neurons and few trials).
+#: Candidate regularisation strengths of ``C="auto"`` (inverse L2 penalty on the centred, or
+#: standardised, features; small values suit many neurons and few trials).
 DEFAULT_CS: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
 
@@ -100,7 +103,7 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         Number of consecutive time bins per trial (20 bins of a 1 s trial are 50 ms each);
         trials of fewer steps get one bin per step.
     C : "auto" or float, default="auto"
-        Inverse L2 regularisation strength on standardised features. ``"auto"`` picks it
+        Inverse L2 regularisation strength on the (centred or standardised) features. ``"auto"`` picks it
         among ``Cs`` by stratified ``cv``-fold cross-validation (log-loss) on the training
         trials.
     Cs : sequence of float, default=DEFAULT_CS
@@ -111,10 +114,10 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         with fewer than 2 trials in a class, the middle of ``Cs`` is used).
     max_iter : int, default=5000
         Iterations of the L-BFGS solver.
-    standardize : bool, default=True
-        Divide every kept feature by its standard deviation over the training trials. With
-        ``False`` the counts are only centred, so they keep their common unit (spikes per bin):
-        a neuron that fires rarely then weighs little instead of as much as an input neuron.
+    standardize : bool, default=False
+        Also divide every kept feature by its standard deviation over the training trials. By
+        default the counts are only centred, so they keep their common unit (spikes per bin) and
+        a neuron that fires rarely weighs little instead of as much as an input neuron.
 
     Attributes
     ----------
@@ -131,7 +134,7 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
     C_ : float
         The regularisation strength used.
     coef_ : ndarray of shape (1, n_kept) or (n_classes, n_kept)
-        Logistic-regression weights on the standardised kept features.
+        Logistic-regression weights on the centred (and scaled) kept features.
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts.
     n_features_in_ : int
@@ -150,7 +153,7 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, n_bins: int = 20, C: float | str = "auto",
                  Cs: Sequence[float] = DEFAULT_CS, cv: int = 5, max_iter: int = 5000,
-                 standardize: bool = True) -> None:
+                 standardize: bool = False) -> None:
         self.n_bins = n_bins
         self.C = C
         self.Cs = Cs
@@ -205,7 +208,7 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         return cs[int(np.argmin(loss))]
 
     def fit(self, X: RasterLike, y: ArrayLike) -> StateClassifier:
-        """Bin the spikes of the training trials, standardise, choose C and fit.
+        """Bin the spikes of the training trials, centre (and scale), choose C and fit.
 
         Parameters
         ----------
