@@ -35,6 +35,12 @@ from neucube.encoding import (
     TBREncoder,
 )
 from neucube.encoding._base import BaseSpikeEncoder
+from neucube.encoding.reference import (
+    reference_bsa,
+    reference_moving_window,
+    reference_step_forward,
+    reference_tbr,
+)
 
 WORKLOADS = {"small_60x14x128": (60, 14, 128), "large_1000x64x256": (1000, 64, 256)}
 
@@ -51,52 +57,7 @@ def make_data(shape: tuple[int, int, int], seed: int) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ naive references
-def naive_tbr(x: list[float], th: float) -> list[int]:
-    out = [0]
-    for t in range(1, len(x)):
-        dx = x[t] - x[t - 1]
-        out.append(0 if th == 0 else (1 if dx > th else (-1 if dx < -th else 0)))
-    return out
-
-
-def naive_sf(x: list[float], th: float) -> list[int]:
-    out, base = [0], x[0]
-    for t in range(1, len(x)):
-        if th > 0 and x[t] >= base + th:
-            out.append(1)
-            base += th
-        elif th > 0 and x[t] <= base - th:
-            out.append(-1)
-            base -= th
-        else:
-            out.append(0)
-    return out
-
-
-def naive_mw(x: list[float], th: float, w: int) -> list[int]:
-    out = [0]
-    for t in range(1, len(x)):
-        prev = x[max(0, t - w) : t]
-        base = sum(prev) / len(prev)
-        out.append(0 if th == 0 else (1 if x[t] > base + th else (-1 if x[t] < base - th else 0)))
-    return out
-
-
-def naive_bsa(u: list[float], th: float, h: list[float]) -> list[int]:
-    u, out = list(u), []
-    for t in range(len(u)):
-        n = min(len(h), len(u) - t)
-        err_with = sum(abs(u[t + k] - h[k]) for k in range(n))
-        err_without = sum(abs(u[t + k]) for k in range(n))
-        if err_with <= err_without - th:
-            out.append(1)
-            for k in range(n):
-                u[t + k] -= h[k]
-        else:
-            out.append(0)
-    return out
-
-
+# The pure-Python loops of neucube.encoding.reference, applied trial by trial.
 def naive_transform(enc: BaseSpikeEncoder, X: np.ndarray) -> np.ndarray:
     """Encode ``X`` trial by trial, channel by channel, with the fitted state of ``enc``."""
     out = np.zeros(X.shape, dtype=np.int8)
@@ -105,16 +66,16 @@ def naive_transform(enc: BaseSpikeEncoder, X: np.ndarray) -> np.ndarray:
             th = float(enc.threshold_[c])
             x = X[i, c].tolist()
             if isinstance(enc, TBREncoder):
-                s = naive_tbr(x, th)
+                s = reference_tbr(x, th)
             elif isinstance(enc, StepForwardEncoder):
-                s = naive_sf(x, th)
+                s = reference_step_forward(x, th)
             elif isinstance(enc, MovingWindowEncoder):
-                s = naive_mw(x, th, enc.window)
+                s = reference_moving_window(x, th, enc.window)
             else:
                 lo, hi = enc.data_min_[c], enc.data_max_[c]
                 u = [0.0] * len(x) if hi == lo else [min(max((v - lo) / (hi - lo), 0.0), 1.0)
                                                       for v in x]
-                s = naive_bsa(u, th, enc.filter_.tolist())
+                s = reference_bsa(u, th, enc.filter_.tolist())
             out[i, c] = s
     return out
 

@@ -29,6 +29,12 @@ from neucube.encoding import (
     spike_rate,
 )
 from neucube.encoding._base import MAX_SNR_DB
+from neucube.encoding.reference import (
+    reference_bsa,
+    reference_moving_window,
+    reference_step_forward,
+    reference_tbr,
+)
 
 ENCODERS = [TBREncoder, StepForwardEncoder, MovingWindowEncoder, BSAEncoder]
 DELTA_ENCODERS = [TBREncoder, StepForwardEncoder, MovingWindowEncoder]
@@ -46,55 +52,6 @@ def noisy_sines(
 
 def flatten(X: np.ndarray) -> np.ndarray:
     return X.reshape(len(X), -1)
-
-
-# --------------------------------------------------------------------------------------------
-# Naive pure-Python references (one trial, one channel at a time), written from the spec.
-# --------------------------------------------------------------------------------------------
-def ref_tbr(x: list[float], th: float) -> list[int]:
-    out = [0]
-    for t in range(1, len(x)):
-        dx = x[t] - x[t - 1]
-        out.append(0 if th == 0 else (1 if dx > th else (-1 if dx < -th else 0)))
-    return out
-
-
-def ref_sf(x: list[float], th: float) -> list[int]:
-    out, base = [0], x[0]
-    for t in range(1, len(x)):
-        if th > 0 and x[t] >= base + th:
-            out.append(1)
-            base += th
-        elif th > 0 and x[t] <= base - th:
-            out.append(-1)
-            base -= th
-        else:
-            out.append(0)
-    return out
-
-
-def ref_mw(x: list[float], th: float, w: int) -> list[int]:
-    out = [0]
-    for t in range(1, len(x)):
-        prev = x[max(0, t - w) : t]
-        base = sum(prev) / len(prev)
-        out.append(0 if th == 0 else (1 if x[t] > base + th else (-1 if x[t] < base - th else 0)))
-    return out
-
-
-def ref_bsa(u: list[float], th: float, h: list[float]) -> list[int]:
-    u, out = list(u), []
-    for t in range(len(u)):
-        n = min(len(h), len(u) - t)
-        err_with = sum(abs(u[t + k] - h[k]) for k in range(n))
-        err_without = sum(abs(u[t + k]) for k in range(n))
-        if err_with <= err_without - th:
-            out.append(1)
-            for k in range(n):
-                u[t + k] -= h[k]
-        else:
-            out.append(0)
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,9 +205,9 @@ def test_vectorised_encoders_match_naive_loops(rng, window):
     for i in range(3):
         for c in range(4):
             x = X[i, c].tolist()
-            assert tbr[i, c].tolist() == ref_tbr(x, th[c])
-            assert sf[i, c].tolist() == ref_sf(x, th[c])
-            assert mw[i, c].tolist() == ref_mw(x, th[c], window)
+            assert tbr[i, c].tolist() == reference_tbr(x, th[c])
+            assert sf[i, c].tolist() == reference_step_forward(x, th[c])
+            assert mw[i, c].tolist() == reference_moving_window(x, th[c], window)
 
 
 def test_bsa_matches_naive_loop(rng):
@@ -263,7 +220,7 @@ def test_bsa_matches_naive_loop(rng):
     for i in range(3):
         for c in range(3):
             u = np.clip((X[i, c] - lo[c]) / (hi[c] - lo[c]), 0.0, 1.0).tolist()
-            assert spikes[i, c].tolist() == ref_bsa(u, th[c], enc.filter_.tolist())
+            assert spikes[i, c].tolist() == reference_bsa(u, th[c], enc.filter_.tolist())
     # Decoding is the causal convolution with h, de-normalised.
     u_hat = np.array(
         [[np.convolve(spikes[i, c], enc.filter_)[:25] for c in range(3)] for i in range(3)]
@@ -297,7 +254,7 @@ def test_sf_decoding_reproduces_the_encoder_baseline_exactly(rng):
     for i in range(2):
         for c in range(2):
             base, traj = X[i, c, 0], [X[i, c, 0]]
-            for s in ref_sf(X[i, c].tolist(), enc.threshold_[c])[1:]:
+            for s in reference_step_forward(X[i, c].tolist(), enc.threshold_[c])[1:]:
                 base = base + s * enc.threshold_[c]
                 traj.append(base)
             assert x_hat[i, c].tolist() == traj
