@@ -109,7 +109,9 @@ def wait_for_result(at: AppTest, timeout: float = 400.0) -> object:
             assert not errors(at), errors(at)
             return at.session_state["result"]
         time.sleep(0.5)
-    raise AssertionError(f"training did not finish within {timeout} s")
+    job = at.session_state["job"]
+    raise AssertionError(f"training did not finish within {timeout} s: state {job.state!r}, "
+                         f"stage {job.stage!r}, log {job.log[-5:]}")
 
 
 def run_evaluation(at: AppTest, *, folds: int, control: bool, readout: str | None = None,
@@ -736,6 +738,51 @@ def test_training_job_failure_is_reported_not_raised() -> None:
     assert job.error.startswith("ValueError: n_splits=5 cannot be greater than the number of "
                                 "members in each class")
     assert job.log[-1].endswith(f"Failed: {job.error}")
+
+
+def test_training_job_whose_imports_fail_ends_failed_not_running(monkeypatch) -> None:
+    """A job that cannot import Brian2 (seen in CI: a concurrent import in the page thread gave
+    SymPy a half-initialised mpmath) must end "failed" with the message; it once raised out of
+    ``run`` and stayed "running" forever, so the page waited for ever."""
+    from app.streamlit_app import training
+    from data_loaders import simulate_familiarity
+
+    def broken_imports() -> None:
+        raise ImportError("Some required dependencies are missing:\nsympy")
+
+    monkeypatch.setattr(training, "prepare_job_imports", broken_imports)
+    trials = simulate_familiarity(n_subjects=1, n_trials_per_class=3, seed=3)
+    job = training.TrainingJob(trials, TrainSettings(n_splits=2, control=False),
+                               dataset_version=1)
+    job.run()
+    assert job.state == "failed" and job.result is None
+    assert job.error == "ImportError: Some required dependencies are missing:\nsympy"
+
+
+def test_prepare_job_imports_leaves_nothing_for_the_worker_to_import() -> None:
+    """After ``prepare_job_imports`` on the page's thread, a job (either readout, the default
+    baselines, the shuffled control, early prediction) imports no module on its worker."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from app.streamlit_app.training import TrainingJob, TrainSettings, "
+        "prepare_job_imports\n"
+        "from data_loaders import simulate_familiarity\n"
+        "trials = simulate_familiarity(n_subjects=1, n_trials_per_class=4, seed=3)\n"
+        "prepare_job_imports()\n"
+        "before = set(sys.modules)\n"
+        "for readout in ('desnn', 'state'):\n"
+        "    settings = TrainSettings(n_splits=2, readout=readout, n_bins=4)\n"
+        "    job = TrainingJob(trials, settings, 1)\n"
+        "    t = threading.Thread(target=job.run); t.start(); t.join()\n"
+        "    assert job.state == 'done', job.error\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 def test_streamlit_config_sets_headless_local_server_and_upload_limit() -> None:

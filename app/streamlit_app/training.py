@@ -36,6 +36,7 @@ __all__ = [
     "NO_EARLY_NOTE",
     "score_table",
     "ensure_brian2",
+    "prepare_job_imports",
 ]
 
 logger = logging.getLogger(__name__)
@@ -267,6 +268,27 @@ def score_table(evaluation: Any) -> list[dict[str, Any]]:
 _IMPORT_LOCK = threading.Lock()
 
 
+def prepare_job_imports() -> None:
+    """Import everything a training job imports, on the calling thread.
+
+    Call it on the thread that starts a job (:func:`~app.streamlit_app.ui.start_job` does) so
+    the worker thread imports nothing: Brian2 pulls in ~900 modules (SymPy, mpmath, ...), and
+    when another thread imports modules of the same dependency graph at the same time (a page
+    rerun importing networkx or matplotlib), CPython's import deadlock avoidance can hand one
+    thread a partially initialised module -- seen as "SymPy now depends on mpmath" from
+    Brian2. Cheap after the first call.
+    """
+    with _IMPORT_LOCK:
+        import nilearn.datasets  # noqa: F401  (the brain template's loader)
+        import sklearn.base  # noqa: F401
+        import sklearn.model_selection  # noqa: F401
+
+        import neucube.classifier  # noqa: F401
+        import neucube.evaluation  # noqa: F401
+        import neucube.readout  # noqa: F401
+    ensure_brian2()
+
+
 def ensure_brian2() -> None:
     """Import Brian2 safely from any thread.
 
@@ -396,7 +418,6 @@ class TrainingJob:
 
         self.state = "running"
         self.started = time.perf_counter()
-        ensure_brian2()
         handler = _ProgressHandler(self, threading.get_ident())
         package_logger = logging.getLogger("neucube")
         if package_logger.level == logging.NOTSET or package_logger.level > logging.INFO:
@@ -405,6 +426,9 @@ class TrainingJob:
         package_logger.addHandler(handler)
         s, trials = self.settings, self.trials
         try:
+            # Inside the try: a failed import must end the job as "failed", not leave it
+            # "running" forever (the executor would swallow the exception).
+            prepare_job_imports()
             model = s.make_model()
             self._set_stage(
                 f"Cross-validation: {s.scheme}, {s.n_splits} folds, {s.n_seeds} seed(s), "

@@ -24,7 +24,8 @@ from typing import Any
 import streamlit as st
 
 from app.streamlit_app.datasets import Dataset
-from app.streamlit_app.training import TrainingJob, TrainingResult, TrainSettings
+from app.streamlit_app.training import (TrainingJob, TrainingResult, TrainSettings,
+                                        prepare_job_imports)
 
 __all__ = [
     "PAGES",
@@ -210,7 +211,9 @@ def executor() -> ThreadPoolExecutor:
 
 
 def start_job(dataset: Dataset, settings: TrainSettings) -> TrainingJob:
-    """Queue a training job for this session."""
+    """Queue a training job for this session (its imports are done here, see
+    :func:`~app.streamlit_app.training.prepare_job_imports`)."""
+    prepare_job_imports()
     job = TrainingJob(dataset.trials, settings, dataset.version)
     st.session_state["job"] = job
     executor().submit(job.run)
