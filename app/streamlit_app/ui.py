@@ -213,7 +213,8 @@ def executor() -> ThreadPoolExecutor:
 def start_job(dataset: Dataset, settings: TrainSettings) -> TrainingJob:
     """Queue a training job for this session (its imports are done here, see
     :func:`~app.streamlit_app.training.prepare_job_imports`)."""
-    prepare_job_imports()
+    with st.spinner("Loading the simulator…"):  # seconds on the first run, then instant
+        prepare_job_imports()
     job = TrainingJob(dataset.trials, settings, dataset.version)
     st.session_state["job"] = job
     executor().submit(job.run)
