@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -376,27 +377,66 @@ def test_parallel_processes_share_one_build_and_broken_builds_are_redone(tmp_pat
 
 
 def test_stale_run_folders_of_dead_processes_are_swept(monkeypatch, tmp_path, caplog):
-    """A SIGKILLed run cannot remove its per-run folder; the next process does."""
+    """A SIGKILLed run cannot remove its per-run folder; the next process does. Liveness comes
+    from the folder's owner lock (held by a real process here), so a live run of another pid
+    namespace is never taken for dead; folders without a lock need a dead pid and an hour."""
     from neucube.cube import engine
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
     dead_pid = int(dead.stdout)
-    stale = tmp_path / f"neucube-run-{dead_pid}-abc123"
-    live = tmp_path / f"neucube-run-{os.getppid()}-def456"  # the parent is running
-    mine = tmp_path / f"neucube-run-{os.getpid()}-ghi789"
-    other = tmp_path / "neucube-run-notapid-x"
-    for folder in (stale, live, mine, other):
+    folders = {
+        "locked_by_dead": tmp_path / "neucube-run-999999999-aaa",  # lock free: owner ended
+        "locked_by_live": tmp_path / f"neucube-run-{dead_pid}-bbb",  # pid looks dead; lock held
+        "old_unlocked": tmp_path / f"neucube-run-{dead_pid}-ccc",
+        "new_unlocked": tmp_path / f"neucube-run-{dead_pid}-ddd",
+        "live_pid": tmp_path / f"neucube-run-{os.getppid()}-eee",
+        "mine": tmp_path / f"neucube-run-{os.getpid()}-fff",
+        "not_a_pid": tmp_path / "neucube-run-notapid-x",
+    }
+    for folder in folders.values():
         (folder / "results").mkdir(parents=True)
         (folder / "w.bin").write_bytes(b"\0" * 16)
-    monkeypatch.setattr(engine.tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(engine, "_swept", False)
-    with caplog.at_level(logging.DEBUG, logger="neucube.cube.engine"):
-        engine._sweep_stale_run_folders()
-    assert not stale.exists()
-    assert live.exists() and mine.exists() and other.exists()
-    assert f"Removed {stale}, left by a process that no longer runs" in caplog.text
+    (folders["locked_by_dead"] / ".owner").touch()
+    two_hours_ago = time.time() - 7200
+    for key in ("old_unlocked", "live_pid"):
+        os.utime(folders[key], (two_hours_ago, two_hours_ago))
+    # A live process in its own right holds the lock, as a run does.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_CREAT | "
+         "os.O_RDWR); fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); "
+         "sys.stdin.read()", str(folders["locked_by_live"] / ".owner")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        monkeypatch.setattr(engine.tempfile, "tempdir", str(tmp_path))
+        monkeypatch.setattr(engine, "_swept", False)
+        with caplog.at_level(logging.DEBUG, logger="neucube.cube.engine"):
+            engine._sweep_stale_run_folders()
+    finally:
+        holder.communicate("")
+    gone = {key for key, folder in folders.items() if not folder.exists()}
+    assert gone == {"locked_by_dead", "old_unlocked"}
+    assert f"Removed {folders['old_unlocked']}, left by a process that no longer runs" \
+        in caplog.text
     # Once per process: a folder left later is not looked for again.
-    (stale / "results").mkdir(parents=True)
+    (folders["old_unlocked"] / "results").mkdir(parents=True)
+    os.utime(folders["old_unlocked"], (two_hours_ago, two_hours_ago))
     engine._sweep_stale_run_folders()
-    assert stale.exists()
+    assert folders["old_unlocked"].exists()
+
+
+def test_a_run_holds_its_folders_owner_lock_until_it_ends(tmp_path):
+    """While the compiled program runs, its folder's owner lock is taken (the sweep of another
+    process leaves it alone); when the lock is let go the owner counts as gone."""
+    from neucube.cube import engine
+
+    workdir = tmp_path / "neucube-run-1-x"
+    workdir.mkdir()
+    fd = engine._hold_owner_lock(workdir)
+    try:
+        assert engine._owner_is_gone(workdir) is False
+    finally:
+        os.close(fd)
+    assert engine._owner_is_gone(workdir) is True
+    assert engine._owner_is_gone(tmp_path) is None  # no owner file
