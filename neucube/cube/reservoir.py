@@ -34,6 +34,22 @@ __all__ = ["Reservoir"]
 logger = logging.getLogger(__name__)
 
 _OWNER = "Reservoir"
+#: Far-channel warnings already given by this process: cross-validation fits one cube per fold
+#: on the same montage, and one warning says it all.
+_FAR_WARNED: set[tuple] = set()
+
+
+def _warn_far_channels(indices: np.ndarray, limit_mm: float, distances: np.ndarray) -> None:
+    key = (tuple(int(i) for i in indices), round(float(limit_mm), 3))
+    if key in _FAR_WARNED:
+        return
+    _FAR_WARNED.add(key)
+    shown = ", ".join(f"{i} ({distances[i]:.0f} mm)" for i in indices[:10])
+    logger.warning(
+        "%d channel(s) are more than %.0f mm from their nearest neuron (channel index and "
+        "distance: %s%s): are the coordinates in mm and in the template's space? (Said once "
+        "per process.)", len(indices), limit_mm, shown, ", ..." if len(indices) > 10 else "",
+    )
 
 
 def _pair(name: str, value: Any, *, low: float, low_inclusive: bool) -> tuple[float, float]:
@@ -289,11 +305,7 @@ class Reservoir(TransformerMixin, BaseEstimator):
         mapping = map_channels(coords, template)
         far = mapping.distances > 3 * spacing
         if np.any(far):
-            logger.warning(
-                "%d channel(s) are more than %.0f mm from their nearest neuron (up to %.0f mm): "
-                "are the coordinates in mm and in the template's space?",
-                int(far.sum()), 3 * spacing, mapping.distances.max(),
-            )
+            _warn_far_channels(np.flatnonzero(far), 3 * spacing, mapping.distances)
         positions, input_neurons = input_positions(template, mapping)
         network = build_connectivity(
             positions, input_neurons, radius_mm=radius * spacing, rule=self.connectivity,
