@@ -206,6 +206,29 @@ def test_glass_brain_figures(model, tmp_path: Path):
         plot_glass_interaction(nx.Graph([("a", "b")]))
 
 
+def test_glass_interaction_without_edges_draws_the_channels_and_says_so(model, tmp_path: Path):
+    """A sparse cube (e.g. four Muse channels far apart) can have no spikes between the channels'
+    neurons: the figure (nilearn's colour bar needs an edge) must still be drawn, and say why it
+    has no edges. Same when the threshold keeps none."""
+    import networkx as nx
+
+    graph = feature_interaction_network(model)
+    empty = nx.Graph()
+    empty.add_nodes_from(graph.nodes(data=True))
+    fig = plot_glass_interaction(empty, path=tmp_path / "none.svg")
+    assert "no edges: no spikes passed between the channels' neurons" in fig.get_suptitle()
+    root = check_svg((tmp_path / "none.svg").read_bytes())
+    texts = {"".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert set(model.ch_names_) <= texts
+    top = max(w for _, _, w in graph.edges(data="weight"))
+    fig = plot_glass_interaction(graph, edge_threshold=2 * top, title="Faces, 0-200 ms")
+    assert fig.get_suptitle() == f"Faces, 0-200 ms\n(no edge reaches the threshold {2 * top})"
+    with pytest.raises(ValueError, match=r"'edge_threshold' argument of plot_glass_interaction "
+                                         r"must be a number or a percentile such as '75%'; "
+                                         r"got 'most'"):
+        plot_glass_interaction(graph, edge_threshold="most")
+
+
 # ----------------------------------------------------------------------------- channel figures
 def test_interaction_circle_and_proportions(model):
     graph = feature_interaction_network(model)

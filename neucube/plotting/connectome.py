@@ -67,6 +67,28 @@ def _label_axial(display: Any, names: Sequence[str], coords: np.ndarray) -> None
                     ha="center", va="bottom", zorder=200, bbox=halo)
 
 
+def _edges_drawn(matrix: np.ndarray, edge_threshold: str | float, owner: str) -> int:
+    """Number of edges nilearn's ``plot_connectome`` draws for a symmetric ``matrix``.
+
+    Its rule: the threshold is a value, or a percentile of the absolute values below the
+    diagonal; edges under it, and zeros, are not drawn.
+    """
+    lower = np.abs(matrix[np.tril_indices_from(matrix, k=-1)])
+    if isinstance(edge_threshold, str):
+        text = edge_threshold.strip()
+        try:
+            percent = float(text[:-1]) if text.endswith("%") else None
+        except ValueError:
+            percent = None
+        if percent is None or not 0.0 <= percent <= 100.0:
+            raise ValueError(f"The 'edge_threshold' argument of {owner} must be a number or a "
+                             f"percentile such as '75%'; got {edge_threshold!r}.")
+        threshold = float(np.percentile(lower, percent)) if lower.size else 0.0
+    else:
+        threshold = float(edge_threshold)
+    return int(np.count_nonzero((lower >= threshold) & (lower != 0)))
+
+
 def plot_glass_connections(
     model: Any,
     *,
@@ -130,8 +152,8 @@ def plot_glass_connections(
         nplt.plot_connectome(
             adjacency, net.positions[nodes], node_color=colors, node_size=sizes,
             edge_cmap=DIVERGING_CMAP, edge_vmin=-vmax, edge_vmax=vmax,
-            display_mode=display_mode, figure=fig, axes=_GLASS_RECT, colorbar=True, alpha=0.8,
-            title=None, annotate=True,
+            display_mode=display_mode, figure=fig, axes=_GLASS_RECT, colorbar=k > 0,
+            alpha=0.8, title=None, annotate=True,
         )
         fig.suptitle(title or f"{k} strongest connections {state} STDP\n"
                               "blue: positive weight, red: negative weight; orange: input neuron",
@@ -194,18 +216,26 @@ def plot_glass_interaction(
     share = np.array([graph.nodes[n].get("proportion", 1.0 / len(nodes)) for n in nodes])
     sizes = 10.0 + 90.0 * share / max(float(share.max()), 1e-12)
     vmax = float(matrix.max()) if matrix.size and matrix.max() > 0 else 1.0
+    drawn = _edges_drawn(matrix, edge_threshold, owner)
     with figure_style():
         fig = _glass_figure(width, height_mm, display_mode, owner)
         display = nplt.plot_connectome(
-            matrix, coords, node_color=colors, node_size=sizes, edge_cmap=STRENGTH_CMAP,
-            edge_vmin=0.0, edge_vmax=vmax, edge_threshold=edge_threshold,
-            display_mode=display_mode, figure=fig, axes=_GLASS_RECT, colorbar=True, alpha=0.9,
-            annotate=True,
+            matrix if drawn else np.zeros_like(matrix), coords, node_color=colors,
+            node_size=sizes, edge_cmap=STRENGTH_CMAP, edge_vmin=0.0, edge_vmax=vmax,
+            edge_threshold=edge_threshold if drawn else None,
+            display_mode=display_mode, figure=fig, axes=_GLASS_RECT,
+            # nilearn's colour bar needs at least one drawn edge (it fails without one).
+            colorbar=drawn > 0, alpha=0.9, annotate=True,
         )
         if label_nodes:
             _label_axial(display, nodes, coords)
         kept = f"strongest edges (> {edge_threshold})" if isinstance(edge_threshold, str) \
             else f"edges > {edge_threshold:g}"
+        if drawn == 0:
+            kept = ("no edges: no spikes passed between the channels' neurons"
+                    if not np.any(matrix) else f"no edge reaches the threshold {edge_threshold}")
+        if title and drawn == 0:  # a caller's title must not hide why the brain is empty
+            title = f"{title}\n({kept})"
         fig.suptitle(title or f"Feature interaction network, {kept}\n"
                               "edge colour and width: interaction; node colour: community; "
                               "node size: share of neurons", fontsize=7.0, y=0.99)
