@@ -259,3 +259,30 @@ def test_python_api_with_progress_callback(study_file, tmp_path):
     assert "fitting the final model on all 24 trials" in messages
     assert not (tmp_path / "api" / "figures").exists()
     assert os.listdir(tmp_path) == ["api"]
+
+
+@pytest.mark.shared_data
+def test_shipped_n170_study_runs_through_its_figures(shared_data, tmp_path):
+    """The shipped N170 study (4 Muse channels: a sparse cube whose channels' neurons can
+    exchange no spikes in a window) writes every figure; it once stopped at the first glass brain
+    without edges. Fewer folds and PNG only, to keep it short; the model is the study's."""
+    text = (REPO / "studies" / "n170_faces_houses.toml").read_text()
+    edits = {"n_splits = 5": "n_splits = 2", "control = true": "control = false",
+             'formats = ["svg", "pdf", "png"]': 'formats = ["png"]',
+             'baselines = ["vectorizer_logreg", "channel_features_logreg", "window_means_logreg"]':
+             'baselines = ["window_means_logreg"]'}
+    for old, new in edits.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    (tmp_path / "n170.toml").write_text(text)
+    out = tmp_path / "res"
+    proc = neucube("run", str(tmp_path / "n170.toml"), "--out", str(out),
+                   "--data", str(shared_data / "eegnotebooks_muse_N170_subject1"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    manifest = json.loads((out / "figures" / "manifest.json").read_text())
+    names = {f["name"] for f in manifest["figures"]}
+    windows = ("0-200ms", "200-400ms", "400-800ms")
+    assert {f"interaction_glass_{c}_{w}" for c in ("face", "house") for w in windows} <= names
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0.5 < metrics["model"]["roc_auc"]["mean"] <= 1.0
+    assert proc.stderr.count("from their nearest neuron") <= 2  # once per process, not per fold
