@@ -375,6 +375,22 @@ def test_parallel_processes_share_one_build_and_broken_builds_are_redone(tmp_pat
     res = simulate_brian(net, channel(1, {(0, 3): 1}), samples_per_chunk=2, cache_dir=cache)
     assert events(res.raster) == [(3, 0), (4, 1)]
 
+    # A build of an older neucube (manifest without file checksums) is called outdated, not
+    # corrupted, and rebuilt.
+    manifest_path = builds[0] / "neucube_build.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["files"]
+    manifest_path.write_text(json.dumps(manifest))
+    from neucube.cube import engine
+
+    engine._PROGRAMS.clear()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="neucube.cube.engine"):
+        CompiledCube.get(spec, cache)
+    assert compile_count() == before + 2
+    assert (f"Removing the outdated build {builds[0]} (neucube_build.json has no file checksums "
+            "(made by an older neucube)) and rebuilding it.") in caplog.text
+
 
 def test_stale_run_folders_of_dead_processes_are_swept(monkeypatch, tmp_path, caplog):
     """A SIGKILLed run cannot remove its per-run folder; the next process does. Liveness comes
