@@ -286,3 +286,23 @@ def test_shipped_n170_study_runs_through_its_figures(shared_data, tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.5 < metrics["model"]["roc_auc"]["mean"] <= 1.0
     assert proc.stderr.count("from their nearest neuron") <= 2  # once per process, not per fold
+
+
+@pytest.mark.shared_data
+def test_shipped_wrist_study_classifies_well_above_chance(shared_data, tmp_path):
+    """The shipped wrist study's model is the benchmark's tuned one (0.95 there); a sanity floor
+    far below it catches a study file that drifts back to settings at chance (it once gave 0.39
+    through `neucube run`). One seed, PNG figures."""
+    text = (REPO / "studies" / "wrist_movement.toml").read_text()
+    edits = {"n_seeds = 3": "n_seeds = 1", 'formats = ["svg", "pdf", "png"]': 'formats = ["png"]'}
+    for old, new in edits.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    (tmp_path / "wrist.toml").write_text(text)
+    out = tmp_path / "res"
+    proc = neucube("run", str(tmp_path / "wrist.toml"), "--out", str(out),
+                   "--data", str(shared_data / "neucube_wrist_movement_eeg"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model"]["accuracy"]["mean"] >= 0.8  # chance 0.33
+    assert metrics["control"]["neucube (shuffled labels)"]["accuracy"]["mean"] <= 0.6
