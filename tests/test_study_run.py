@@ -261,24 +261,32 @@ def test_python_api_with_progress_callback(study_file, tmp_path):
     assert os.listdir(tmp_path) == ["api"]
 
 
+
+def run_shipped_study(name: str, edits: dict[str, str], data: Path, tmp_path: Path
+                      ) -> tuple[Path, subprocess.CompletedProcess]:
+    """Run ``studies/<name>.toml`` with text ``edits`` (each must apply) on ``data``."""
+    text = (REPO / "studies" / f"{name}.toml").read_text()
+    for old, new in edits.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    (tmp_path / f"{name}.toml").write_text(text)
+    out = tmp_path / "res"
+    proc = neucube("run", str(tmp_path / f"{name}.toml"), "--out", str(out), "--data", str(data))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc
+
+
 @pytest.mark.shared_data
 def test_shipped_n170_study_runs_through_its_figures(shared_data, tmp_path):
     """The shipped N170 study (4 Muse channels: a sparse cube whose channels' neurons can
     exchange no spikes in a window) writes every figure; it once stopped at the first glass brain
     without edges. Fewer folds and PNG only, to keep it short; the model is the study's."""
-    text = (REPO / "studies" / "n170_faces_houses.toml").read_text()
-    edits = {"n_splits = 5": "n_splits = 2", "control = true": "control = false",
-             'formats = ["svg", "pdf", "png"]': 'formats = ["png"]',
-             'baselines = ["vectorizer_logreg", "channel_features_logreg", "window_means_logreg"]':
-             'baselines = ["window_means_logreg"]'}
-    for old, new in edits.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (tmp_path / "n170.toml").write_text(text)
-    out = tmp_path / "res"
-    proc = neucube("run", str(tmp_path / "n170.toml"), "--out", str(out),
-                   "--data", str(shared_data / "eegnotebooks_muse_N170_subject1"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    out, proc = run_shipped_study("n170_faces_houses", {
+        "n_splits = 5": "n_splits = 2", "control = true": "control = false",
+        'formats = ["svg", "pdf", "png"]': 'formats = ["png"]',
+        'baselines = ["vectorizer_logreg", "channel_features_logreg", "window_means_logreg"]':
+        'baselines = ["window_means_logreg"]',
+    }, shared_data / "eegnotebooks_muse_N170_subject1", tmp_path)
     manifest = json.loads((out / "figures" / "manifest.json").read_text())
     names = {f["name"] for f in manifest["figures"]}
     windows = ("0-200ms", "200-400ms", "400-800ms")
@@ -293,16 +301,9 @@ def test_shipped_wrist_study_classifies_well_above_chance(shared_data, tmp_path)
     """The shipped wrist study's model is the benchmark's tuned one (0.95 there); a sanity floor
     far below it catches a study file that drifts back to settings at chance (it once gave 0.39
     through `neucube run`). One seed, PNG figures."""
-    text = (REPO / "studies" / "wrist_movement.toml").read_text()
-    edits = {"n_seeds = 3": "n_seeds = 1", 'formats = ["svg", "pdf", "png"]': 'formats = ["png"]'}
-    for old, new in edits.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (tmp_path / "wrist.toml").write_text(text)
-    out = tmp_path / "res"
-    proc = neucube("run", str(tmp_path / "wrist.toml"), "--out", str(out),
-                   "--data", str(shared_data / "neucube_wrist_movement_eeg"))
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    out, _ = run_shipped_study("wrist_movement", {
+        "n_seeds = 3": "n_seeds = 1", 'formats = ["svg", "pdf", "png"]': 'formats = ["png"]',
+    }, shared_data / "neucube_wrist_movement_eeg", tmp_path)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["model"]["accuracy"]["mean"] >= 0.8  # chance 0.33
     assert metrics["control"]["neucube (shuffled labels)"]["accuracy"]["mean"] <= 0.6
