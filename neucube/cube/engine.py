@@ -106,7 +106,7 @@ _BINARY = "main.exe" if sys.platform == "win32" else "main"
 #: Folder of the arrays the program reads at start-up (e.g. the synapses' pre and post indices).
 _STATIC_ARRAYS = "static_arrays"
 _NO_MANIFEST = "no manifest"
-_OUTDATED = "made by an older neucube"
+_NO_CHECKSUMS = f"{_MANIFEST} has no file checksums (made by an older neucube)"
 _LAST_COMPILE = "last_compile_seconds.txt"
 
 # Brian2's device, preferences and name registry are process-global.
@@ -449,8 +449,8 @@ class CompiledCube:
                 manifest, problem = cls._read_manifest(final, key)
                 if manifest is None:
                     if final.exists():
-                        kind = ("incomplete" if problem == _NO_MANIFEST else "outdated"
-                                if problem.endswith(f"({_OUTDATED})") else "corrupted")
+                        kind = {_NO_MANIFEST: "incomplete",
+                                _NO_CHECKSUMS: "outdated"}.get(problem, "corrupted")
                         logger.warning("Removing the %s build %s (%s) and rebuilding it.", kind,
                                        final, problem)
                         shutil.rmtree(final)
@@ -495,7 +495,7 @@ class CompiledCube:
             return None, f"{_MANIFEST} is not the manifest of build {key}"
         files = manifest.get("files")
         if not isinstance(files, dict) or _BINARY not in files:
-            return None, f"{_MANIFEST} has no file checksums ({_OUTDATED})"
+            return None, _NO_CHECKSUMS
         for name, expected in files.items():
             file = directory / name
             try:

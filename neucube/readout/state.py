@@ -6,9 +6,10 @@ bins, the counts are centred on the training trials, and an L2-regularised logis
 fitted. The counts are not standardised by default: they share one unit (spikes per bin), and
 dividing by each feature's spread would give a neuron that fires once in a hundred trials as much
 weight as an input neuron firing in every trial (on the development data, centred counts beat
-standardised ones for all three encoders; see bench/README.md). Unlike the deSNN, whose weights summarise a neuron's first-spike rank and
-spike count over the whole trial, this readout sees *when* in the trial a neuron fires more,
-which is where event-related potentials differ between conditions.
+standardised ones for all three encoders; see bench/README.md). Unlike the deSNN, whose weights
+summarise a neuron's first-spike rank and spike count over the whole trial, this readout sees
+*when* in the trial a neuron fires more, which is where event-related potentials differ between
+conditions.
 
 The regularisation strength is chosen on the training trials only (``C="auto"``: inner
 stratified folds, log-loss), so the readout stays leakage-safe inside any outer
@@ -103,9 +104,9 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         Number of consecutive time bins per trial (20 bins of a 1 s trial are 50 ms each);
         trials of fewer steps get one bin per step.
     C : "auto" or float, default="auto"
-        Inverse L2 regularisation strength on the (centred or standardised) features. ``"auto"`` picks it
-        among ``Cs`` by stratified ``cv``-fold cross-validation (log-loss) on the training
-        trials.
+        Inverse L2 regularisation strength on the (centred or standardised) features.
+        ``"auto"`` picks it among ``Cs`` by stratified ``cv``-fold cross-validation (log-loss)
+        on the training trials.
     Cs : sequence of float, default=DEFAULT_CS
         Candidates of ``C="auto"``; on ties the first listed wins (by default the strongest
         penalty).
