@@ -221,6 +221,11 @@ CONFIGS = [
     (4, "small_world", True, {"neuron_model": "lif", "tau_mem": 15.0, "threshold": 0.3,
                               "a_plus": 0.01}),
     (5, "small_world", False, {"neuron_model": "lif", "tau_mem": 30.0, "threshold": 0.4}),
+    # Soft-bound STDP, with a small w_clip so the weight-dependent factors matter.
+    (6, "small_world", True, {"threshold": 0.3, "a_plus": 0.05, "a_minus": 0.04, "w_clip": 0.25,
+                              "soft_bound": True}),
+    (7, "gaussian", True, {"neuron_model": "lif", "threshold": 0.3, "a_plus": 0.02,
+                           "a_minus": 0.03, "w_clip": 0.3, "soft_bound": True}),
 ]
 
 
@@ -243,7 +248,7 @@ def test_brian_matches_reference(seed, rule, plastic, params, cube_cache):
 @pytest.mark.slow
 def test_brian_runtime_target_matches_reference(cube_cache):
     net, x = grid_net(1), grid_spikes(1, n_trials=3)
-    p = ModelParams(threshold=0.3, a_plus=0.01)
+    p = ModelParams(threshold=0.3, a_plus=0.01, w_clip=0.3, soft_bound=True)
     ref = simulate_reference(net, x, p, plastic=True)
     out = simulate_brian(net, x, p, plastic=True, backend="numpy", samples_per_chunk=2)
     assert out.raster == ref.raster

@@ -85,6 +85,7 @@ __all__ = [
     "CompiledCube",
     "cache_root",
     "compile_count",
+    "run_stats",
     "simulate_brian",
 ]
 
@@ -94,7 +95,7 @@ logger = logging.getLogger(__name__)
 BACKENDS = ("cpp_standalone", "cython", "numpy", "reference")
 
 #: Bump when the generated model changes, so old builds are not reused.
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 
 #: GCC flags: Brian2's defaults minus ``-ffast-math`` and ``-march=native``, plus
 #: ``-ffp-contract=off``, so arithmetic is plain IEEE double (bit-identical to the NumPy
@@ -113,6 +114,16 @@ _LAST_COMPILE = "last_compile_seconds.txt"
 _BRIAN_LOCK = threading.RLock()
 _COMPILE_COUNT = 0
 _PROGRAMS: dict[tuple[str, str], CompiledCube] = {}
+#: Totals of this process's runs of compiled programs (read by the benchmarks): bytes of the
+#: files each run wrote (its arguments and the program's results) and seconds spent in that
+#: file protocol and in the program itself.
+_RUN_STATS: dict[str, float] = {"runs": 0, "temp_bytes": 0, "io_s": 0.0, "program_s": 0.0}
+
+
+def run_stats() -> dict[str, float]:
+    """Totals of this process's compiled-program runs: ``runs``, ``temp_bytes`` (bytes of the
+    temporary files they wrote), ``io_s`` (writing and reading them) and ``program_s``."""
+    return dict(_RUN_STATS)
 
 
 @contextlib.contextmanager
@@ -241,6 +252,8 @@ aplus : 1 (shared, constant)
 aminus : 1 (shared, constant)
 wclip : 1 (shared, constant)
 plastic : 1 (shared, constant)
+soft : 1 (shared, constant)
+winv : 1 (shared, constant)
 """
 
 # Step 8 of the previous step (the leak: nothing reads ``v`` between the end of one step and the
@@ -264,15 +277,25 @@ ref = ref - (1 - nr)
 # C++ evaluates ``&&`` lazily, so the input table is only read for input neurons.
 _THRESHOLD = "(inp < {n_columns} and stim(t, inp) > 0.5) or (nr == 1 and v >= theta)"
 _RESET = "v = 0\nref = R\nxpre += 1\nypost += 1"
+# Soft bounds (``soft`` = 1) scale each change by the distance to the bound it moves towards,
+# in units of ``wclip`` (``winv`` = 1 / wclip); with ``soft`` = 0 the factor is exactly 1 (the
+# additive rule). The amplitude is a temporary so that every product has two real factors (the
+# others are 0/1): no association order of code generation can change a bit.
 _ON_PRE = (
     "I_post += w\n"
-    "w = clip(w - active * plastic * aminus * ypost_post, wclip * (exc - 1), wclip * exc)"
+    "dwm = aminus * ypost_post\n"
+    "w = clip(w - active * plastic * dwm * (1 - soft + soft * ((w - wclip * (exc - 1)) * winv)),"
+    " wclip * (exc - 1), wclip * exc)"
 )
-_ON_POST = "w = clip(w + active * plastic * aplus * xpre_pre, wclip * (exc - 1), wclip * exc)"
+_ON_POST = (
+    "dwp = aplus * xpre_pre\n"
+    "w = clip(w + active * plastic * dwp * (1 - soft + soft * ((wclip * exc - w) * winv)),"
+    " wclip * (exc - 1), wclip * exc)"
+)
 _LEAK = {"slif": "v = clip(v - leak, 0, inf)", "lif": "v = v * dmem"}
 
 _NEURON_SCALARS = ("theta", "leak", "dmem", "R", "dplus", "dminus")
-_SYNAPSE_SCALARS = ("aplus", "aminus", "wclip", "plastic")
+_SYNAPSE_SCALARS = ("aplus", "aminus", "wclip", "plastic", "soft", "winv")
 
 
 def _scalar_values(params: ModelParams, plastic: bool) -> dict[str, float | int]:
@@ -287,6 +310,8 @@ def _scalar_values(params: ModelParams, plastic: bool) -> dict[str, float | int]
         "aminus": params.a_minus,
         "wclip": params.w_clip,
         "plastic": 1.0 if plastic else 0.0,
+        "soft": 1.0 if params.soft_bound else 0.0,
+        "winv": 1.0 / params.w_clip,
     }
 
 
@@ -547,6 +572,7 @@ class CompiledCube:
             "stim": (stim, spec.chunk_steps * (spec.n_columns + 1)),
         }
         _sweep_stale_run_folders()
+        t_io = time.perf_counter()
         workdir = Path(tempfile.mkdtemp(prefix=f"{_RUN_PREFIX}{os.getpid()}-"))
         owner = None
         try:
@@ -569,6 +595,7 @@ class CompiledCube:
             results = workdir / "results"
             results.mkdir()
             env = {**os.environ, **self.manifest.get("environment", {})}
+            t_program = time.perf_counter()
             try:
                 proc = subprocess.run(
                     [str(self.directory / _BINARY), "--results_dir", f"{results}{os.sep}",
@@ -584,10 +611,16 @@ class CompiledCube:
                     f"The compiled network in {self.directory} failed (exit code "
                     f"{proc.returncode}): {(proc.stderr or proc.stdout).strip()[-2000:]}"
                 )
+            t_read = time.perf_counter()
             out = self.manifest["outputs"]
             neuron = np.fromfile(results / out["spike_i"], dtype=np.int32)
             t = np.fromfile(results / out["spike_t"], dtype=np.float64)
             w = np.fromfile(results / out["w"], dtype=np.float64)
+            _RUN_STATS["temp_bytes"] += sum(p.stat().st_size for p in workdir.rglob("*")
+                                            if p.is_file())
+            _RUN_STATS["runs"] += 1
+            _RUN_STATS["program_s"] += t_read - t_program
+            _RUN_STATS["io_s"] += (t_program - t_io) + (time.perf_counter() - t_read)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
             if owner is not None:

@@ -24,7 +24,11 @@ Order of operations in step ``t`` of a sample (``t = 0 .. n_steps - 1``)
 6. **Potentiation.** If learning is on, for every spike of neuron ``i`` and every synapse
    ``j -> i``: ``w_ji += A+ * x_j``. Depression and potentiation each clip the weight into
    ``[0, w_clip]`` for an excitatory synapse and ``[-w_clip, 0]`` for an inhibitory one, so a
-   synapse never changes sign.
+   synapse never changes sign. With ``soft_bound``, each change is first multiplied by the
+   distance to the bound it moves towards, in units of ``w_clip``: potentiation by
+   ``(hi - w) / w_clip`` and depression by ``(w - lo) / w_clip``, where ``[lo, hi]`` are the
+   synapse's bounds (the weight-dependent rule of van Rossum et al. 2000), so weights approach
+   their bounds smoothly and repeated rounds converge instead of drifting to a bound.
 7. **Reset.** Every neuron that spiked: ``u = 0``, refractory counter ``= refractory``, and
    ``x += 1``, ``y += 1``.
 8. **Leak.** ``"slif"``: ``u = max(0, u - leak)``; ``"lif"``: ``u *= exp(-1/tau_mem)``. (A neuron
@@ -51,6 +55,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from neucube._validation import check_int, check_number, check_option
 
@@ -82,6 +88,8 @@ class ModelParams:
         STDP time constants in steps (> 0).
     w_clip : float
         Largest absolute weight (> 0).
+    soft_bound : bool
+        Weight-dependent (soft-bound) STDP instead of NeuCube's additive rule with hard clipping.
     """
 
     threshold: float = 0.5
@@ -94,6 +102,7 @@ class ModelParams:
     tau_plus: float = 10.0
     tau_minus: float = 10.0
     w_clip: float = 2.0
+    soft_bound: bool = False
 
     def __post_init__(self) -> None:
         owner = "ModelParams"
@@ -110,6 +119,10 @@ class ModelParams:
                                                         owner=owner))
         for name in ("tau_plus", "tau_minus", "w_clip"):
             object.__setattr__(self, name, check_number(name, getattr(self, name), **positive))
+        if not isinstance(self.soft_bound, (bool, np.bool_)):
+            raise TypeError(f"{owner} field 'soft_bound': expected a bool; found "
+                            f"{self.soft_bound!r}.")
+        object.__setattr__(self, "soft_bound", bool(self.soft_bound))
 
     @property
     def decay_plus(self) -> float:

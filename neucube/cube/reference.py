@@ -83,6 +83,7 @@ def simulate_reference(
     theta, leak, refractory = params.threshold, params.leak, params.refractory
     dp, dm, dmem = params.decay_plus, params.decay_minus, params.decay_mem
     slif = params.neuron_model == "slif"
+    soft, winv = params.soft_bound, 1.0 / params.w_clip
 
     ev_trial: list[np.ndarray] = []
     ev_step: list[np.ndarray] = []
@@ -113,11 +114,13 @@ def simulate_reference(
                 inp = np.bincount(post[syn], weights=w[syn], minlength=n)
                 if plastic:
                     s = syn[active[syn]]
-                    w[s] = np.clip(w[s] - params.a_minus * y[post[s]], lo[s], hi[s])
+                    f = (w[s] - lo[s]) * winv if soft else 1.0
+                    w[s] = np.clip(w[s] - params.a_minus * y[post[s]] * f, lo[s], hi[s])
                     # 6. potentiation
                     s = in_order[_gather(in_ptr, nf)]
                     s = s[active[s]]
-                    w[s] = np.clip(w[s] + params.a_plus * x[pre[s]], lo[s], hi[s])
+                    f = (hi[s] - w[s]) * winv if soft else 1.0
+                    w[s] = np.clip(w[s] + params.a_plus * x[pre[s]] * f, lo[s], hi[s])
                 # 7. reset
                 v[nf] = 0.0
                 ref[nf] = refractory
