@@ -29,6 +29,7 @@ _EXPORTS = {
     "ChannelLocations": "data_loaders.coordinates",
     "normalize_channel_name": "data_loaders.coordinates",
     "is_non_eeg_name": "data_loaders.coordinates",
+    "suggest_channel_names": "data_loaders.coordinates",
     "montage_positions": "data_loaders.coordinates",
     "info_positions": "data_loaders.coordinates",
     "mni_to_talairach": "data_loaders.coordinates",

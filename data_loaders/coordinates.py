@@ -51,6 +51,7 @@ __all__ = [
     "locate_channels",
     "normalize_channel_name",
     "is_non_eeg_name",
+    "suggest_channel_names",
     "montage_positions",
     "info_positions",
     "mni_to_talairach",
@@ -95,7 +96,11 @@ _NON_EEG_RE = re.compile(
     r"(?:EOG|ECG|EKG|EMG)"  # anywhere: "EOG VEOG_I", "IEOG", "ECG ECG1"
     r"|^(?:POL|DIG|STI|STIM|STATUS|TRIG|TRIGGER|EVENT|EVENTS|MARKER|MARKERS|EXG|AUX|BIP|MISC"
     r"|PHOTIC|PULSE|RESP|RESPIRATION|SPO2|SAO2|GSR|EDA|TEMP|ACC|ACCEL|GYRO|PLETH|PPG|SYNC"
-    r"|GND|GROUND|(?:RE)?REF|REFERENCE|LOC|ROC|DC\d+)(?![A-Z])",
+    r"|GND|GROUND|(?:RE)?REF|REFERENCE|LOC|ROC|DC\d+)(?![A-Z])"
+    # Consumer headsets name auxiliary/motion/marker columns with a side or axis around the
+    # word: "Right AUX", "X_ACC", "gyroscope y", "accX" (no 10-05 name ends like these).
+    r"|(?<![A-Z])(?:AUX|ACC|ACCEL|ACCELEROMETER|GYRO|GYROSCOPE|MARKER|TRIGGER|STIM|STIMULUS)"
+    r"(?:[\s_\-]?[XYZ]|\d)*$",
     re.IGNORECASE,
 )
 
@@ -428,6 +433,21 @@ def _suggest(name: str, candidates: Sequence[str]) -> list[str]:
     lower = {c.lower(): c for c in candidates}
     hits = difflib.get_close_matches(cleaned.lower(), list(lower), n=3, cutoff=0.6)
     return [lower[h] for h in hits]
+
+
+def suggest_channel_names(name: str, *, montage: str = DEFAULT_MONTAGE) -> list[str]:
+    """Up to three names of ``montage`` close to ``name`` (none for a non-EEG label).
+
+    Examples
+    --------
+    >>> suggest_channel_names("TP09")
+    ['TP9', 'TTP9', 'TPP9']
+    >>> suggest_channel_names("Right AUX")
+    []
+    """
+    if is_non_eeg_name(name):
+        return []  # "did you mean 'O1'?" for "EOG1" would mislead
+    return _suggest(name, list(montage_positions(montage)))
 
 
 def locate_channels(

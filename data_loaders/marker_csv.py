@@ -234,6 +234,8 @@ def load_marker_csv(
     reject: float | None = None,
     coordinates: Any = "auto",
     space: str = "mni",
+    on_unknown: str = "raise",
+    exclude_non_eeg: bool = True,
     subject: str | None = None,
     verbose: bool | str | int | None = None,
 ) -> TrialSet:
@@ -266,7 +268,7 @@ def load_marker_csv(
         Unit of the time column.
     channels : sequence of str, optional
         Channel columns to keep, in this order. ``None`` keeps every column other than the time
-        and marker columns.
+        and marker columns, minus non-EEG ones when ``exclude_non_eeg`` is set.
     baseline : tuple of (float or None, float or None), optional
         Baseline window for :class:`mne.Epochs` (``None`` = no baseline correction).
     l_freq, h_freq : float, optional
@@ -277,15 +279,24 @@ def load_marker_csv(
         of the file (microvolts for Muse/eeg-notebooks files: the data are given to MNE as they
         are, unscaled).
     coordinates : "auto", path-like, mapping, array-like of shape (n_channels, 3) or None
-        Channel positions in mm. ``"auto"`` looks the channel names up in MNE's standard 10-05
-        positions with :func:`data_loaders.coordinates.channel_positions`; if some name is not an
-        electrode name (e.g. ``"Right AUX"``) a ``UserWarning`` says so and no coordinates are
-        set (pass ``channels=`` to leave such columns out). A ``name,x,y,z`` file
+        Channel positions in mm. ``"auto"`` looks each channel name up in MNE's standard 10-05
+        positions (:func:`data_loaders.coordinates.locate_channels`); names without one are
+        handled by ``on_unknown``. A ``name,x,y,z`` file
         (:func:`data_loaders.coordinates.read_coordinate_file`) or a mapping name -> (x, y, z)
-        gives user positions in ``space`` (standard positions fill in the other names).
+        gives user positions in ``space`` (standard positions fill in the other names). An
+        array gives one row per channel column (all of them, or those left after
+        ``exclude_non_eeg``). ``None`` gives no coordinates.
     space : {"mni", "talairach"}
         Space of the coordinates (MNE's standard positions are converted to Talairach with
         Lancaster's icbm2tal when asked).
+    on_unknown : {"raise", "drop", "ignore"}
+        Channels without a position: raise a :class:`ChannelError` naming them with close
+        10-05 names, leave them out of the trials, or keep them and set no coordinates at all
+        (a ``UserWarning`` says so). The channels with a position keep it in the first two cases.
+    exclude_non_eeg : bool
+        Leave out columns named like auxiliary, EOG/ECG/EMG, trigger/marker or motion channels
+        (``"Right AUX"``, ``"ACC_X"``; :func:`data_loaders.coordinates.is_non_eeg_name`) when
+        ``channels`` is None; listed ``channels`` are always read.
     subject : str, optional
         Subject id stored for every trial.
     verbose : bool, str, int or None
@@ -296,9 +307,11 @@ def load_marker_csv(
     TrialSet
         Trials of all runs in file order, ``run`` = 1-based file index (as str), classes in the
         order of their codes. ``X`` is in the units of the file. ``metadata`` holds the files, the
-        event counts (``"n_events"``, ``"n_events_per_class"``, before any drop), and the epochs
+        event counts (``"n_events"``, ``"n_events_per_class"``, before any drop), the epochs
         dropped by amplitude (``"n_rejected"``) or because the window left the recording
-        (``"n_out_of_bounds"``).
+        (``"n_out_of_bounds"``), and the channel columns read (``"original_ch_names"``), left out
+        as non-EEG (``"excluded_channels"``) or without a position (``"unknown_channels"``)
+        with where each kept position came from (``"coordinate_sources"``).
 
     Raises
     ------
@@ -306,7 +319,8 @@ def load_marker_csv(
         Missing, empty or unreadable file, no header row, non-numeric or NaN/Inf cells (with
         file, column and line), unusable timestamps, runs with different sampling rates.
     ChannelError
-        Unknown or ambiguous marker/time/channel columns, runs with different channels.
+        Unknown or ambiguous marker/time/channel columns, runs with different channels, channels
+        without a position (``on_unknown="raise"``), no EEG column left.
     EventError
         No events, event codes that are not integers, an ``event_id`` code found in no file, or
         every epoch dropped.
@@ -321,13 +335,15 @@ def load_marker_csv(
     with verbosity(verbose, owner=_OWNER):
         return _load(
             path, event_id, tmin, tmax, sfreq, marker_column, time_column, time_unit, channels,
-            baseline, l_freq, h_freq, reject, coordinates, space, subject, verbose,
+            baseline, l_freq, h_freq, reject, coordinates, space, on_unknown, exclude_non_eeg,
+            subject, verbose,
         )
 
 
 def _load(
     path, event_id, tmin, tmax, sfreq, marker_column, time_column, time_unit, channels,
-    baseline, l_freq, h_freq, reject, coordinates, space, subject, verbose,
+    baseline, l_freq, h_freq, reject, coordinates, space, on_unknown, exclude_non_eeg,
+    subject, verbose,
 ) -> TrialSet:
     tmin = check_number("tmin", tmin, owner=_OWNER)
     tmax = check_number("tmax", tmax, owner=_OWNER)
@@ -339,6 +355,7 @@ def _load(
         sfreq = check_number("sfreq", sfreq, low=0, low_inclusive=False, owner=_OWNER)
     check_option("time_unit", time_unit, _TIME_UNITS, owner=_OWNER)
     check_option("space", space, ("mni", "talairach"), owner=_OWNER)
+    check_option("on_unknown", on_unknown, ("raise", "drop", "ignore"), owner=_OWNER)
     for name, value in (("l_freq", l_freq), ("h_freq", h_freq), ("reject", reject)):
         if value is not None:
             check_number(name, value, low=0, low_inclusive=False, owner=_OWNER)
@@ -368,6 +385,16 @@ def _load(
             raise ChannelError(
                 run["path"], f"the channels of {paths[0].name} {ch_names}", f"{run['channels']}"
             )
+    # Channels are settled before any filtering, so left-out columns cost nothing.
+    desc = paths[0] if len(paths) == 1 else f"{len(paths)} files ({paths[0].name}, ...)"
+    all_names = list(ch_names)
+    ch_names, coords, chan_meta = _channels(
+        coordinates, all_names, space, on_unknown, exclude_non_eeg and channels is None, desc
+    )
+    if ch_names != all_names:
+        keep = [all_names.index(n) for n in ch_names]
+        for run in runs:
+            run["data"] = run["data"][:, keep]
 
     sfreq_inferred = sfreq is None
     if sfreq is None:
@@ -447,7 +474,6 @@ def _load(
             f"{tmin}..{tmax} s outside the recording)",
         )
     y = np.concatenate(y_parts)
-    coords = _coordinates(coordinates, ch_names, space)
     metadata = {
         "source": [str(p) for p in paths],
         "format": "marker_csv",
@@ -462,6 +488,7 @@ def _load(
         "filter": (l_freq, h_freq),
         "baseline": baseline,
         "reject": reject,
+        **chan_meta,
     }
     ts = TrialSet(
         np.concatenate(X_parts),
@@ -546,41 +573,74 @@ def _parse_run(
     }
 
 
-def _coordinates(coordinates: Any, ch_names: list[str], space: str) -> np.ndarray | None:
-    from data_loaders.coordinates import channel_positions, read_coordinate_file
+def _channels(
+    coordinates: Any,
+    ch_names: list[str],
+    space: str,
+    on_unknown: str,
+    exclude_non_eeg: bool,
+    source: Any,
+) -> tuple[list[str], np.ndarray | None, dict[str, Any]]:
+    """The channels to read, their positions (or None) and what the metadata says of them."""
+    from data_loaders.coordinates import is_non_eeg_name, locate_channels, read_coordinate_file
 
-    if coordinates is None:
-        return None
-    if isinstance(coordinates, str) and coordinates == "auto":
-        try:
-            return np.asarray(channel_positions(list(ch_names), space=space), dtype=np.float64)
-        except ChannelError as exc:
-            warnings.warn(
-                f"No channel coordinates set: {exc.found} (no standard 10-05 position). Pass "
-                f"channels= to keep only electrodes, or coordinates=None to silence this.",
-                UserWarning,
-                stacklevel=4,
-            )
-            return None
-    if isinstance(coordinates, str | os.PathLike | Mapping):
-        # User positions (a name,x,y,z file or a mapping) in `space`; names must all be covered.
-        positions = coordinates if isinstance(
-            coordinates, Mapping
-        ) else read_coordinate_file(coordinates)
-        return np.asarray(
-            channel_positions(
-                list(ch_names), space=space, positions=positions, positions_space=space
-            ),
-            dtype=np.float64,
+    excluded = [n for n in ch_names if exclude_non_eeg and is_non_eeg_name(n)]
+    names = [n for n in ch_names if n not in excluded]
+    if not names:
+        raise ChannelError(
+            source,
+            "at least one EEG channel column",
+            f"only non-EEG columns {ch_names}",
+            hint="Pass channels= to name the columns to read.",
         )
+    if excluded:
+        logger.info("%s: non-EEG columns left out: %s", source, excluded)
+    meta: dict[str, Any] = {
+        "original_ch_names": list(ch_names),
+        "excluded_channels": excluded,
+        "unknown_channels": [],
+        "coordinate_sources": None,
+    }
+    if coordinates is None:
+        return names, None, meta
+    positions = None
+    if isinstance(coordinates, Mapping):
+        positions = coordinates
+    elif isinstance(coordinates, str | os.PathLike) and not (
+        isinstance(coordinates, str) and coordinates == "auto"
+    ):
+        positions = read_coordinate_file(coordinates)
+    elif not isinstance(coordinates, str):
+        return names, _array_coordinates(coordinates, ch_names, names), meta
+    loc = locate_channels(
+        names, space, positions=positions, positions_space=space, on_unknown=on_unknown,
+        source=str(source),
+    )
+    meta["unknown_channels"] = list(loc.unknown)
+    if loc.unknown and on_unknown == "ignore":
+        warnings.warn(
+            f"No channel coordinates set: no standard 10-05 position for {list(loc.unknown)} "
+            "(on_unknown='ignore'). Pass on_unknown='drop' to leave them out, or coordinates= "
+            "to give their positions.",
+            UserWarning,
+            stacklevel=5,
+        )
+        return names, None, meta
+    meta["coordinate_sources"] = dict(zip(loc.ch_names, loc.sources, strict=True))
+    return list(loc.ch_names), np.asarray(loc.coords, dtype=np.float64), meta
+
+
+def _array_coordinates(coordinates: Any, all_names: list[str], names: list[str]) -> np.ndarray:
     try:
         coords = np.asarray(coordinates, dtype=np.float64)
     except (TypeError, ValueError):
         coords = np.empty((0,))
-    if coords.shape != (len(ch_names), 3) or not np.isfinite(coords).all():
+    if coords.ndim == 2 and len(coords) == len(all_names) != len(names):
+        coords = coords[[all_names.index(n) for n in names]]
+    if coords.shape != (len(names), 3) or not np.isfinite(coords).all():
         raise ValueError(
             f"The 'coordinates' parameter of {_OWNER} must be 'auto', None, a name,x,y,z file, a "
-            f"mapping or a finite ({len(ch_names)}, 3) array in mm; "
+            f"mapping or a finite ({len(names)}, 3) array in mm; "
             f"got shape {np.shape(coordinates)}."
         )
     return coords

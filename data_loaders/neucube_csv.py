@@ -292,15 +292,25 @@ def _read_mapping(path: Path, ch_names: Sequence[str]) -> np.ndarray:
     return np.stack([lookup[c] for c in ch_names])
 
 
-def _positions_from_names(ch_names: Sequence[str], space: str) -> np.ndarray | None:
-    """Standard 10-05 positions, or ``None`` when some names are not electrode names."""
-    from data_loaders.coordinates import channel_positions
+def _positions_from_names(
+    ch_names: Sequence[str], space: str, on_unknown: str, source: Path
+) -> tuple[list[str], np.ndarray | None, list[str]]:
+    """Standard 10-05 positions looked up per feature name.
 
-    try:
-        return np.asarray(channel_positions(list(ch_names), space=space), dtype=np.float64)
-    except ChannelError as exc:
-        logger.info("No coordinates for the features: %s", exc)
-        return None
+    Returns the features kept, their positions (``None`` when some feature has none and
+    ``on_unknown="ignore"``) and the features without a position.
+    """
+    from data_loaders.coordinates import locate_channels
+
+    loc = locate_channels(list(ch_names), space, on_unknown=on_unknown, source=str(source))
+    if loc.unknown and on_unknown == "ignore":
+        logger.warning(
+            "%s: no standard 10-05 position for the features %s; the trials carry no "
+            "coordinates (on_unknown='ignore'; 'drop' leaves these features out)",
+            source, list(loc.unknown),
+        )
+        return list(ch_names), None, list(loc.unknown)
+    return list(loc.ch_names), np.asarray(loc.coords, dtype=np.float64), list(loc.unknown)
 
 
 def load_neucube_csv(
@@ -309,6 +319,8 @@ def load_neucube_csv(
     sfreq: float | None = None,
     coordinates: Any = "auto",
     space: str = "talairach",
+    on_unknown: str = "ignore",
+    exclude_non_eeg: bool = False,
     verbose: bool | str | int | None = None,
 ) -> TrialSet:
     """Load a NeuCube CSV study folder.
@@ -335,6 +347,14 @@ def load_neucube_csv(
         Space of the coordinates. The default is Talairach because NeuCube's brain template and
         mapping files (such as the wrist-movement ``eeg_mapping.csv``) are in Talairach mm.
         Positions from electrode names are computed in this space ("mni" or "talairach").
+    on_unknown : {"ignore", "drop", "raise"}
+        When positions come from feature names and some feature has none: keep every feature
+        and set no coordinates (logged as a warning; NeuCube folders often hold features that
+        are not electrodes), leave those features out (the others keep their positions), or
+        raise a :class:`ChannelError` naming them with close 10-05 names.
+    exclude_non_eeg : bool
+        Leave out features named like auxiliary, EOG/ECG/EMG, trigger or motion channels
+        (:func:`data_loaders.coordinates.is_non_eeg_name`).
     verbose : bool, str, int or None
         Logging level for this call (``True`` = INFO, ``False`` = WARNING, or a level name).
 
@@ -353,7 +373,8 @@ def load_neucube_csv(
     EventError
         The labels name a single class.
     ChannelError
-        A named mapping file lacks some features.
+        A named mapping file lacks some features; features without a standard position with
+        ``on_unknown="raise"``; no feature left.
 
     Examples
     --------
@@ -362,11 +383,15 @@ def load_neucube_csv(
     ((60, 14, 128), {'1': 20, '2': 20, '3': 20})
     """
     with verbosity(verbose, owner=_OWNER):
-        return _load(Path(folder), sfreq, coordinates, space)
+        return _load(Path(folder), sfreq, coordinates, space, on_unknown, exclude_non_eeg)
 
 
-def _load(folder: Path, sfreq: float | None, coordinates: Any, space: str) -> TrialSet:
+def _load(
+    folder: Path, sfreq: float | None, coordinates: Any, space: str, on_unknown: str,
+    exclude_non_eeg: bool,
+) -> TrialSet:
     check_option("space", space, SPACES, owner=_OWNER)
+    check_option("on_unknown", on_unknown, ("raise", "drop", "ignore"), owner=_OWNER)
     if sfreq is not None:
         sfreq = check_number("sfreq", sfreq, low=0, low_inclusive=False, owner=_OWNER)
     if not folder.is_dir():
@@ -407,13 +432,35 @@ def _load(folder: Path, sfreq: float | None, coordinates: Any, space: str) -> Tr
     if ch_names is None:
         ch_names = [f"feature_{k + 1}" for k in range(n_channels)]
 
-    coords, coord_source = _coordinates(folder, coordinates, ch_names, space, named)
+    original = list(ch_names)
+    excluded: list[str] = []
+    if exclude_non_eeg and named:
+        from data_loaders.coordinates import is_non_eeg_name
+
+        excluded = [n for n in ch_names if is_non_eeg_name(n)]
+        if len(excluded) == len(ch_names):
+            raise ChannelError(folder, "at least one EEG feature", f"only non-EEG {ch_names}")
+        ch_names = [n for n in ch_names if n not in excluded]
+    unknown: list[str] = []
+    auto = isinstance(coordinates, str) and coordinates == "auto"
+    if named and auto and not _mapping_files(folder) and space in (
+        "mni", "talairach"
+    ):
+        ch_names, coords, unknown = _positions_from_names(ch_names, space, on_unknown, folder)
+        coord_source = None if coords is None else "standard 10-05 positions"
+    else:
+        coords, coord_source = _coordinates(folder, coordinates, ch_names, space, named)
+    if ch_names != original:
+        X = X[:, [original.index(n) for n in ch_names], :]
     metadata = {
         "source": str(folder),
         "format": "neucube_csv",
         "sample_files": [p.name for p in files],
         "sfreq_known": sfreq is not None,
         "coordinates_source": coord_source,
+        "original_ch_names": original,
+        "excluded_channels": excluded,
+        "unknown_channels": unknown,
     }
     if sfreq is None:
         logger.warning(
@@ -435,13 +482,17 @@ def _load(folder: Path, sfreq: float | None, coordinates: Any, space: str) -> Tr
     return ts
 
 
+def _mapping_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if _MAPPING_RE.match(p.name) and p.is_file())
+
+
 def _coordinates(
     folder: Path, coordinates: Any, ch_names: list[str], space: str, named: bool
 ) -> tuple[np.ndarray | None, str | None]:
     if coordinates is None:
         return None, None
     if isinstance(coordinates, str) and coordinates == "auto":
-        mappings = sorted(p for p in folder.iterdir() if _MAPPING_RE.match(p.name) and p.is_file())
+        mappings = _mapping_files(folder)
         if len(mappings) > 1:
             raise FileFormatError(
                 folder,
@@ -451,10 +502,6 @@ def _coordinates(
             )
         if mappings:
             return _read_mapping(mappings[0], ch_names), mappings[0].name
-        if named and space in ("mni", "talairach"):
-            positions = _positions_from_names(ch_names, space)
-            if positions is not None:
-                return positions, "standard 10-05 positions"
         return None, None
     if isinstance(coordinates, str | os.PathLike):
         path = Path(coordinates)

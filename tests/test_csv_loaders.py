@@ -444,12 +444,66 @@ def test_n170_filter_reject_and_inferred_rate(shared_data: Path) -> None:
 
 
 @pytest.mark.shared_data
-def test_n170_aux_channel_has_no_position(shared_data: Path) -> None:
+def test_n170_aux_channel_left_out_by_default(shared_data: Path) -> None:
     path = sorted((shared_data / N170).glob("*.csv.gz"))[0]
-    with pytest.warns(UserWarning, match=r"No channel coordinates set: 1 unknown: 'Right AUX'"):
-        ts = load_marker_csv(path, sfreq=256)
-    assert ts.ch_names == ("TP9", "AF7", "AF8", "TP10", "Right AUX") and ts.coords is None
+    ts = load_marker_csv(path, sfreq=256)
+    assert ts.ch_names == tuple(MUSE) and ts.metadata["excluded_channels"] == ["Right AUX"]
+    np.testing.assert_allclose(ts.coords, channel_positions(MUSE))
     assert ts.class_names == ("1", "2")
+
+
+# A continuous Muse-like recording: four 10-05 electrodes, an auxiliary input, a marker column.
+MUSE_COLUMNS = ("TP9", "AF7", "AF8", "TP10", "Right AUX")
+
+
+@pytest.fixture
+def muse_like(tmp_path: Path, rng) -> Path:
+    markers = np.zeros(600, dtype=int)
+    markers[[100, 200, 300, 400]] = [1, 2, 1, 2]
+    data = rng.normal(size=(600, 5)).round(3)
+    return write_recording(tmp_path / "muse.csv", data, markers, names=MUSE_COLUMNS,
+                           marker="Marker0", sfreq=256.0)
+
+
+def test_non_eeg_columns_left_out_and_positions_kept(muse_like: Path) -> None:
+    ts = load_marker_csv(muse_like, {"house": 1, "face": 2}, -0.1, 0.3)
+    assert ts.ch_names == tuple(MUSE)
+    np.testing.assert_allclose(ts.coords, channel_positions(MUSE))
+    meta = ts.metadata
+    assert meta["excluded_channels"] == ["Right AUX"] and meta["unknown_channels"] == []
+    assert meta["original_ch_names"] == list(MUSE_COLUMNS)
+    assert set(meta["coordinate_sources"].values()) == {"template"}
+
+
+def test_unknown_channel_raises_with_suggestion(tmp_path: Path, rng) -> None:
+    markers = np.zeros(300, dtype=int)
+    markers[[100, 200]] = [1, 2]
+    path = write_recording(tmp_path / "r.csv", rng.normal(size=(300, 3)), markers,
+                           names=("TP9", "TP09x", "AF8"))
+    with pytest.raises(ChannelError, match=r"1 unknown: 'TP09x' \(did you mean 'TP9'"):
+        load_marker_csv(path, None, 0, 0.2)
+    # "drop": the known channels keep their positions, the unknown one is listed.
+    ts = load_marker_csv(path, None, 0, 0.2, on_unknown="drop")
+    assert ts.ch_names == ("TP9", "AF8") and ts.metadata["unknown_channels"] == ["TP09x"]
+    np.testing.assert_allclose(ts.coords, channel_positions(["TP9", "AF8"]))
+    # "ignore": every channel is read, none has a position.
+    with pytest.warns(UserWarning, match=r"No channel coordinates set: no standard 10-05 "
+                                         r"position for \['TP09x'\]"):
+        ts = load_marker_csv(path, None, 0, 0.2, on_unknown="ignore")
+    assert ts.n_channels == 3 and ts.coords is None
+
+
+def test_non_eeg_kept_when_asked(muse_like: Path) -> None:
+    with pytest.raises(ChannelError, match=r"1 unknown: 'Right AUX'.*look like non-EEG"):
+        load_marker_csv(muse_like, None, 0, 0.2, exclude_non_eeg=False)
+    ts = load_marker_csv(muse_like, None, 0, 0.2, channels=["AF7", "Right AUX"],
+                         on_unknown="drop")
+    assert ts.ch_names == ("AF7",) and ts.metadata["unknown_channels"] == ["Right AUX"]
+    frame = pd.read_csv(muse_like)[["timestamps", "Right AUX", "Marker0"]]
+    frame.to_csv(muse_like, index=False)
+    with pytest.raises(ChannelError, match=r"expected at least one EEG channel column; found "
+                                           r"only non-EEG columns \['Right AUX'\]"):
+        load_marker_csv(muse_like, None, 0, 0.2, coordinates=None)
 
 
 def test_epochs_are_exact_slices(recording) -> None:
@@ -782,3 +836,19 @@ def test_fuzz_marker_csv(data) -> None:
         assert isinstance(ts, TrialSet) and np.isfinite(ts.X).all()
         assert ts.n_trials <= ts.metadata["n_events"]
         assert set(ts.class_names) <= {"1", "2"}
+
+
+def test_neucube_named_features_positions_per_feature(tmp_path: Path, rng) -> None:
+    folder = write_study(tmp_path / "s", rng.normal(size=(2, 3, 4)), [0, 1],
+                         names=["Cz", "Right AUX", "Pz"])
+    ts = load_neucube_csv(folder, space="mni", sfreq=10)  # default: keep all, no positions
+    assert ts.n_channels == 3 and ts.coords is None
+    assert ts.metadata["unknown_channels"] == ["Right AUX"]
+    ts = load_neucube_csv(folder, space="mni", sfreq=10, on_unknown="drop")
+    assert ts.ch_names == ("Cz", "Pz")
+    np.testing.assert_allclose(ts.coords, channel_positions(["Cz", "Pz"]))
+    ts = load_neucube_csv(folder, space="mni", sfreq=10, exclude_non_eeg=True,
+                          on_unknown="raise")
+    assert ts.ch_names == ("Cz", "Pz") and ts.metadata["excluded_channels"] == ["Right AUX"]
+    with pytest.raises(ChannelError, match=r"1 unknown: 'Right AUX'.*look like non-EEG"):
+        load_neucube_csv(folder, space="mni", sfreq=10, on_unknown="raise")

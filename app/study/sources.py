@@ -153,6 +153,9 @@ SOURCES: dict[str, Source] = {
         "coordinates": Field(_none_or(f.string), "auto", '"auto", "none" or a mapping CSV', path="file",
                              keywords=("auto", _NONE)),
         "space": Field(f.choice("talairach", "mni", "grid", "native"), "talairach", "space of the coordinates"),
+        "on_unknown": Field(f.choice("raise", "drop", "ignore"), "ignore",
+                            "features without a position (named features, no mapping file)"),
+        "exclude_non_eeg": Field(f.boolean, False, "leave out AUX/EOG/ECG/EMG/trigger features"),
     }, "folder", "_load_neucube_csv", "a NeuCube CSV folder (data_loaders.load_neucube_csv)"),
     "marker_csv": Source({
         "path": Field(f.one_or_list(f.string), doc="a CSV file, a list of runs or a folder of .csv/.csv.gz",
@@ -165,6 +168,8 @@ SOURCES: dict[str, Source] = {
         "coordinates": Field(_none_or(f.string), "auto", '"auto", "none" or a CSV of name,x,y,z', path="file",
                              keywords=("auto", _NONE)),
         "space": _SPACE_EEG,
+        "on_unknown": Field(f.choice("raise", "drop", "ignore"), "raise", "channels without a position"),
+        "exclude_non_eeg": Field(f.boolean, True, "leave out AUX/EOG/ECG/EMG/trigger/motion columns"),
         "subject": Field(f.string, None, "subject id of every trial"),
     }, "path", "_load_marker_csv", "continuous CSV with a marker column (data_loaders.load_marker_csv)"),
     "fmri": Source({
