@@ -359,3 +359,15 @@ def test_parser_fuzz(raw):
         parse_study(raw)
     except StudyError as exc:
         assert str(exc)
+
+
+def test_preprocessing_preset_fills_unset_keys():
+    from app.study.schema import PREPROCESSING_PRESETS
+
+    pre = parse_study({**MINIMAL, "preprocessing": {"preset": "erp", "tmin": -0.2}}).config[
+        "preprocessing"]
+    assert pre["tmin"] == -0.2  # given: kept
+    for key in ("tmax", "l_freq", "h_freq", "reject_uv", "resample"):
+        assert pre[key] == PREPROCESSING_PRESETS["erp"][key]
+    with pytest.raises(StudyError, match=r'^preprocessing\.preset: expected one of "erp", got "fmri"$'):
+        parse_study({**MINIMAL, "preprocessing": {"preset": "fmri"}})

@@ -43,6 +43,7 @@ __all__ = [
     "parse_study",
     "DATA_SOURCES",
     "SECTIONS",
+    "PREPROCESSING_PRESETS",
     "SEARCHABLE",
     "SCHEMES",
     "to_toml",
@@ -101,6 +102,17 @@ def _schemes(key: str, v: Any) -> list[str]:
     return schemes
 
 
+#: Preprocessing presets by data type: ``[preprocessing] preset = "erp"`` fills the keys a study
+#: does not set. ``erp`` (event-related potentials) is the eeg-notebooks N170 reference
+#: (NEUCUBE_SPEC.md; studies/n170_faces_houses.toml uses it): 1-30 Hz band-pass, epochs -0.1 to
+#: 0.8 s, 75 uV peak-to-peak rejection, resampled to 128 Hz (halves the steps the cube simulates).
+#: The web app starts an uploaded recording from it.
+PREPROCESSING_PRESETS: dict[str, dict[str, Any]] = {
+    "erp": {"tmin": -0.1, "tmax": 0.8, "l_freq": 1.0, "h_freq": 30.0, "reject_uv": 75.0,
+            "resample": 128.0},
+}
+
+
 def _baseline(key: str, v: Any) -> list[float]:
     if (not isinstance(v, list) or len(v) != 2
             or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
@@ -119,6 +131,8 @@ SECTIONS: dict[str, dict[str, Field]] = {
                            "file (may be outside its folder); $NEUCUBE_DATA replaces it"),
     },
     "preprocessing": {
+        "preset": Field(f.optional(f.choice(*PREPROCESSING_PRESETS)), None,
+                        'settings for a data type ("erp"); keys given here override it'),
         "tmin": Field(f.optional(f.number()), None, "trial start in s relative to the event"),
         "tmax": Field(f.optional(f.number()), None, "trial end in s relative to the event"),
         "baseline": Field(f.optional(_baseline), None, "baseline window [start, stop] in s"),
@@ -171,7 +185,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "baselines": Field(f.list_of(f.choice(*BASELINES)), list(BASELINES[:2]), "standard classifiers on the same folds"),
         "control": Field(f.boolean, True, "also run with shuffled labels (must be at chance)"),
         "early_prediction": Field(f.boolean, True, "accuracy from the first part of each test trial (deSNN)"),
-        "n_jobs": Field(f.integer(1), 1, "parallel fits (overridden by --n-jobs)"),
+        "n_jobs": Field(f.integer(1), None, "parallel fits (default: every core this process may use; overridden by --n-jobs)"),
     },
     "figures": {
         "enabled": Field(f.boolean, True, "write figures and graph exports of the final model"),
@@ -495,6 +509,10 @@ def parse_study(raw: Mapping[str, Any], *, path: Path | None = None, data: str |
     for section, fields in SECTIONS.items():
         config[section] = _check_section(section, raw.get(section, {}), fields)
     # [events] is the class mapping itself: class name = event code(s) or description(s).
+    pre, given = config["preprocessing"], raw.get("preprocessing", {})
+    for key, value in PREPROCESSING_PRESETS.get(pre["preset"], {}).items():
+        if key not in given:
+            pre[key] = copy.deepcopy(value)
     config["events"] = _event_mapping("events", raw["events"]) if "events" in raw else None
     if "data" not in raw:
         raise StudyError("data: expected a [data] table naming the data source, but it is missing")
