@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from data_loaders._errors import ChannelError, EventError, FileFormatError, LoaderError
+from data_loaders._paths import require_regular_file, resolve_companion
 from data_loaders.coordinates import (
     DEFAULT_MONTAGE,
     is_non_eeg_name,
@@ -41,7 +42,7 @@ from data_loaders.coordinates import (
 from neucube._validation import check_number, check_option
 from neucube.data import TrialSet
 
-__all__ = ["load_eeg", "read_recording", "SUPPORTED_EXTENSIONS"]
+__all__ = ["load_eeg", "read_recording", "check_recording_files", "SUPPORTED_EXTENSIONS"]
 
 logger = logging.getLogger(__name__)
 
@@ -192,30 +193,93 @@ def _companion_hint(path: Path, suffix: str) -> str | None:
     )
 
 
+#: ``DataFile=``/``MarkerFile=`` lines, as configparser (MNE's reader) accepts them: any case,
+#: ``=`` or ``:``, in any section.
+_BV_COMPANION_RE = re.compile(
+    r"^[ \t]*(datafile|markerfile)[ \t]*[=:][ \t]*(.*?)[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
+_BV_WHAT = {
+    "datafile": ("its data file", "DataFile"), "markerfile": ("its marker file", "MarkerFile"),
+}
+
+
+def _brainvision_texts(raw: bytes) -> list[str]:
+    """The header below its version line, decoded as MNE does (``Codepage=``) and as Latin-1.
+
+    Companion names are checked in both readings, so no encoding trick hides one from the check
+    that MNE would then follow.
+    """
+    body = raw.split(b"\n", 1)[1] if b"\n" in raw else b""  # MNE skips the version line
+    texts = [body.decode("latin-1")]
+    m = re.search(rb"Codepage=(.+)", body, re.IGNORECASE)
+    codepage = m.group(1).decode("ascii", "ignore").strip() if m else "utf-8"
+    try:
+        texts.append(body.decode("cp1252" if codepage == "ANSI" else codepage))
+    except (UnicodeDecodeError, LookupError):
+        pass
+    return texts
+
+
+def _brainvision_companions(path: Path) -> dict[str, list[tuple[str, Path]]]:
+    """Every ``DataFile``/``MarkerFile`` value of a header, each checked to stay in its folder.
+
+    Returns ``{"datafile": [(value, path), ...], "markerfile": [...]}``; raises a
+    :class:`FileFormatError` for a name that leaves the header's folder or names a file that is
+    not a regular file (a pipe, a device, a directory), before MNE opens it.
+    """
+    import configparser
+
+    found: dict[str, list[tuple[str, Path]]] = {"datafile": [], "markerfile": []}
+    values: list[tuple[str, str]] = []
+    for text in _brainvision_texts(path.read_bytes()):
+        values += [(k.lower(), v) for k, v in _BV_COMPANION_RE.findall(text)]
+        # configparser joins indented continuation lines to a value: read as MNE reads.
+        cfg = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            cfg.read_string(text.split("[Comment]")[0])
+        except configparser.Error:
+            continue  # MNE reports the malformed header
+        for section in cfg.sections():
+            values += [(k, cfg.get(section, k)) for k in ("datafile", "markerfile")
+                       if cfg.has_option(section, k)]
+    for key, value in dict.fromkeys(values):
+        value = value.strip()
+        if not value:
+            continue
+        what, field = _BV_WHAT[key]
+        target = resolve_companion(path, value, what=what, field=field)
+        if target.exists() or target.is_symlink():
+            require_regular_file(target, what, source=path)
+        if value not in [v for v, _ in found[key]]:
+            found[key].append((value, target))
+    return found
+
+
 def _check_brainvision_size(path: Path) -> None:
     """BrainVision: the companions the header names exist, and the data hold whole samples.
 
     MNE reads a header whose marker file is missing as a recording without events, which
     only surfaces later as "no events"; a header naming files of another recording is the
-    usual cause, so both companions are checked here.
+    usual cause, so both companions are checked here. So is where they are: MNE follows the
+    names, so a name leaving the header's folder is refused first (:func:`_brainvision_companions`).
     """
     text = path.read_text(encoding="latin-1")
     fields = dict(re.findall(r"^\s*(\w+)\s*=\s*(.*?)\s*$", text, flags=re.MULTILINE))
-    data_file = fields.get("DataFile")
-    if not data_file:
+    companions = _brainvision_companions(path)
+    if not companions["datafile"]:
         return  # let MNE report the malformed header
-    data_path = path.parent / data_file
+    data_file, data_path = companions["datafile"][0]
     if not data_path.is_file():
         raise FileFormatError(
             path, f"its data file {data_file!r} beside it", "no such file",
             _companion_hint(path, ".eeg"),
         )
-    marker_file = fields.get("MarkerFile")
-    if marker_file and not (path.parent / marker_file).is_file():
-        raise FileFormatError(
-            path, f"its marker file {marker_file!r} beside it", "no such file",
-            _companion_hint(path, ".vmrk"),
-        )
+    for marker_file, marker_path in companions["markerfile"][:1]:
+        if not marker_path.is_file():
+            raise FileFormatError(
+                path, f"its marker file {marker_file!r} beside it", "no such file",
+                _companion_hint(path, ".vmrk"),
+            )
     if data_path.stat().st_size == 0:
         raise FileFormatError(data_path, "EEG samples", "an empty file (0 bytes)")
     width = {"INT_16": 2, "UINT_16": 2, "IEEE_FLOAT_32": 4, "INT_32": 4}.get(
@@ -232,6 +296,65 @@ def _check_brainvision_size(path: Path) -> None:
             f"{size} bytes, {size % (width * n_ch)} bytes of a partial sample: "
             "the file is truncated, or the header's channel count or format is not its own",
         )
+
+
+def _eeglab_data_name(path: Path) -> str | None:
+    """The data file an EEGLAB ``.set`` names (``EEG.data``), read as MNE reads it; else None.
+
+    None when the samples are in the ``.set`` itself or the file cannot be read (MNE then
+    reports it). MNE's own header reader is used so the name checked is the name MNE follows.
+    """
+    try:
+        from mne.io.eeglab.eeglab import _check_load_mat
+    except ImportError:  # MNE moved it: read the whole MATLAB file instead
+        from pymatreader import read_mat
+
+        def _check_load_mat(fname: str, codec: Any, *, preload: bool) -> Any:
+            mat = read_mat(fname)
+            return mat.get("EEG", mat)
+    try:
+        eeg = _check_load_mat(os.path.abspath(path), None, preload=False)
+        data = eeg.get("data")
+    except Exception:  # noqa: BLE001 - MNE raises on the same file, with the mapped error
+        return None
+    return data if isinstance(data, str) else None
+
+
+def check_recording_files(path: str | os.PathLike[str]) -> None:
+    """Refuse, before any reader opens them, a recording or companion that is not safe to read.
+
+    The recording must be a regular file (an EGI ``.mff`` a folder); the files it names or reads
+    beside it (BrainVision ``DataFile``/``MarkerFile``, EEGLAB ``EEG.data``, the Nicolet
+    ``.head``/``.data`` pair) must resolve, after symlinks, inside its folder and be regular
+    files. Used by :func:`read_recording` and by :func:`data_loaders.load_bids` (mne-bids
+    follows the same names).
+
+    Raises
+    ------
+    FileFormatError
+        Naming the file, what was expected and what was found (a named pipe, a directory, a
+        ``DataFile=`` that climbs out of the folder …).
+    """
+    path = Path(path)
+    ext = _extension(path)
+    if ext == ".mff":  # EGI: a folder of files
+        if not path.is_dir():
+            raise FileFormatError(path, "an EGI .mff recording folder", "not a folder")
+        return
+    require_regular_file(path, "an EEG recording")
+    if ext in (".vhdr", ".ahdr"):
+        _brainvision_companions(path)
+    elif ext == ".set":
+        name = _eeglab_data_name(path)
+        if name:
+            target = resolve_companion(path, name, what="its data file", field="EEG.data")
+            if target.exists() or target.is_symlink():
+                require_regular_file(target, "its data file", source=path)
+    elif ext in (".head", ".data"):  # MNE reads the pair by name
+        for sibling in (path.with_suffix(".head"), path.with_suffix(".data")):
+            target = resolve_companion(path, sibling.name, what=f"its {sibling.suffix} file")
+            if target.exists() or target.is_symlink():
+                require_regular_file(target, f"its {sibling.suffix} file", source=path)
 
 
 def read_recording(
@@ -281,6 +404,7 @@ def _read(
             f"an EEG file with one of the extensions {', '.join(SUPPORTED_EXTENSIONS)}",
             f"extension {ext or '(none)'!r}",
         )
+    check_recording_files(path)
     if path.is_file() and path.stat().st_size == 0:
         raise FileFormatError(path, "EEG data", "an empty file (0 bytes)")
     if ext in (".edf", ".bdf"):

@@ -260,8 +260,13 @@ def write_eeglab(
     *,
     sfreq: float = SFREQ,
     events: Sequence[tuple[int, int]] = EVENTS,
+    data_file: str | None = None,
 ) -> Path:
-    """Write a continuous EEGLAB dataset: ``.set`` (MATLAB struct) + ``.fdt`` (float32 samples)."""
+    """Write a continuous EEGLAB dataset: ``.set`` (MATLAB struct) + ``.fdt`` (float32 samples).
+
+    ``data_file`` replaces the ``.fdt`` name stored in ``EEG.data`` (the samples are still
+    written beside the ``.set``).
+    """
     import scipy.io
 
     n_ch, n_times = data.shape
@@ -274,8 +279,8 @@ def write_eeglab(
     fdt.write_bytes((data * 1e6).astype("<f4").tobytes(order="F"))
     eeg = {
         "setname": "corpus", "nbchan": float(n_ch), "trials": 1.0, "pnts": float(n_times),
-        "srate": float(sfreq), "xmin": 0.0, "xmax": (n_times - 1) / sfreq, "data": fdt.name,
-        "datfile": fdt.name, "chanlocs": chanlocs, "event": event, "ref": "common",
+        "srate": float(sfreq), "xmin": 0.0, "xmax": (n_times - 1) / sfreq,
+        "data": data_file or fdt.name, "datfile": data_file or fdt.name, "chanlocs": chanlocs, "event": event, "ref": "common",
         "epoch": np.zeros((0, 0)), "icawinv": np.zeros((0, 0)),
     }  # fmt: skip
     scipy.io.savemat(path, {"EEG": eeg}, appendmat=False, oned_as="row")
