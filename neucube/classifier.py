@@ -35,7 +35,7 @@ from sklearn.utils.validation import (
 )
 
 from neucube._inputs import ModelInput, read_model_input
-from neucube._validation import check_int, check_number, check_option
+from neucube._validation import check_number, check_option
 from neucube.cube.connectivity import CONNECTIVITY_RULES
 from neucube.cube.engine import BACKENDS
 from neucube.cube.model import NEURON_MODELS
@@ -43,6 +43,14 @@ from neucube.cube.raster import SpikeRaster
 from neucube.cube.reservoir import Reservoir
 from neucube.cube.template import brain_template, grid_template
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
+from neucube.limits import (
+    MAX_CHANNELS,
+    MAX_TIMES,
+    check_limit,
+    check_neuron_count,
+    check_synapse_count,
+    estimated_brain_neurons,
+)
 from neucube.readout import DEFAULT_FRACTIONS, DeSNNClassifier, StateClassifier
 from neucube.readout.state import check_penalty
 from neucube.spaces import convert_coords
@@ -296,27 +304,34 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
                      owner=_OWNER)
         if isinstance(self.template, str):
             check_option("template", self.template, ("brain", "grid"), owner=_OWNER)
-        check_number("spacing_mm", self.spacing_mm, **positive)
-        check_number("radius", self.radius, **positive)
+        spacing = check_limit("spacing_mm", self.spacing_mm, owner=_OWNER)
+        radius = check_limit("radius", self.radius, owner=_OWNER)
+        if _is_brain(self.template):  # before any allocation (grid: in _template_positions)
+            n_neurons = check_neuron_count(estimated_brain_neurons(spacing),
+                                           cause=f"spacing_mm={spacing:g}", owner=_OWNER)
+            check_synapse_count(n_neurons, radius, cause=f"spacing_mm={spacing:g}",
+                                owner=_OWNER)
         check_option("connectivity", self.connectivity, CONNECTIVITY_RULES, owner=_OWNER)
         check_number("threshold", self.threshold, **positive)
         check_number("leak", self.leak, low=0.0, owner=_OWNER)
-        check_int("refractory", self.refractory, low=0, owner=_OWNER)
+        check_limit("refractory", self.refractory, owner=_OWNER)
         check_option("neuron_model", self.neuron_model, NEURON_MODELS, owner=_OWNER)
         _check_number_or_pair("stdp_rate", self.stdp_rate, low_inclusive=True)
         _check_number_or_pair("tau_stdp", self.tau_stdp, low_inclusive=False)
-        check_int("n_rounds", self.n_rounds, low=0, owner=_OWNER)
+        for tau in np.atleast_1d(np.asarray(self.tau_stdp, dtype=np.float64)):
+            check_limit("tau_stdp", float(tau), owner=_OWNER)
+        check_limit("n_rounds", self.n_rounds, owner=_OWNER)
         kind = (check_option("readout", self.readout, READOUTS, owner=_OWNER)
                 if isinstance(self.readout, str) else None)
         if kind == "state":
-            check_int("n_bins", self.n_bins, low=1, owner=_OWNER)
+            check_limit("n_bins", self.n_bins, owner=_OWNER)
             check_penalty("state_c", self.state_c, owner=_OWNER)
         elif kind == "desnn":
             check_number("mod", self.mod, low=0.0, high=1.0, low_inclusive=False, owner=_OWNER)
             check_number("drift_up", self.drift_up, low=0.0, owner=_OWNER)
             check_number("drift_down", self.drift_down, low=0.0, owner=_OWNER)
             check_option("recall", self.recall, ("wknn", "psp"), owner=_OWNER)
-            check_int("k", self.k, low=1, owner=_OWNER)
+            check_limit("k", self.k, owner=_OWNER)
             check_number("sigma", self.sigma, **positive)
             check_number("c", self.c, low=0.0, high=1.0, low_inclusive=False, owner=_OWNER)
         check_option("backend", self.backend, BACKENDS, owner=_OWNER)
@@ -368,7 +383,13 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             if coords is None:
                 return grid_template((10, 10, 10), spacing_mm=spacing)
             lo, hi = coords.min(axis=0) - spacing, coords.max(axis=0) + spacing
-            shape = tuple(int(n) for n in np.maximum(np.ceil((hi - lo) / spacing) + 1, 2))
+            counts = np.maximum(np.ceil((hi - lo) / spacing) + 1, 2)
+            # Bounded before the grid is allocated: 0.1 mm over a head is ~1e9 neurons.
+            cause = (f"spacing_mm={spacing:g} with template='grid' over channels spanning "
+                     f"{np.round(hi - lo - 2 * spacing, 1).tolist()} mm")
+            n_neurons = check_neuron_count(int(np.prod(counts)), cause=cause, owner=_OWNER)
+            check_synapse_count(n_neurons, float(self.radius), cause=cause, owner=_OWNER)
+            shape = tuple(int(n) for n in counts)
             return grid_template(shape, spacing_mm=spacing) + lo - 0.0
         return np.asarray(tpl, dtype=np.float64)
 
@@ -445,6 +466,13 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"X has {np.shape(raw)[1]} channels (axis 1), but {_OWNER} was fitted on "
                 "single-channel trials given as a 2-D array (n_trials, n_times)."
+            )
+        shape = np.shape(raw)
+        if len(shape) == 3 and (shape[1] > MAX_CHANNELS or shape[2] > MAX_TIMES):
+            raise ValueError(
+                f"X has {shape[1]} channels and {shape[2]} time samples per trial; {_OWNER} "
+                f"accepts at most {MAX_CHANNELS} channels (each makes two input neurons) and "
+                f"{MAX_TIMES} samples (each is a simulation step of every neuron)."
             )
         arr = validate_data(self, raw, reset=reset, allow_nd=True, dtype=np.float64)
         if arr.shape[1] < 1:

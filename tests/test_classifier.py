@@ -189,15 +189,15 @@ def test_clone_get_params_set_params(data):
         ("template", "cube", ValueError, r"The 'template' parameter of NeuCubeClassifier must be "
                                          r"one of 'brain', 'grid'; got 'cube'"),
         ("spacing_mm", 0, ValueError, r"The 'spacing_mm' parameter of NeuCubeClassifier must be "
-                                      r"in the range \(0, inf\); got 0"),
-        ("radius", -1.0, ValueError, r"The 'radius' parameter .* \(0, inf\); got -1"),
+                                      r"a number in \(0, 1000\] \(.*\); got 0"),
+        ("radius", -1.0, ValueError, r"The 'radius' parameter .* \(0, 10\] \(.*\); got -1"),
         ("connectivity", "random", ValueError, r"The 'connectivity' parameter of "
                                                r"NeuCubeClassifier must be one of 'small_world', "
                                                r"'gaussian'; got 'random'"),
         ("threshold", 0.0, ValueError, r"The 'threshold' parameter .* \(0, inf\); got 0"),
         ("leak", -0.1, ValueError, r"The 'leak' parameter .* \[0, inf\); got -0\.1"),
         ("refractory", 1.5, TypeError, r"The 'refractory' parameter of NeuCubeClassifier must "
-                                       r"be an integer; got 1\.5"),
+                                       r"be an integer in \[0, 100000\] \(.*\); got 1\.5"),
         ("neuron_model", "izhikevich", ValueError, r"The 'neuron_model' parameter of "
                                                    r"NeuCubeClassifier must be one of 'slif', "
                                                    r"'lif'; got 'izhikevich'"),
@@ -206,7 +206,7 @@ def test_clone_get_params_set_params(data):
                                          r"be a number or a pair of numbers"),
         ("tau_stdp", (5.0, 0.0), ValueError, r"The 'tau_stdp' parameter .* \(0, inf\); got 0"),
         ("n_rounds", -1, ValueError, r"The 'n_rounds' parameter of NeuCubeClassifier must be an "
-                                     r"integer in \[0, inf\]; got -1"),
+                                     r"integer in \[0, 1000\] \(each round .*\); got -1"),
         ("readout", "svm", ValueError, r"The 'readout' parameter of NeuCubeClassifier must be "
                                        r"one of 'desnn', 'state'; got 'svm'"),
         ("readout", TBREncoder(), TypeError, r"The 'readout' parameter of NeuCubeClassifier must "
@@ -217,11 +217,12 @@ def test_clone_get_params_set_params(data):
         ("recall", "knn", ValueError, r"The 'recall' parameter of NeuCubeClassifier must be one "
                                       r"of 'wknn', 'psp'; got 'knn'"),
         ("k", 0, ValueError, r"The 'k' parameter of NeuCubeClassifier must be an integer in "
-                             r"\[1, inf\]; got 0"),
+                             r"\[1, 10000\] \(k nearest.*\); got 0"),
         ("sigma", 0, ValueError, r"The 'sigma' parameter .* \(0, inf\); got 0"),
         ("c", 0, ValueError, r"The 'c' parameter .* \(0, 1\]; got 0"),
         ({"readout": "state", "n_bins": 0}, None, ValueError,
-         r"The 'n_bins' parameter of NeuCubeClassifier must be an integer in \[1, inf\]; got 0"),
+         r"The 'n_bins' parameter of NeuCubeClassifier must be an integer in \[1, 10000\] "
+         r"\(.*\); got 0"),
         ({"readout": "state", "state_c": "best"}, None, ValueError,
          r"The 'state_c' parameter of NeuCubeClassifier must be 'auto' or a positive float; "
          r"got 'best'"),

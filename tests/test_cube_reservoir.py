@@ -221,7 +221,7 @@ def test_sklearn_conventions():
         ({"backend": "gpu"}, ValueError, r"'backend' parameter of Reservoir must be one of "
                                          r"'cpp_standalone', 'cython', 'numpy', 'reference'"),
         ({"n_rounds": -1}, ValueError, r"'n_rounds' parameter of Reservoir must be an integer in "
-                                       r"\[0, inf\]; got -1"),
+                                       r"\[0, 1000\] \(each round .*\); got -1"),
         ({"threshold": -0.5}, ValueError, r"'threshold' parameter of Reservoir must be in the "
                                           r"range \(0, inf\); got -0.5"),
         ({"neuron_model": "hh"}, ValueError, r"'neuron_model' parameter of Reservoir must be one "

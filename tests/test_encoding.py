@@ -673,13 +673,13 @@ def test_other_parameter_errors():
         with pytest.raises(TypeError, match=r"The 'alpha' parameter .* must be a finite real"):
             cls(alpha="big").fit(X)
     with pytest.raises(ValueError, match=r"The 'window' parameter of MovingWindowEncoder must be "
-                                         r"an integer in \[1, inf\]; got 0"):
+                                         r"an integer in \[1, 100000\] \(.*\); got 0"):
         MovingWindowEncoder(window=0).fit(X)
     with pytest.raises(TypeError, match=r"The 'window' parameter of MovingWindowEncoder must be "
-                                        r"an integer; got 2.5"):
+                                        r"an integer.*; got 2.5"):
         MovingWindowEncoder(window=2.5).fit(X)
     with pytest.raises(ValueError, match=r"The 'filter_length' parameter of BSAEncoder must be an "
-                                         r"integer in \[1, inf\]; got 0"):
+                                         r"integer in \[1, 10000\] \(.*\); got 0"):
         BSAEncoder(filter_length=0).fit(X)
     for cutoff in (0.0, 1.0):
         with pytest.raises(ValueError, match=r"The 'cutoff' parameter of BSAEncoder must be in "

@@ -665,8 +665,8 @@ def test_classifier_call_errors():
         ({"recall": "knn"}, ValueError, "The 'recall' parameter of DeSNNClassifier must be one "
                                         "of 'wknn', 'psp'; got 'knn'"),
         ({"k": 0}, ValueError, r"'k' parameter of DeSNNClassifier must be an integer in "
-                               r"\[1, inf\]; got 0"),
-        ({"k": 2.0}, TypeError, "'k' parameter of DeSNNClassifier must be an integer; got 2.0"),
+                               r"\[1, 10000\] \(.*\); got 0"),
+        ({"k": 2.0}, TypeError, "'k' parameter of DeSNNClassifier must be an integer.*; got 2.0"),
         ({"sigma": 0}, ValueError, r"'sigma' .* range \(0, inf\); got 0.0"),
         ({"c": 1.2}, ValueError, r"'c' .* range \(0, 1\]; got 1.2"),
     ],
@@ -684,7 +684,7 @@ def test_transformer_parameter_and_call_errors():
                                          r"got 7"):
         BinnedCountFeatures(n_bins=7).fit(X)
     with pytest.raises(ValueError, match=r"'n_bins' parameter of BinnedCountFeatures must be "
-                                         r"an integer in \[1, inf\]; got 0"):
+                                         r"an integer in \[1, 10000\] \(.*\); got 0"):
         BinnedCountFeatures(n_bins=0).fit(X)
     with pytest.raises(TypeError, match="'fill' parameter of FirstSpikeFeatures must be a "
                                         "finite real number; got 'x'"):

@@ -28,6 +28,12 @@ from neucube.cube.network import CubeNetwork
 from neucube.cube.raster import SpikeRaster
 from neucube.cube.simulation import SimulationResult, check_spikes
 from neucube.cube.template import brain_template, load_template
+from neucube.limits import (
+    check_limit,
+    check_neuron_count,
+    check_synapse_count,
+    estimated_brain_neurons,
+)
 
 __all__ = ["Reservoir"]
 
@@ -216,6 +222,8 @@ class Reservoir(TransformerMixin, BaseEstimator):
                                owner=_OWNER)
         tpl = self.template
         if isinstance(tpl, str) and tpl == "brain":
+            check_neuron_count(estimated_brain_neurons(spacing), cause=f"spacing_mm={spacing:g}",
+                               owner=_OWNER)  # before the template is built
             return brain_template(spacing), spacing
         if isinstance(tpl, (str, os.PathLike)):
             positions = load_template(tpl)
@@ -285,7 +293,7 @@ class Reservoir(TransformerMixin, BaseEstimator):
                                     low_inclusive=False, owner=_OWNER)
         probability = check_number("connection_probability", self.connection_probability,
                                    low=0.0, high=1.0, owner=_OWNER)
-        n_rounds = check_int("n_rounds", self.n_rounds, low=0, owner=_OWNER)
+        n_rounds = check_limit("n_rounds", self.n_rounds, owner=_OWNER)
         check_int("samples_per_chunk", self.samples_per_chunk, low=1, owner=_OWNER)
         params = self._model_params()
         rng = check_random_state(self.random_state)
@@ -307,6 +315,9 @@ class Reservoir(TransformerMixin, BaseEstimator):
         if np.any(far):
             _warn_far_channels(np.flatnonzero(far), 3 * spacing, mapping.distances)
         positions, input_neurons = input_positions(template, mapping)
+        cause = f"the template of {template.shape[0]} positions with {coords.shape[0]} channels"
+        n_neurons = check_neuron_count(positions.shape[0], cause=cause, owner=_OWNER)
+        check_synapse_count(n_neurons, radius, cause=cause, owner=_OWNER)
         network = build_connectivity(
             positions, input_neurons, radius_mm=radius * spacing, rule=self.connectivity,
             connection_probability=probability, length_scale_mm=length_scale * spacing,

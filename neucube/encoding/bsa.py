@@ -12,8 +12,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.signal import firwin, lfilter
 
-from neucube._validation import check_int, check_number
+from neucube._validation import check_number
 from neucube.encoding._base import BaseSpikeEncoder
+from neucube.limits import check_limit
 
 __all__ = ["BSAEncoder"]
 
@@ -113,7 +114,7 @@ class BSAEncoder(BaseSpikeEncoder):
 
     def _check_params(self) -> None:
         name = type(self).__name__
-        check_int("filter_length", self.filter_length, low=1, owner=name)
+        check_limit("filter_length", self.filter_length, owner=name)
         check_number(
             "cutoff", self.cutoff, low=0.0, high=1.0, low_inclusive=False,
             high_inclusive=False, owner=name,

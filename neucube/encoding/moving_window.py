@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from neucube._validation import check_int
 from neucube.encoding._base import DeltaSpikeEncoder
+from neucube.limits import check_limit
 
 __all__ = ["MovingWindowEncoder"]
 
@@ -86,7 +86,7 @@ class MovingWindowEncoder(DeltaSpikeEncoder):
 
     def _check_params(self) -> None:
         super()._check_params()
-        check_int("window", self.window, low=1, owner=type(self).__name__)
+        check_limit("window", self.window, owner=type(self).__name__)
 
     def _baseline(self, X: NDArray) -> NDArray:
         """``B(t)`` for ``t = 2..T`` (shape ``X.shape[:-1] + (T - 1,)``)."""

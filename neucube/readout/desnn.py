@@ -33,6 +33,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from neucube._validation import check_int, check_number, check_option
 from neucube.cube.raster import SpikeRaster
+from neucube.limits import check_limit
 from neucube.readout._raster_input import RasterLike, as_raster, truncate_raster
 from neucube.readout.weights import rank_order_code
 
@@ -213,7 +214,7 @@ class DeSNNClassifier(ClassifierMixin, BaseEstimator):
         check_number("drift_up", self.drift_up, low=0.0, owner=name)
         check_number("drift_down", self.drift_down, low=0.0, owner=name)
         check_option("recall", self.recall, ("wknn", "psp"), owner=name)
-        check_int("k", self.k, low=1, owner=name)
+        check_limit("k", self.k, owner=name)
         check_number("sigma", self.sigma, low=0.0, low_inclusive=False, owner=name)
         check_number("c", self.c, low=0.0, high=1.0, low_inclusive=False, owner=name)
 

@@ -37,8 +37,9 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from neucube._validation import check_int, check_number
+from neucube._validation import check_number
 from neucube.cube.raster import SpikeRaster
+from neucube.limits import check_limit
 from neucube.readout._raster_input import RasterLike, as_raster
 
 __all__ = ["SpikeCountFeatures", "BinnedCountFeatures", "FirstSpikeFeatures"]
@@ -233,7 +234,7 @@ class BinnedCountFeatures(_RasterFeatures):
         self.neurons = neurons
 
     def _check_params(self) -> None:
-        check_int("n_bins", self.n_bins, low=1, owner=type(self).__name__)
+        check_limit("n_bins", self.n_bins, owner=type(self).__name__)
 
     def _check_steps(self, n_steps: int) -> None:
         if self.n_bins > n_steps:

@@ -36,7 +36,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from neucube._validation import check_int
+from neucube.limits import check_limit
 from neucube.readout._raster_input import RasterLike, as_raster
 from neucube.readout.features import BinnedCountFeatures
 
@@ -170,9 +170,9 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         name = type(self).__name__
-        check_int("n_bins", self.n_bins, low=1, owner=name)
-        check_int("cv", self.cv, low=2, owner=name)
-        check_int("max_iter", self.max_iter, low=1, owner=name)
+        check_limit("n_bins", self.n_bins, owner=name)
+        check_limit("cv", self.cv, owner=name)
+        check_limit("max_iter", self.max_iter, owner=name)
         check_penalty("C", self.C, owner=name)
         if not isinstance(self.standardize, (bool, np.bool_)):
             raise ValueError(f"The 'standardize' parameter of {name} must be True or False; "
