@@ -59,12 +59,17 @@ def _add_run_options(cmd: argparse.ArgumentParser) -> None:
                           "or NIfTI run(s) with their events.tsv (whichever the study reads)")
     cmd.add_argument("--out", type=Path, metavar="DIR", help="results folder (default: the study's output.dir)")
     cmd.add_argument("--n-jobs", type=_positive_int, metavar="N",
-                     help="fits run in parallel processes (default: the study's evaluation.n_jobs)")
+                     help="fits run in parallel processes (default: the study's evaluation.n_jobs, "
+                          "else one per available core)")
     cmd.add_argument("--scheduler", metavar="ADDRESS",
                      help="run the fits on a Dask cluster, e.g. tcp://host:8786 (joblib's dask backend)")
     cmd.add_argument("--seed", type=int, metavar="N", help="override the study's seed")
     cmd.add_argument("--resume", action="store_true",
                      help="reuse the fits an interrupted run of the same study, seed and data completed")
+    cmd.add_argument("--overwrite", action="store_true",
+                     help="replace a results folder that neucube did not write (an absent or empty "
+                          "folder, or a neucube results folder, needs no flag); never a file, the "
+                          "study file or its data")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,12 +164,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
             from app.study.search import run_search
 
             result = run_search(study, out=args.out, n_jobs=args.n_jobs, scheduler=args.scheduler,
-                                progress=progress, resume=args.resume)
+                                progress=progress, resume=args.resume, overwrite=args.overwrite)
         else:
             from app.study import run_study
 
             result = run_study(study, out=args.out, n_jobs=args.n_jobs, scheduler=args.scheduler,
-                               progress=progress, resume=args.resume,
+                               progress=progress, resume=args.resume, overwrite=args.overwrite,
                                figures=False if args.no_figures else None)
     finally:
         if isinstance(progress, TqdmProgress):
@@ -199,23 +204,43 @@ def _cmd_app(args: argparse.Namespace) -> int:
         raise
 
 
+def details(verbose: int) -> None:
+    """The traceback of the error being handled, on the terminal with ``-v`` (else debug log)."""
+    logger.log(logging.INFO if verbose else logging.DEBUG, "error details", exc_info=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``neucube`` console script; returns the exit status."""
+    """Entry point of the ``neucube`` console script; returns the exit status.
+
+    Exit status: 0 done; 1 an invalid study, data or results folder (one line naming the file
+    or key); 2 bad command-line usage; 74 an operating-system error (read-only or full disk,
+    name too long, permission denied; nothing is half-written); 130 Ctrl+C; 143 SIGTERM.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
     _configure_logging(args.verbose, args.quiet)
+    from app.oserrors import EXIT_OS_ERROR, describe_os_error
     from app.study.schema import StudyError
 
     commands = {"run": _cmd_run, "search": _cmd_run, "app": _cmd_app}
     try:
         with _sigterm_cleans_up():
             return commands[args.command](args)
-    except (StudyError, ValueError, FileNotFoundError, FileExistsError) as exc:
-        # Expected user errors: one clear line, no traceback (use -vv to see it).
-        logger.debug("error details", exc_info=True)
+    except OSError as exc:
+        # A refused results folder or a missing input we describe ourselves (no errno) is a user
+        # error; an operating-system error (full disk, read-only, ...) gets its own exit status.
+        details(args.verbose)
+        if exc.errno is None:
+            print(f"neucube {args.command}: error: {exc}", file=sys.stderr)
+            return 1
+        print(f"neucube {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_OS_ERROR
+    except (StudyError, ValueError) as exc:
+        # Expected user errors: one clear line, no traceback (use -v to see it).
+        details(args.verbose)
         print(f"neucube {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

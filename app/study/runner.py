@@ -20,10 +20,9 @@ The results folder holds ``metrics.json`` (see :mod:`app.study.metrics`), ``fold
 ``predictions.csv``, ``model.zip``, ``figures/``, ``graphs/``, ``encoding.csv``,
 ``summary.json`` (including run times), ``study.toml`` (the resolved study),
 ``provenance.json`` and ``run.log``. It is built in a hidden temporary sibling and renamed
-into place only when complete: an interrupted run leaves no results folder. Only one run at a
-time may write a given folder: a second run into the same folder fails at once with an error
-naming it (a lock file ``.neucube-lock-<name>`` beside the folder, held with ``flock`` so that
-a killed run never leaves it locked).
+into place only when complete: an interrupted run leaves no results folder. The target must be
+absent, empty or a neucube results folder (or ``overwrite=True``), and only one run at a time
+may write a folder or one nested in it (:mod:`app.study.outputs`).
 """
 
 from __future__ import annotations
@@ -34,9 +33,8 @@ import hashlib
 import io
 import json
 import logging
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,14 +42,14 @@ from typing import Any
 import numpy as np
 
 from app.study.checkpoint import Checkpoint
-from app.study.jobs import Plan, assemble, plan_evaluation, run_jobs
+from app.study.jobs import Plan, assemble, available_cores, plan_evaluation, run_jobs
 from app.study.metrics import dumps, metrics_document, scheme_metrics, without_folds
+from app.study.outputs import protected_paths, results_folder
 from app.study.progress import CubeProgressBridge, Progress, as_progress
 from app.study.provenance import provenance
 from app.study.schema import Study, StudyError
 from app.study.sources import load_source
 from neucube import TrialSet
-from neucube._atomic import atomic_directory
 from neucube._version import __version__
 from neucube.classifier import ENCODERS, NeuCubeClassifier
 from neucube.encoding import snr, spike_rate
@@ -69,8 +67,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Prefix of the lock file beside a results folder that a run is writing.
-LOCK_PREFIX = ".neucube-lock-"
 
 @dataclass(frozen=True)
 class StudyResult:
@@ -243,87 +239,6 @@ def _encoding_report(trials: TrialSet, config: dict[str, Any], progress: Progres
     return summary, buf.getvalue()
 
 
-def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True
-
-
-@contextlib.contextmanager
-def _exclusive(out_dir: Path) -> Iterator[None]:
-    """Hold the lock of ``out_dir`` for the block; raise ``FileExistsError`` if another run has it.
-
-    Without it, two runs into one folder would both finish and the later one would silently
-    replace the other's results (and share its ``--resume`` checkpoints).
-    """
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    path = out_dir.parent / f"{LOCK_PREFIX}{out_dir.name}"
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-        if not _try_lock(fd):
-            os.close(fd)
-            owner = ""
-            with contextlib.suppress(OSError, ValueError):
-                owner = f" (pid {int(path.read_text().strip())})"
-            raise FileExistsError(
-                f"{out_dir}: another neucube run{owner} is writing this results folder; wait "
-                f"for it to finish or choose another output folder")
-        # The previous holder removes the file when it finishes: a lock on a removed file
-        # protects nothing, so try again with the new one.
-        with contextlib.suppress(OSError):
-            if os.stat(path).st_ino == os.fstat(fd).st_ino:
-                break
-        os.close(fd)
-    try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        if os.name == "nt":  # an open file cannot be removed there
-            os.close(fd)
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-        else:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-            os.close(fd)
-
-
-@contextlib.contextmanager
-def results_folder(out_dir: Path) -> Iterator[Path]:
-    """Build a results folder atomically, with ``run.log`` recording INFO messages of the run.
-
-    Raises ``FileExistsError`` naming the folder if another run is writing it.
-    """
-    with _exclusive(out_dir), atomic_directory(out_dir) as tmp:
-        handler = logging.FileHandler(tmp / "run.log", encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler.setLevel(logging.INFO)
-        root = logging.getLogger()
-        root.addHandler(handler)
-        previous_level = root.level
-        # The run log always records INFO, whatever the caller's terminal verbosity.
-        root.setLevel(min(previous_level or logging.INFO, logging.INFO))
-        try:
-            yield tmp
-        finally:
-            root.removeHandler(handler)
-            root.setLevel(previous_level)
-            handler.close()
-
-
 def _run_key(study: Study, trials: TrialSet, command: str) -> str:
     config = {k: v for k, v in study.config.items() if k not in ("output", "figures")}
     config["evaluation"] = {k: v for k, v in config["evaluation"].items() if k != "n_jobs"}
@@ -396,6 +311,7 @@ def run_study(
     progress: Progress | Callable[[str], None] | None = None,
     resume: bool = False,
     figures: bool | None = None,
+    overwrite: bool = False,
 ) -> StudyResult:
     """Run ``study`` and write its results folder.
 
@@ -408,7 +324,8 @@ def run_study(
     data : path-like, optional
         Recordings to use instead of the study's own data (``--data``).
     n_jobs : int, optional
-        Parallel fits (joblib processes); default ``evaluation.n_jobs`` of the study.
+        Parallel fits (joblib processes); default ``evaluation.n_jobs`` of the study, else
+        every core this process may use (:func:`app.study.jobs.available_cores`).
     scheduler : str, optional
         Dask scheduler address (``tcp://host:port``); the fits then run on its workers.
     progress : Progress or callable, optional
@@ -418,6 +335,10 @@ def run_study(
         Reuse the fits an interrupted run of the same study, seed and data completed.
     figures : bool, optional
         Write figures (default ``figures.enabled``).
+    overwrite : bool, default=False
+        Replace a folder at ``out`` that is not a neucube results folder (``--overwrite``). An
+        absent folder, an empty one or a neucube results folder is written without it; a file,
+        the study file and its data are never replaced (see :mod:`app.study.outputs`).
 
     Returns
     -------
@@ -428,7 +349,7 @@ def run_study(
     out_dir = Path(out).resolve() if out is not None else study.output_dir()
     progress = as_progress(progress)
     ev = study.config["evaluation"]
-    n_jobs = n_jobs or ev["n_jobs"]
+    n_jobs = n_jobs or ev["n_jobs"] or available_cores()
     want_figures = study.config["figures"]["enabled"] if figures is None else figures
     t0 = time.perf_counter()
     times: dict[str, float] = {}
@@ -438,7 +359,8 @@ def run_study(
         times[stage] = round(now - since, 3)
         return now
 
-    with results_folder(out_dir) as tmp, contextlib.ExitStack() as stack:
+    with results_folder(out_dir, overwrite=overwrite, protected=protected_paths(study),
+                        study=study.name) as tmp, contextlib.ExitStack() as stack:
         progress.step("loading trials")
         trials = load_trials(study, progress=progress)
         logger.info("%r", trials)

@@ -46,7 +46,9 @@ from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, Stratified
 
 from app.study._fields import StudyError
 from app.study.checkpoint import Checkpoint
+from app.study.jobs import available_cores
 from app.study.metrics import dumps, metrics_document, scheme_metrics, without_folds
+from app.study.outputs import protected_paths, results_folder
 from app.study.progress import Progress, as_progress
 from app.study.provenance import provenance
 from app.study.runner import (
@@ -58,7 +60,6 @@ from app.study.runner import (
     data_fingerprint,
     load_trials,
     make_classifier,
-    results_folder,
 )
 from app.study.schema import SEARCHABLE, Study, to_toml
 
@@ -126,11 +127,12 @@ def run_search(
     scheduler: str | None = None,
     progress: Progress | Callable[[str], None] | None = None,
     resume: bool = False,
+    overwrite: bool = False,
 ) -> StudyResult:
     """Run the nested parameter search of ``study`` and write its results folder.
 
-    Parameters are those of :func:`app.study.run_study`; the default folder is
-    ``results/<name>-search`` beside the study (``output.dir`` + ``-search``).
+    Parameters are those of :func:`app.study.run_study` (``overwrite`` too); the default folder
+    is ``results/<name>-search`` beside the study (``output.dir`` + ``-search``).
     """
     if data is not None:
         study = study.with_overrides(data=data)
@@ -138,9 +140,10 @@ def run_search(
     default = study.output_dir()
     out_dir = Path(out).resolve() if out is not None else default.with_name(default.name + "-search")
     progress = as_progress(progress)
-    n_jobs = n_jobs or study.config["evaluation"]["n_jobs"]
+    n_jobs = n_jobs or study.config["evaluation"]["n_jobs"] or available_cores()
     t0 = time.perf_counter()
-    with results_folder(out_dir) as tmp:
+    with results_folder(out_dir, overwrite=overwrite, protected=protected_paths(study),
+                        command="search", study=study.name) as tmp:
         progress.step("loading trials")
         trials = load_trials(study, progress=progress)
         logger.info("%r", trials)
