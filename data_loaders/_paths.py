@@ -21,7 +21,7 @@ from pathlib import Path
 
 from data_loaders._errors import FileFormatError
 
-__all__ = ["require_regular_file", "resolve_companion", "inside", "file_kind"]
+__all__ = ["require_regular_file", "resolve_companion", "inside", "file_kind", "not_a_file"]
 
 #: What a non-regular file is, by :func:`stat.S_IFMT` type, for error messages.
 _KINDS = {
@@ -47,6 +47,12 @@ def file_kind(path: str | os.PathLike[str]) -> str | None:
     if stat.S_ISREG(mode):
         return "a regular file"
     return _KINDS.get(stat.S_IFMT(mode), "a special file")
+
+
+def not_a_file(path: str | os.PathLike[str]) -> str:
+    """What is at ``path`` instead of a regular file: ``"no such file"``, ``"a directory"`` …"""
+    kind = file_kind(path)
+    return "no such file" if kind is None else kind
 
 
 def require_regular_file(
@@ -131,7 +137,10 @@ def resolve_companion(
     """
     named_by = Path(named_by)
     base = Path(folder) if folder is not None else named_by.parent
-    where = f"the folder of {named_by.name}" if folder is None else f"the folder {base}"
+    if folder is None:
+        where = f"the folder of {named_by.name}"
+    else:
+        where = "this folder" if Path(folder) == named_by else f"the folder {base}"
     shown = f"{field}={value}" if field else repr(value)
     if "\x00" in value:
         raise FileFormatError(named_by, f"{what} inside {where}", f"{shown!r} with a NUL byte")

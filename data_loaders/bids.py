@@ -18,7 +18,14 @@ import numpy as np
 
 from data_loaders._errors import EventError, FileFormatError, LoaderError
 from data_loaders.coordinates import DEFAULT_MONTAGE
-from data_loaders.eeg import _check_event_id, _mne_errors, _mne_verbose, load_eeg
+from data_loaders._paths import inside, require_regular_file
+from data_loaders.eeg import (
+    _check_event_id,
+    _mne_errors,
+    _mne_verbose,
+    check_recording_files,
+    load_eeg,
+)
 from neucube.data import TrialSet
 
 __all__ = ["load_bids", "BIDS_EEG_EXTENSIONS"]
@@ -39,6 +46,33 @@ def _as_list(name: str, value: Any) -> list[str] | None:
             f"got {value!r}."
         )
     return [str(v) for v in values]
+
+
+def _check_dataset_files(bp: Any, root: Path) -> None:
+    """Refuse a run whose files leave the dataset or are not regular files, before mne-bids reads.
+
+    mne-bids reads the recording, the sidecars beside it (``events.tsv``, ``channels.tsv``,
+    ``eeg.json`` …), inherited ``.json``/``.tsv`` files in the folders above it and
+    ``scans.tsv``; the recording's own companions (BrainVision ``DataFile=``, EEGLAB ``.fdt``)
+    are followed by MNE. Each must resolve, after symlinks, inside ``root`` (a DataLad dataset's
+    links into its ``.git/annex`` do) and be a regular file.
+    """
+    fpath = Path(bp.fpath)
+    folder = fpath.parent
+    candidates = list(folder.iterdir())
+    rel = folder.relative_to(root)  # find_matching_paths only returns paths below root
+    for parent in [root / q for q in rel.parents]:  # sub-01/, then root/
+        candidates += [p for p in parent.iterdir() if p.suffix in (".json", ".tsv")]
+    for path in candidates:
+        if path.is_dir() and not path.is_symlink():
+            continue  # a subfolder (an .mff recording, another datatype) is checked on its own
+        if not inside(path, root):
+            raise FileFormatError(
+                path, f"a file inside the BIDS dataset {root}", "a link that resolves outside it"
+            )
+        if path.suffix in (".json", ".tsv") or path == fpath:
+            require_regular_file(path, "a BIDS file")
+    check_recording_files(fpath)
 
 
 def _trial_types(paths: Sequence[Any], root: Path) -> list[str]:
@@ -163,6 +197,8 @@ on_unknown, exclude_non_eeg, units, verbose
             f"sessions={sess}, task={tasks}, runs={run_ids}",
             f"none; the dataset has {', '.join(f'{k}s {v}' for k, v in available.items())}",
         )
+    for bp in paths:
+        _check_dataset_files(bp, root)
     if event_id is None:
         types = _trial_types(paths, root)
         event_id = {t: [t] for t in types}

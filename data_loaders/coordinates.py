@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from data_loaders._errors import ChannelError, FileFormatError
+from data_loaders._paths import not_a_file
 from neucube.spaces import head_to_mni_transform as _head_to_mni
 from neucube.spaces import mni_to_talairach, talairach_to_mni
 
@@ -335,7 +336,7 @@ def read_coordinate_file(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """
     path = Path(path)
     if not path.is_file():
-        raise FileFormatError(path, "a CSV file of name,x,y,z rows", "no such file")
+        raise FileFormatError(path, "a CSV file of name,x,y,z rows", not_a_file(path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

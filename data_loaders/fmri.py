@@ -28,6 +28,7 @@ import scipy.signal
 import scipy.sparse
 
 from data_loaders._errors import EventError, FileFormatError
+from data_loaders._paths import not_a_file, require_regular_file, resolve_companion
 from data_loaders._verbose import verbosity
 from neucube._validation import check_int, check_number, check_option
 from neucube.data import SPACES, TrialSet
@@ -66,13 +67,31 @@ def _load_img(obj: Any, what: str) -> Any:
         )
     path = Path(obj)
     if not path.is_file():
-        raise FileFormatError(path, "a NIfTI image (.nii or .nii.gz)", "no such file")
+        raise FileFormatError(path, "a NIfTI image (.nii or .nii.gz)", not_a_file(path))
+    _check_pair(path)
     try:
         return nib.load(path)
     except (nib.filebasedimages.ImageFileError, OSError, EOFError, ValueError) as exc:
         raise FileFormatError(
             path, "a NIfTI image readable by nibabel", f"{type(exc).__name__}: {exc}"
         ) from exc
+
+
+#: Two-file images (NIfTI pair, Analyze): nibabel opens the other file of the pair by name.
+_PAIRS = {".hdr": ".img", ".img": ".hdr", ".hdr.gz": ".img.gz", ".img.gz": ".hdr.gz"}
+
+
+def _check_pair(path: Path) -> None:
+    """The other file of a ``.hdr``/``.img`` pair stays in the folder and is a regular file."""
+    name = path.name.lower()
+    ext = next((e for e in (".hdr.gz", ".img.gz", ".hdr", ".img") if name.endswith(e)), None)
+    if ext is None:
+        return
+    other = resolve_companion(
+        path, path.name[: -len(ext)] + _PAIRS[ext], what=f"its {_PAIRS[ext]} file"
+    )
+    if other.exists() or other.is_symlink():
+        require_regular_file(other, f"its {_PAIRS[ext]} file", source=path)
 
 
 def _volumes(img: Any, source: str, dtype: type = np.float32) -> np.ndarray:
@@ -141,7 +160,7 @@ def read_volume_labels(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.nda
     """
     path = Path(path)
     if not path.is_file():
-        raise FileFormatError(path, "a text file of one label per volume", "no such file")
+        raise FileFormatError(path, "a text file of one label per volume", not_a_file(path))
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -212,7 +231,7 @@ def _read_events(source: Any) -> tuple[pd.DataFrame, str]:
         path = Path(source)
         where = os.fspath(path)
         if not path.is_file():
-            raise FileFormatError(path, "a BIDS events.tsv file", "no such file")
+            raise FileFormatError(path, "a BIDS events.tsv file", not_a_file(path))
         try:
             frame = pd.read_csv(path, sep="\t", na_values=["n/a"], keep_default_na=True)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from data_loaders._errors import ChannelError, EventError, FileFormatError
+from data_loaders._paths import not_a_file
 from data_loaders._verbose import verbosity
 from neucube._validation import check_number, check_option
 from neucube.data import TrialSet
@@ -55,7 +56,7 @@ def _line(index: int) -> int:
 
 def _read_run(path: Path) -> pd.DataFrame:
     if not path.is_file():
-        raise FileFormatError(path, "a CSV recording", "no such file")
+        raise FileFormatError(path, "a CSV recording", not_a_file(path))
     try:
         frame = pd.read_csv(path, skipinitialspace=True)
     except pd.errors.EmptyDataError as exc:

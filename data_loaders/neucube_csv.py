@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from data_loaders._errors import ChannelError, EventError, FileFormatError
+from data_loaders._paths import not_a_file, require_regular_file, resolve_companion
 from data_loaders._verbose import verbosity
 from neucube._validation import check_number, check_option
 from neucube.data import SPACES, TrialSet
@@ -54,6 +55,7 @@ def _is_number(cell: str) -> bool:
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """``(line number, stripped cells)`` of each CSV row of ``path``, minus trailing blank lines."""
+    require_regular_file(path, "a CSV file")  # a named pipe would block read_text
     try:
         # utf-8-sig drops the byte-order mark that Excel writes at the start of CSV files.
         text = path.read_text(encoding="utf-8-sig")
@@ -155,12 +157,19 @@ def _read_numeric_csv(
     return values, header
 
 
+def _member(folder: Path, path: Path, what: str) -> Path:
+    """A file the loader found in the study folder: inside it after symlinks, and a regular file."""
+    resolve_companion(folder, path.name, what=what, folder=folder)
+    return require_regular_file(path, what)
+
+
 def _sample_files(folder: Path) -> list[Path]:
     numbered: dict[int, Path] = {}
     for path in folder.iterdir():
         match = _SAMPLE_RE.match(path.name)
-        if match is None or not path.is_file():
+        if match is None:
             continue
+        _member(folder, path, "a NeuCube sample file")
         number = int(match.group(1))
         if number in numbered:
             first, second = sorted([numbered[number].name, path.name])
@@ -193,9 +202,11 @@ def _sample_files(folder: Path) -> list[Path]:
 
 
 def _read_labels(path: Path, n_samples: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    if path.exists() or path.is_symlink():
+        _member(path.parent, path, f"the label file {LABELS_FILE}")
     if not path.is_file():
         raise FileFormatError(
-            path, f"the label file {LABELS_FILE} (one class label per sample)", "no such file"
+            path, f"the label file {LABELS_FILE} (one class label per sample)", not_a_file(path)
         )
     rows = _read_rows(path)
     if not rows:
@@ -242,6 +253,7 @@ def _read_labels(path: Path, n_samples: int) -> tuple[np.ndarray, tuple[str, ...
 
 def _read_feature_names(folder: Path, n_channels: int) -> tuple[list[str] | None, Path | None]:
     files = sorted(folder.glob(_FEATURE_NAMES_GLOB))
+    files = [_member(folder, p, "a feature-name file") for p in files]
     if not files:
         return None, None
     if len(files) > 1:
@@ -483,7 +495,8 @@ def _load(
 
 
 def _mapping_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if _MAPPING_RE.match(p.name) and p.is_file())
+    found = sorted(p for p in folder.iterdir() if _MAPPING_RE.match(p.name) and p.is_file())
+    return [_member(folder, p, "a coordinate mapping file") for p in found]
 
 
 def _coordinates(
@@ -506,7 +519,7 @@ def _coordinates(
     if isinstance(coordinates, str | os.PathLike):
         path = Path(coordinates)
         if not path.is_file():
-            raise FileFormatError(path, "a coordinate mapping file", "no such file")
+            raise FileFormatError(path, "a coordinate mapping file", not_a_file(path))
         return _read_mapping(path, ch_names), str(path)
     try:
         coords = np.asarray(coordinates, dtype=np.float64)
