@@ -89,8 +89,11 @@ class Limit:
     def describe(self) -> str:
         """``an integer in [0, 1000]`` or ``a number in (0, 1000]``."""
         left = "[" if self.low_inclusive and self.low is not None else "("
-        lo = "-inf" if self.low is None else f"{self.low:g}"
-        hi = "inf" if self.high is None else f"{self.high:g}"
+        def show(v: float) -> str:
+            return str(int(v)) if self.integer else f"{v:g}"
+
+        lo = "-inf" if self.low is None else show(self.low)
+        hi = "inf" if self.high is None else show(self.high)
         right = "]" if self.high is not None else ")"
         return f"{'an integer' if self.integer else 'a number'} in {left}{lo}, {hi}{right}"
 

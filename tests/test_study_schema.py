@@ -93,11 +93,11 @@ SECTION_LIST = ("cube, data, encoder, evaluation, events, figures, output, prepr
         (with_(encoder={"kind": "tbrr"}), r'^encoder\.kind: expected one of "tbr", "step_forward", "moving_window", "bsa", got "tbrr"$'),
         (with_(encoder={"threshold": 0}), r"^encoder\.threshold: expected a positive number, got 0$"),
         (with_(encoder={"threshold": [1, "x"]}), r'^encoder\.threshold\[1\]: expected a positive number, got "x"$'),
-        (with_(encoder={"window": 2.5}), r"^encoder\.window: expected an integer >= 1, got 2\.5$"),
+        (with_(encoder={"window": 2.5}), r"^encoder\.window: expected an integer in \[1, 100000\] \(a moving window longer than any trial only costs memory\), got 2\.5$"),
         (with_(encoder={"compare": "tbr"}), r'^encoder\.compare: expected a list, got "tbr"$'),
         (with_(encoder={"colour": 1}), r"^encoder\.colour: unknown key; expected one of kind, threshold, alpha, window, compare$"),
-        (with_(study={"seed": True}), r"^study\.seed: expected an integer >= 0, got True$"),
-        (with_(cube={"spacing_mm": "ten"}), r'^cube\.spacing_mm: expected a positive number, got "ten"$'),
+        (with_(study={"seed": True}), r"^study\.seed: expected an integer in \[0, 4294967295\] \(NumPy seeds are 32-bit\), got True$"),
+        (with_(cube={"spacing_mm": "ten"}), r'^cube\.spacing_mm: expected a number in \(0, 1000\] \(the cube.s neuron count grows as 1 / spacing_mm\*\*3\), got "ten"$'),
         (with_(readout={"mod": 1.5}), r"^readout\.mod: expected a number in \(0, 1\], got 1\.5$"),
         (with_(figure={"dpi": 300}), rf"^figure: unknown section; expected one of {SECTION_LIST}$"),
         (with_(evaluation={"control": "yes"}), r'^evaluation\.control: expected true or false, got "yes"$'),
@@ -105,7 +105,7 @@ SECTION_LIST = ("cube, data, encoder, evaluation, events, figures, output, prepr
         (with_(evaluation={"scheme": ["loso", "kfold"]}), r'^evaluation\.scheme\[1\]: expected one of "stratified", "loso", "per_subject", got "kfold"$'),
         (with_(evaluation={"scheme": ["loso", "loso"]}), r'^evaluation\.scheme: expected distinct schemes, got \["loso", "loso"\]$'),
         (with_(evaluation={"scheme": []}), r"^evaluation\.scheme: expected a value or a non-empty list, got \[\]$"),
-        (with_(stdp={"n_rounds": -1}), r"^stdp\.n_rounds: expected an integer >= 0, got -1$"),
+        (with_(stdp={"n_rounds": -1}), r"^stdp\.n_rounds: expected an integer in \[0, 1000\] \(each round is one STDP pass over every training trial, so the fit time grows with it\), got -1$"),
         (with_(preprocessing={"l_freq": 0}), r"^preprocessing\.l_freq: expected a positive number, got 0$"),
         (with_(preprocessing={"l_freq": 30.0, "h_freq": 1.0}), r"^preprocessing\.l_freq: expected a value below preprocessing\.h_freq = 1, got 30$"),
         (with_(preprocessing={"tmin": 0.5, "tmax": 0.1}), r"^preprocessing\.tmin: expected a value below preprocessing\.tmax = 0\.1, got 0\.5$"),
@@ -115,7 +115,7 @@ SECTION_LIST = ("cube, data, encoder, evaluation, events, figures, output, prepr
         (with_(figures={"windows": [0.0, 0.2]}), r"^figures\.windows\[0\]: expected a window \[start, stop\] in seconds with start < stop, got 0\.0$"),
         (with_(figures={"formats": ["tiff"]}), r'^figures\.formats\[0\]: expected one of "svg", "pdf", "png", got "tiff"$'),
         (with_(figures={"formats": []}), r"^figures\.formats: expected a list of at least 1 item, got \[\]$"),
-        (with_(figures={"dpi": 72}), r"^figures\.dpi: expected a number >= 300, got 72$"),
+        (with_(figures={"dpi": 72}), r"^figures\.dpi: expected a number in \[300, 1200\] \(an image's pixel count grows as dpi\*\*2; 1200 dpi is print quality\), got 72$"),
         (with_(figures={"contrast": ["a"]}), r'^figures\.contrast: expected two different class names \[a, b\], got \["a"\]$'),
         (with_(figures={"contrast": ["a", "b"]}, events={"x": 1, "y": 2}), r'^figures\.contrast\[0\]: expected a class of \[events\] \(x, y\), got "a"$'),
         (with_(search={"grid": {"encoder.colour": [1]}}), r"^search\.grid\.encoder\.colour: not a searchable parameter; expected one of encoder\.kind, encoder\.threshold, "),
@@ -284,7 +284,7 @@ def test_data_empty_nifti_folder(tmp_path):
 def test_with_overrides():
     study = parse_study(MINIMAL).with_overrides(seed=7)
     assert study.seed == 7
-    with pytest.raises(StudyError, match=r"^--seed: expected an integer >= 0, got -1$"):
+    with pytest.raises(StudyError, match=r"^--seed: expected an integer in \[0, 4294967295\] \(NumPy seeds are 32-bit\), got -1$"):
         parse_study(MINIMAL).with_overrides(seed=-1)
 
 

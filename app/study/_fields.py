@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from neucube.limits import LIMITS
+
 __all__ = [
     "StudyError",
     "Field",
@@ -25,6 +27,7 @@ __all__ = [
     "string",
     "number",
     "integer",
+    "limited",
     "choice",
     "boolean",
     "optional",
@@ -123,6 +126,24 @@ def integer(low: int | None = None) -> Check:
             what = "an integer" if low is None else f"an integer >= {low}"
             raise StudyError(f"{key}: expected {what}, got {show(v)}")
         return int(v)
+
+    return check
+
+
+def limited(name: str) -> Check:
+    """A number in the range :data:`neucube.limits.LIMITS` declares for ``name``.
+
+    The range and its reason are the estimators' own, so a study and the Python API refuse the
+    same values with the same reason::
+
+        stdp.n_rounds: expected an integer in [0, 1000] (each round is ...), got 1000000000
+    """
+    limit = LIMITS[name]
+
+    def check(key: str, v: Any) -> Any:
+        if not limit.accepts(v):
+            raise StudyError(f"{key}: expected {limit.describe()} ({limit.reason}), got {show(v)}")
+        return int(v) if limit.integer else float(v)
 
     return check
 

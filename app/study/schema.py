@@ -33,8 +33,9 @@ from typing import Any
 
 from app.study import _fields as f
 from app.study._fields import Field, StudyError, show
-from app.study.paths import PathContext, resolve_path
+from app.study.paths import PathContext, check_output_dir, folder_name, resolve_path
 from app.study.sources import SOURCES, retarget
+from neucube.limits import check_neuron_count, estimated_brain_neurons
 
 __all__ = [
     "StudyError",
@@ -124,9 +125,9 @@ def _baseline(key: str, v: Any) -> list[float]:
 #: Sections and their keys. ``data`` and ``events`` are special (see :mod:`app.study.sources`).
 SECTIONS: dict[str, dict[str, Field]] = {
     "study": {
-        "name": Field(f.string, doc="short name, used for the default output folder"),
+        "name": Field(folder_name, doc="short name, used for the default output folder"),
         "description": Field(f.string, "", "what the study asks"),
-        "seed": Field(f.integer(0), 0, "seed of every random choice (overridden by --seed)"),
+        "seed": Field(f.limited("seed"), 0, "seed of every random choice (overridden by --seed)"),
         "data_root": Field(f.string, "", 'folder "${data_root}" stands for in paths, relative to the study '
                            "file (may be outside its folder); $NEUCUBE_DATA replaces it"),
     },
@@ -147,24 +148,24 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "kind": Field(f.choice(*ENCODERS), "tbr", "spike encoder"),
         "threshold": Field(f.optional(_threshold), None, "None (data-driven rule), 'auto' (SNR search), a number or per-channel list"),
         "alpha": Field(f.number(0), 0.5, "TBR: threshold = mean|dx| + alpha * std|dx|"),
-        "window": Field(f.integer(1), 5, "moving-window length in samples"),
+        "window": Field(f.limited("window"), 5, "moving-window length in samples"),
         "compare": Field(f.list_of(f.choice(*ENCODERS)), list(ENCODERS), "encoders compared in the encoding report"),
     },
     "cube": {
         "template": Field(f.choice("brain", "grid"), "brain", "neuron positions: MNI152 brain or a grid spanning the channels"),
-        "spacing_mm": Field(f.number(0, strict=True), 10.0, "template spacing in mm"),
-        "radius": Field(f.number(0, strict=True), 2.5, "connection radius in multiples of the spacing"),
+        "spacing_mm": Field(f.limited("spacing_mm"), 10.0, "template spacing in mm"),
+        "radius": Field(f.limited("radius"), 2.5, "connection radius in multiples of the spacing"),
         "connectivity": Field(f.choice("small_world", "gaussian"), "small_world", "connection rule"),
         "threshold": Field(f.number(0, strict=True), 0.5, "firing threshold"),
         "leak": Field(f.number(0), 0.002, "leak per step"),
-        "refractory": Field(f.integer(0), 6, "refractory period in steps"),
+        "refractory": Field(f.limited("refractory"), 6, "refractory period in steps"),
         "neuron_model": Field(f.choice("slif", "lif"), "slif", "NeuCube SLIF or exponential LIF"),
         "backend": Field(f.choice("cpp_standalone", "cython", "numpy", "reference"), "cpp_standalone", "simulator"),
     },
     "stdp": {
         "rate": Field(f.any_of(f.number(0), _pair, expected="a number >= 0 or a pair [A+, A-] of numbers >= 0"), 0.001, "STDP amplitude A+ = A-, or [A+, A-]"),
-        "tau": Field(f.number(0, strict=True), 10.0, "STDP time constant in steps"),
-        "n_rounds": Field(f.integer(0), 1, "STDP passes over the training trials (0: no learning)"),
+        "tau": Field(f.limited("tau_stdp"), 10.0, "STDP time constant in steps"),
+        "n_rounds": Field(f.limited("n_rounds"), 1, "STDP passes over the training trials (0: no learning)"),
     },
     "readout": {
         "kind": Field(f.choice(*READOUTS), "desnn", "readout classifier: deSNN, or 'state' (logistic regression on time-binned spike counts)"),
@@ -172,20 +173,20 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "drift_up": Field(f.number(0), 0.005, "deSNN weight increase per later spike"),
         "drift_down": Field(f.number(0), 0.005, "deSNN weight decrease per silent step"),
         "recall": Field(f.choice("wknn", "psp"), "wknn", "deSNN recall"),
-        "k": Field(f.integer(1), 3, "wknn neighbours"),
+        "k": Field(f.limited("k"), 3, "wknn neighbours"),
         "sigma": Field(f.number(0, strict=True), 1.0, "wknn kernel width"),
         "c": Field(f.number(0, strict=True, high=1.0), 0.7, "psp firing fraction"),
-        "n_bins": Field(f.integer(1), 20, "state readout: time bins per trial"),
+        "n_bins": Field(f.limited("n_bins"), 20, "state readout: time bins per trial"),
         "state_c": Field(f.any_of(f.choice("auto"), f.number(0, strict=True), expected="'auto' or a number > 0"), "auto", "state readout: inverse L2 penalty ('auto': inner CV on the training trials)"),
     },
     "evaluation": {
         "scheme": Field(_schemes, ["stratified"], "cross-validation scheme(s), e.g. [\"per_subject\", \"stratified\"]; the first is the headline"),
-        "n_splits": Field(f.integer(2), 5, "folds of the stratified schemes"),
-        "n_seeds": Field(f.integer(1), 1, "repetitions with seeds seed, seed+1, ..."),
+        "n_splits": Field(f.limited("n_splits"), 5, "folds of the stratified schemes"),
+        "n_seeds": Field(f.limited("n_seeds"), 1, "repetitions with seeds seed, seed+1, ..."),
         "baselines": Field(f.list_of(f.choice(*BASELINES)), list(BASELINES[:2]), "standard classifiers on the same folds"),
         "control": Field(f.boolean, True, "also run with shuffled labels (must be at chance)"),
         "early_prediction": Field(f.boolean, True, "accuracy from the first part of each test trial (deSNN)"),
-        "n_jobs": Field(f.integer(1), None, "parallel fits (default: every core this process may use; overridden by --n-jobs)"),
+        "n_jobs": Field(f.optional(f.limited("n_jobs")), None, "parallel fits (default: every core this process may use; overridden by --n-jobs)"),
     },
     "figures": {
         "enabled": Field(f.boolean, True, "write figures and graph exports of the final model"),
@@ -194,17 +195,18 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "windows": Field(f.list_of(f.window), [], "time windows [start, stop] in s for per-class connectivity"),
         "contrast": Field(f.list_of(f.string), [], "two classes [a, b] for the a-minus-b figures (default: the first two)"),
         "graph_formats": Field(f.list_of(f.choice(*GRAPH_FORMATS)), list(GRAPH_FORMATS), "feature interaction network exports"),
-        "dpi": Field(f.number(300), 300.0, "PNG resolution"),
+        "dpi": Field(f.limited("dpi"), 300.0, "PNG resolution"),
     },
     "search": {
         "method": Field(f.choice("grid", "random"), "grid", "GridSearchCV or RandomizedSearchCV"),
-        "n_iter": Field(f.integer(1), 10, "settings drawn by the random search"),
-        "inner_splits": Field(f.integer(2), 3, "folds of the inner search (training trials only)"),
+        "n_iter": Field(f.limited("n_iter"), 10, "settings drawn by the random search"),
+        "inner_splits": Field(f.limited("inner_splits"), 3, "folds of the inner search (training trials only)"),
         "scoring": Field(f.choice("accuracy", "balanced_accuracy", "roc_auc"), "balanced_accuracy", "what the inner search maximises"),
         "grid": Field(lambda k, v: _search_grid(k, v), {}, "parameter = [values] (or a distribution for random search)"),
     },
     "output": {
-        "dir": Field(f.string, "", "results folder (relative to the study file); default results/<name>"),
+        "dir": Field(f.string, "", "results folder (relative to the study file, inside its folder; or "
+                     "absolute); default results/<name>"),
     },
 }
 
@@ -268,6 +270,8 @@ def _search_grid(key: str, v: Any) -> dict[str, Any]:
         check = SECTIONS[section][item].check
         if isinstance(values, Mapping):
             out[name] = _distribution(where, values)
+            for end in ("low", "high"):  # a distribution stays inside the key's own range
+                check(f"{where}.{end}", out[name][end])
         elif isinstance(values, list) and values:
             out[name] = [check(f"{where}[{i}]", x) for i, x in enumerate(values)]
         else:
@@ -330,6 +334,13 @@ def _check_consistency(config: dict[str, Any]) -> None:
                 if c not in config["events"]:
                     raise StudyError(f"figures.contrast[{i}]: expected a class of [events] "
                                      f"({', '.join(config['events'])}), got {show(c)}")
+    cube = config["cube"]
+    if cube["template"] == "brain":  # bounded before anything is loaded or built
+        try:
+            check_neuron_count(estimated_brain_neurons(cube["spacing_mm"]),
+                               cause=f"cube.spacing_mm = {cube['spacing_mm']:g}")
+        except ValueError as exc:
+            raise StudyError(f"cube.spacing_mm: {exc}") from None
     search = config["search"]
     if search["method"] == "grid":
         for name, values in search["grid"].items():
@@ -446,7 +457,7 @@ class Study:
             study = parse_study(self.raw, path=self.path, data=data)
         config = copy.deepcopy(study.config)
         if seed is not None:
-            config["study"]["seed"] = f.integer(0)("--seed", seed)
+            config["study"]["seed"] = f.limited("seed")("--seed", seed)
         return Study(study.path, config, study.raw)
 
     def to_toml(self) -> str:
@@ -517,6 +528,7 @@ def parse_study(raw: Mapping[str, Any], *, path: Path | None = None, data: str |
     if "data" not in raw:
         raise StudyError("data: expected a [data] table naming the data source, but it is missing")
     ctx = PathContext.for_study(base, config["study"]["data_root"] or None)
+    check_output_dir("output.dir", config["output"]["dir"], base)
     config["data"] = _check_data(raw["data"], ctx, data)
     _check_consistency(config)
     return Study(path, config, copy.deepcopy(dict(raw)))
