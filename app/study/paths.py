@@ -13,6 +13,10 @@ through the data root::
 
 The environment variable ``NEUCUBE_DATA``, when set, replaces ``data_root``, so a study runs on
 another machine's copy of the data without being edited.
+
+Names that become folder names are checked too: ``[study] name`` (the default results folder is
+``results/<name>``) must be a plain, non-empty name, and a relative ``output.dir`` must stay
+inside the study's folder without being that folder.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.study._fields import StudyError, show
 
-__all__ = ["DATA_ROOT_ENV", "DATA_ROOT_TOKEN", "PathContext", "resolve_path"]
+__all__ = ["DATA_ROOT_ENV", "DATA_ROOT_TOKEN", "PathContext", "resolve_path", "folder_name",
+           "check_output_dir", "MAX_NAME_BYTES"]
 
 #: Environment variable that replaces ``[study] data_root``.
 DATA_ROOT_ENV = "NEUCUBE_DATA"
@@ -31,6 +37,85 @@ DATA_ROOT_ENV = "NEUCUBE_DATA"
 DATA_ROOT_TOKEN = "${data_root}"
 
 _KINDS = {"file": "file", "folder": "folder", "any": "file or folder"}
+
+#: Longest study name, in UTF-8 bytes: file systems allow 255 per name, and neucube's hidden
+#: siblings of a results folder (".neucube-tmp-<name>-search-<pid>-<random>") need the rest.
+MAX_NAME_BYTES = 100
+#: Longest folder name in ``output.dir`` (the common file-system limit, minus those siblings).
+_MAX_COMPONENT_BYTES = 200
+
+
+def _control(value: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in value)
+
+
+def folder_name(key: str, v: Any) -> str:
+    """A name usable as one folder name on any system (``[study] name``).
+
+    Raises
+    ------
+    StudyError
+        For a non-string, an empty or blank name, ``.``, ``..`` or a hidden name, a path
+        separator, a control character (NUL, newline, ...) or more than
+        :data:`MAX_NAME_BYTES` bytes.
+    """
+    why = "(it names the results folder)"
+    if not isinstance(v, str):
+        raise StudyError(f"{key}: expected a string, got {show(v)}")
+    if not v.strip():
+        raise StudyError(f"{key}: expected a non-empty name {why}, got {show(v)}")
+    if v.startswith("."):
+        raise StudyError(f'{key}: expected a name not starting with "." (".", ".." and hidden '
+                         f"names cannot name a results folder), got {show(v)}")
+    if "/" in v or "\\" in v:
+        raise StudyError(f"{key}: expected a name without the path separators / and \\ {why}, "
+                         f"got {show(v)}")
+    if _control(v):
+        raise StudyError(f"{key}: expected a name without control characters such as NUL or "
+                         f"newline {why}, got {show(v)}")
+    size = len(v.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        raise StudyError(f"{key}: expected a name of at most {MAX_NAME_BYTES} bytes (UTF-8) {why}, "
+                         f"got one of {size} bytes")
+    return v
+
+
+def check_output_dir(key: str, value: str, base: Path) -> str:
+    """Check ``output.dir`` (``""``: the default ``results/<name>``) against the study folder.
+
+    An absolute path names a folder anywhere; a relative one must stay inside the study folder
+    ``base`` and not be that folder (the results would replace the study).
+
+    Raises
+    ------
+    StudyError
+    """
+    if not value:
+        return value
+    if _control(value):
+        raise StudyError(f"{key}: expected a path without control characters such as NUL or "
+                         f"newline, got {show(value)}")
+    raw = Path(value).expanduser()
+    for part in raw.parts:
+        size = len(part.encode("utf-8"))
+        if size > _MAX_COMPONENT_BYTES:
+            raise StudyError(f"{key}: expected folder names of at most {_MAX_COMPONENT_BYTES} "
+                             f"bytes (UTF-8), got one of {size} bytes")
+    if raw.is_absolute():
+        lexical = Path(os.path.normpath(raw))
+        if lexical.parent == lexical:
+            raise StudyError(f"{key}: expected a results folder, got {show(value)} (the root "
+                             "folder)")
+        return value
+    lexical = Path(os.path.normpath(base / raw))
+    if not lexical.is_relative_to(os.path.normpath(base)):
+        raise StudyError(
+            f"{key}: expected a path inside the study folder {base}, got {show(value)} (it "
+            f"resolves to {lexical}); name a folder elsewhere with an absolute path, or pass --out")
+    if lexical == Path(os.path.normpath(base)):
+        raise StudyError(f"{key}: expected a results folder inside the study folder {base}, got "
+                         f"{show(value)} (the study folder itself)")
+    return value
 
 
 @dataclass(frozen=True)
