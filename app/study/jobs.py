@@ -17,6 +17,7 @@ predictions (the early-prediction curve, the parameters a nested search chose).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,16 +38,31 @@ from neucube.evaluation.baselines import make_baseline
 from neucube.evaluation.cross_validation import (
     CONTROL_SUFFIX,
     EvaluationResult,
+    ablation_models,
+    applicable_baselines,
     cv_splits,
     run_fold,
 )
 
-__all__ = ["FitJob", "Plan", "plan_evaluation", "run_jobs", "assemble", "dask_client"]
+__all__ = ["FitJob", "Plan", "plan_evaluation", "run_jobs", "assemble", "dask_client",
+           "available_cores"]
 
 logger = logging.getLogger(__name__)
 
 #: Task name of the fits in progress reports.
 TASK = "cross-validation"
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity; all cores where that is unknown).
+
+    The default number of parallel fits: the fits are independent and each worker is one
+    single-threaded simulator, so one worker per core uses the machine without oversubscribing.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,6 +122,8 @@ class Plan:
     seeds: list[int]
     baselines: list[str]
     jobs: list[FitJob] = field(default_factory=list)
+    ablations: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def plan_evaluation(
@@ -120,21 +138,27 @@ def plan_evaluation(
     early: bool = False,
     search: bool = False,
     model_name: str = "neucube",
+    ablations: Sequence[str] = (),
 ) -> Plan:
     """List the fits of one scheme, in the order :func:`neucube.evaluation.evaluate` runs them.
 
     Parameters mirror ``evaluate``; ``early`` adds the early-prediction curve of the model's
-    fits, ``search`` marks the model as a parameter search.
+    fits, ``search`` marks the model as a parameter search. Baselines and ablations that do not
+    apply are left out, with the reason in ``Plan.skipped``.
     """
     labels = trials.labels.astype(str)
     groups = trials.subject
     classes = sorted(np.unique(labels).tolist())
     if len(classes) < 2:
         raise ValueError(f"The evaluation needs at least 2 classes; the trials have {classes}.")
-    plan = Plan(scheme, model_name, classes, [int(s) for s in seeds], list(baselines))
+    run_baselines, skipped = applicable_baselines(baselines, np.asarray(trials.X), labels, groups, scheme)
+    controls = ablation_models(ablations, model, model_name, skipped)
+    plan = Plan(scheme, model_name, classes, [int(s) for s in seeds], run_baselines,
+                ablations={k: name for k, (name, _) in controls.items()}, skipped=skipped)
     for seed in plan.seeds:
         runs: list[tuple[str, BaseEstimator, bool, np.ndarray, bool]] = [(model_name, model, True, labels, early)]
-        runs += [(b, make_baseline(b), False, labels, False) for b in baselines]
+        runs += [(b, make_baseline(b), False, labels, False) for b in run_baselines]
+        runs += [(name, est, True, labels, False) for name, est in controls.values()]
         if control:
             shuffled = np.random.default_rng(seed).permutation(labels)
             runs.append((model_name + CONTROL_SUFFIX, model, True, shuffled, False))
@@ -277,5 +301,6 @@ def assemble(plan: Plan, results: Sequence[tuple[dict[str, Any], pd.DataFrame, d
     result = EvaluationResult(
         scheme=plan.scheme, model_name=plan.model_name, class_names=plan.classes, seeds=plan.seeds,
         folds=folds, predictions=predictions, baselines=plan.baselines,
+        ablations=dict(plan.ablations), skipped=dict(plan.skipped),
     )
     return result, [e for _, _, e in results]

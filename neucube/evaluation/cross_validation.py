@@ -3,7 +3,10 @@
 Everything that learns (encoder thresholds, STDP, readout, baseline scalers) is fitted inside each
 training fold, because :func:`evaluate` only ever gives a fold's training trials to ``fit``.
 The label-shuffle control (``control=True``) re-runs the model with permuted training *and*
-test labels; its accuracy must sit at chance, which is the evidence that nothing leaks.
+test labels; its accuracy must sit at chance, which is the evidence that nothing leaks. The
+ablation controls (``ablations=("encoder_only", "no_stdp")``, :mod:`.controls`) run the model
+without its cube and without STDP on the same folds, and the result compares the model with
+the best baseline and with each ablation fold by fold (:mod:`.statistics`).
 """
 
 from __future__ import annotations
@@ -22,9 +25,20 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_m
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 
 from neucube.data import TrialSet
-from neucube.evaluation.baselines import BASELINES, make_baseline
+from neucube.evaluation.baselines import BASELINES, baseline_skip_reason, make_baseline
+from neucube.evaluation.controls import ABLATION_SUFFIX, ablation_skip_reason, make_ablation
+from neucube.evaluation.statistics import paired_comparison
 
-__all__ = ["evaluate", "run_fold", "cv_splits", "EvaluationResult", "SCHEMES", "METRICS"]
+__all__ = [
+    "evaluate",
+    "run_fold",
+    "cv_splits",
+    "applicable_baselines",
+    "ablation_models",
+    "EvaluationResult",
+    "SCHEMES",
+    "METRICS",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +72,12 @@ class EvaluationResult:
     predictions : pandas.DataFrame
         One row per model x seed x test trial: ``model, seed, fold, trial, subject, y_true,
         y_pred`` and ``proba_<class>`` columns.
+    baselines : list of str
+        Baselines that ran.
+    ablations : dict
+        Ablation control -> its model name in the tables (e.g. ``"neucube (encoder only)"``).
+    skipped : dict
+        Baseline or ablation -> why it did not run on these trials.
     """
 
     scheme: str
@@ -67,6 +87,8 @@ class EvaluationResult:
     folds: pd.DataFrame
     predictions: pd.DataFrame
     baselines: list[str] = field(default_factory=list)
+    ablations: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def confusion(self, model: str | None = None, *, normalize: str | None = None) -> np.ndarray:
         """Confusion matrix of ``model`` summed over folds and seeds (rows: true class)."""
@@ -92,6 +114,37 @@ class EvaluationResult:
             }
         return out
 
+    def best_baseline(self, metric: str = "accuracy") -> str | None:
+        """The baseline with the highest mean ``metric`` (``None`` without baselines)."""
+        means = {b: self.scores(b)[metric]["mean"] for b in self.baselines}
+        means = {b: m for b, m in means.items() if np.isfinite(m)}
+        return max(means, key=means.get) if means else None
+
+    def comparisons(self, metrics: Sequence[str] = ("accuracy", "roc_auc"),
+                    confidence: float = 0.95) -> list[dict[str, Any]]:
+        """The model against the best baseline and each ablation, fold by fold.
+
+        One entry per metric (skipped when the model's metric is undefined, e.g. ROC-AUC
+        without probabilities) and opponent: :func:`~.statistics.paired_comparison` plus
+        ``role`` (``"best_baseline"`` or ``"ablation"``) and, for ablations, ``control``.
+        """
+        out = []
+        mine = self.folds[self.folds["model"] == self.model_name]
+        for metric in metrics:
+            if not np.isfinite(mine[metric].to_numpy(dtype=float)).any():
+                continue
+            opponents = [(self.best_baseline(metric), "best_baseline", None)]
+            opponents += [(name, "ablation", kind) for kind, name in self.ablations.items()]
+            for other, role, kind in opponents:
+                if other is None:
+                    continue
+                row = {"role": role, **paired_comparison(self.folds, self.model_name, other,
+                                                          metric=metric, confidence=confidence)}
+                if kind is not None:
+                    row["control"] = kind
+                out.append(row)
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """Summary for ``metrics.json``: ``{"model": ..., "baselines": {...}, ...}``."""
         models = list(dict.fromkeys(self.folds["model"]))
@@ -104,6 +157,9 @@ class EvaluationResult:
             "model": {"name": self.model_name, **self.scores(), "confusion": self.confusion().tolist()},
             "baselines": {b: {**self.scores(b), "confusion": self.confusion(b).tolist()} for b in self.baselines},
             "control": {m: self.scores(m) for m in control},
+            "ablations": {k: {"name": m, **self.scores(m)} for k, m in self.ablations.items()},
+            "skipped": dict(self.skipped),
+            "comparisons": self.comparisons(),
             "chance_level": float(self.predictions[self.predictions["model"] == self.model_name]["y_true"].value_counts(normalize=True).max()),
         }
 
@@ -139,6 +195,32 @@ def cv_splits(
         return out
     # Any scikit-learn splitter.
     return [(tr, te, "all") for tr, te in scheme.split(idx, y, groups)]
+
+
+def applicable_baselines(
+    baselines: Iterable[str], arrays: np.ndarray, labels: np.ndarray,
+    groups: np.ndarray | None, scheme: Any,
+) -> tuple[list[str], dict[str, str]]:
+    """The baselines that apply to these trials, and why each of the others is skipped.
+
+    The smallest class is counted within each subject for the per-subject scheme (its folds
+    see one subject's trials), else over all trials.
+    """
+    n_channels, n_times = arrays.shape[1], arrays.shape[2]
+    if scheme == "per_subject" and groups is not None:
+        counts = pd.crosstab(groups, labels).to_numpy()
+        min_class = int(counts[counts > 0].min())
+    else:
+        min_class = int(pd.Series(labels).value_counts().min())
+    run, skipped = [], {}
+    for b in baselines:
+        reason = baseline_skip_reason(b, n_channels, n_times, min_class)
+        if reason is None:
+            run.append(b)
+        else:
+            skipped[b] = reason
+            logger.warning("baseline %s skipped: %s", b, reason)
+    return run, skipped
 
 
 def _proba(estimator: Any, X: Any, classes: list[str]) -> np.ndarray:
@@ -225,6 +307,7 @@ def evaluate(
     seeds: Iterable[int] = (0,),
     baselines: Iterable[str] = ("vectorizer_logreg", "channel_features_logreg"),
     control: bool = False,
+    ablations: Iterable[str] = (),
     model_name: str = "neucube",
     n_jobs: int | None = 1,
     verbose: bool = False,
@@ -250,10 +333,14 @@ def evaluate(
         One repetition per seed: fold shuffling and every ``random_state`` of the model and
         baselines use it.
     baselines : iterable of str
-        Names from :data:`~neucube.evaluation.baselines.BASELINES`.
+        Names from :data:`~neucube.evaluation.baselines.BASELINES`; those that do not apply
+        to the trials are skipped, with the reason in ``EvaluationResult.skipped``.
     control : bool
         Also run the model with labels permuted (per seed) before splitting: its accuracy
         must be at chance.
+    ablations : iterable of {"encoder_only", "no_stdp"}
+        Ablation controls of the model (:mod:`neucube.evaluation.controls`) run on the same
+        folds; skipped with the reason when the model cannot be ablated.
     model_name : str
         Label of the model in the result tables.
     n_jobs : int or None
@@ -290,12 +377,15 @@ def evaluate(
     for b in baselines:
         if b not in BASELINES:
             make_baseline(b)  # raises the uniform error
+    baselines, skipped = applicable_baselines(baselines, arrays, labels, groups_arr, cv)
+    controls = ablation_models(ablations, model, model_name, skipped)
     seeds = [int(s) for s in seeds]
 
     tasks = []
     for seed in seeds:
         runs = [(model_name, model, data, labels)]
         runs += [(b, make_baseline(b), arrays, labels) for b in baselines]
+        runs += [(name, est, data, labels) for name, est in controls.values()]
         if control:
             shuffled = np.random.default_rng(seed).permutation(labels)
             runs.append((model_name + CONTROL_SUFFIX, model, data, shuffled))
@@ -319,4 +409,23 @@ def evaluate(
         folds=folds,
         predictions=predictions,
         baselines=baselines,
+        ablations={k: name for k, (name, _) in controls.items()},
+        skipped=skipped,
     )
+
+
+def ablation_models(ablations: Iterable[str], model: BaseEstimator, model_name: str,
+                     skipped: dict[str, str]) -> dict[str, tuple[str, BaseEstimator]]:
+    """Ablation -> (row name, unfitted control) for those that apply.
+
+    The others are added to ``skipped`` with the reason.
+    """
+    out = {}
+    for kind in ablations:
+        reason = ablation_skip_reason(kind, model)
+        if reason is None:
+            out[kind] = (model_name + ABLATION_SUFFIX[kind], make_ablation(kind, model))
+        else:
+            skipped[kind] = reason
+            logger.warning("control %s skipped: %s", kind, reason)
+    return out
