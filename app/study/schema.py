@@ -550,6 +550,9 @@ def load_study(path: str | Path, *, data: str | Path | None = None) -> Study:
         If the file is missing, not TOML, or any key is unknown or invalid.
     """
     path = Path(path).resolve()
+    if path.exists() and not path.is_file():
+        found = "a folder" if path.is_dir() else "a named pipe, socket or device"
+        raise StudyError(f"{path}: expected a study file (.toml); found {found}")
     if not path.is_file():
         raise StudyError(f"{path}: expected a study file (.toml), but it does not exist")
     try:
