@@ -1,7 +1,9 @@
 """The session's results folder: metrics, predictions, figures, model file and study file.
 
-Everything is written under the session's own folder, so sessions never share files. The
-figures come from :func:`neucube.plotting.export_figures`, the model file from
+Everything is written under the session's own folder, so sessions never share files: a folder
+elsewhere is refused before anything is written (:func:`session_folder`), and the results
+folder is built beside its target and moved into place only when complete. The figures come
+from :func:`neucube.plotting.export_figures`, the model file from
 :meth:`neucube.NeuCubeClassifier.save`.
 """
 
@@ -16,8 +18,9 @@ from typing import Any
 
 from app.streamlit_app.datasets import Dataset
 from app.streamlit_app.training import TrainingResult
+from neucube._atomic import atomic_directory
 
-__all__ = ["FORMATS", "MIME", "write_figures", "write_results", "zip_folder"]
+__all__ = ["FORMATS", "MIME", "session_folder", "write_figures", "write_results", "zip_folder"]
 
 #: Static figure formats offered for download.
 FORMATS = ("svg", "pdf", "png")
@@ -30,11 +33,29 @@ MIME = {
 }  # fmt: skip
 
 
+def session_folder(folder: Path, session_dir: Path) -> Path:
+    """``folder``, resolved, if it lies inside the session's folder ``session_dir`` (not equal).
+
+    Raises
+    ------
+    ValueError
+        Naming the folder, if it is elsewhere (the export never writes outside its session).
+    """
+    folder, root = Path(folder).resolve(), Path(session_dir).resolve()
+    if not folder.is_relative_to(root) or folder == root:
+        raise ValueError(f"export folder '{folder}': expected a folder inside this session's "
+                         f"folder {root}; found a path outside it, where the export never writes")
+    return folder
+
+
 def write_figures(result: TrainingResult, dataset: Dataset, out_dir: Path, *,
-                  window: tuple[float, float] | None = None) -> dict[str, Any]:
-    """Write the publication figure set of the trained model (see ``export_figures``)."""
+                  session_dir: Path, window: tuple[float, float] | None = None) -> dict[str, Any]:
+    """Write the publication figure set of the trained model (see ``export_figures``) into
+    ``out_dir``, a folder inside ``session_dir``."""
     from app.streamlit_app.training import ensure_brian2
     from neucube.plotting import export_figures
+
+    out_dir = session_folder(out_dir, session_dir)
 
     ensure_brian2()  # the figures run the trials through the cube again
 
@@ -53,19 +74,26 @@ def write_results(
     result: TrainingResult,
     *,
     study_text: str,
+    session_dir: Path,
     figures_dir: Path | None = None,
 ) -> Path:
-    """Write (or refresh) the results folder and return it.
+    """Write (or refresh) the results folder, a folder inside ``session_dir``, and return it.
 
     It holds ``metrics.json`` (the evaluation summary), ``folds.csv``, ``predictions.csv``,
     ``early_prediction.json``, ``model.zip``, ``study.toml``, ``provenance.json`` and, when
-    they were made, the figures in ``figures/``.
+    they were made, the figures in ``figures/``. It is built beside ``folder`` and replaces it
+    only when complete, so a failure (a full disk) leaves the previous one as it was.
     """
+    final = session_folder(folder, session_dir)
+    with atomic_directory(final) as tmp:
+        _write_results(tmp, dataset, result, study_text=study_text, figures_dir=figures_dir)
+    return final
+
+
+def _write_results(folder: Path, dataset: Dataset, result: TrainingResult, *, study_text: str,
+                   figures_dir: Path | None) -> None:
     from app.study.provenance import provenance
 
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
     ev = result.evaluation
     (folder / "metrics.json").write_text(json.dumps(ev.to_dict(), indent=2) + "\n",
                                          encoding="utf-8")
@@ -87,7 +115,6 @@ def write_results(
                                             encoding="utf-8")
     if figures_dir is not None and figures_dir.is_dir():
         shutil.copytree(figures_dir, folder / "figures")
-    return folder
 
 
 def zip_folder(folder: Path) -> bytes:

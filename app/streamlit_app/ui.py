@@ -282,7 +282,14 @@ def show_figure(fig: Any, stem: str, key: str, *, caption: str | None = None) ->
 
 def show_error(exc: BaseException, what: str) -> None:
     """An error box with the message of a loader/model error (the app keeps working)."""
-    message = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno is not None:
+        from app.oserrors import describe_os_error
+
+        # An operating-system error (full disk, read-only, ...): the path, what happened and
+        # what to do, instead of Python's "[Errno 28] ...".
+        message = describe_os_error(exc)
+    else:
+        message = str(exc) or type(exc).__name__
     # Name uploaded files by their own names, not by where this server keeps them.
     holder = st.session_state.get("_workdir")
     if holder is not None:

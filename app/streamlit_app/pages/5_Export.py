@@ -40,7 +40,8 @@ if st.button("Make the figure set", type="primary", icon=":material/image:", key
     try:
         with st.status("Drawing the figures ...", expanded=False) as status:
             with ui.DRAW_LOCK:
-                manifest = exporting.write_figures(res, ds, figures_dir, window=tuple(window))
+                manifest = exporting.write_figures(res, ds, figures_dir, window=tuple(window),
+                                                   session_dir=ui.workdir())
             status.update(label=f"{len(manifest['figures'])} figures written", state="complete")
     except Exception as exc:  # noqa: BLE001 - shown, the app keeps working
         ui.show_error(exc, "The figures could not be made")
@@ -107,6 +108,7 @@ if st.button("Prepare the results folder", icon=":material/folder_zip:", key="ex
     try:
         with st.spinner("Writing the results folder ..."):
             exporting.write_results(results_dir, ds, res, study_text=study_text,
+                                    session_dir=ui.workdir(),
                                     figures_dir=figures_dir if manifest else None)
             st.session_state["results_ready"] = exporting.zip_folder(results_dir)
     except Exception as exc:  # noqa: BLE001
