@@ -42,6 +42,8 @@ import numpy as np
 
 from app.study import _fields as f
 from app.study._fields import Field, StudyError, show
+from app.study.patterns import compile_pattern
+from app.study.patterns import search as pattern_search
 from neucube.data import TrialSet
 
 __all__ = [
@@ -75,6 +77,22 @@ def _ids(key: str, v: Any) -> Any:
         return x
 
     return f.one_or_list(one)(key, v)
+
+
+def _glob(key: str, v: Any) -> str:
+    """A glob relative to the data folder: no absolute path, no ``..`` climbing out of it."""
+    v = f.string(key, v)
+    parts = re.split(r"[\\/]", v)
+    if v.startswith(("/", "\\")) or ".." in parts or "\x00" in v:
+        raise StudyError(f"{key}: expected a glob of file names inside the data folder (such as "
+                         f"\"*.vhdr\" or \"sub-*_eeg.edf\"), got {show(v)}, which leaves it")
+    return v
+
+
+def _regex(key: str, v: Any) -> str:
+    """A regular expression: compiled here so a bad one is reported with the study's key."""
+    compile_pattern(key, v)
+    return v
 
 
 _COORDS_EEG = Field(_none_or(f.string), "auto", '"auto", "file", "template", "none" or a CSV of name,x,y,z',
@@ -127,8 +145,8 @@ SOURCES: dict[str, Source] = {
     "eeg": Source({
         "path": Field(f.one_or_list(f.string), doc="an EEG file, a list of files or a folder of files",
                       path="any"),
-        "pattern": Field(f.string, "", "glob of the files to read in a folder (default: every EEG file)"),
-        "subject_pattern": Field(f.string, r"sub-([A-Za-z0-9]+)",
+        "pattern": Field(_glob, "", "glob of the files to read in a folder (default: every EEG file)"),
+        "subject_pattern": Field(_regex, r"sub-([A-Za-z0-9]+)",
                                  "regular expression whose first group is the subject id in a file name "
                                  "(default BIDS-style sub-XX; the file name without extension otherwise)"),
         "stim_channel": Field(f.string, None, "trigger channel stored as a signal"),
@@ -223,7 +241,9 @@ def _bids_root(path: Path) -> bool:
 
 
 def _fmri_companions(data: Path) -> tuple[list[str], list[str]]:
-    """NIfTI runs named by ``--data`` and the BIDS events file beside each."""
+    """NIfTI runs named by ``--data`` and the BIDS events file beside each (inside its folder)."""
+    from data_loaders._paths import inside
+
     if data.is_dir():
         bolds = sorted(p for p in data.iterdir() if p.name.endswith((".nii", ".nii.gz"))
                        and "_mask" not in p.name)
@@ -239,6 +259,9 @@ def _fmri_companions(data: Path) -> tuple[list[str], list[str]]:
         candidates = [bold.with_name(f"{base}_events.tsv"), bold.with_name(f"{stem}_events.tsv"),
                       bold.with_name(f"{stem}.tsv")]
         found = next((c for c in candidates if c.is_file()), None)
+        if found is not None and not inside(found, bold.parent):
+            raise StudyError(f"--data: expected the events file {found.name} inside the folder of "
+                             f"{bold.name}; found a link that resolves outside it")
         if found is None:
             raise StudyError(
                 f"--data: expected a BIDS events file beside {bold} (one of "
@@ -307,9 +330,12 @@ def eeg_files(path: str | list[str], pattern: str = "") -> list[Path]:
     """The EEG recordings named by ``path``: a file, a list of files, or every recording in a folder.
 
     In a folder, companion files are skipped: a BrainVision ``.eeg`` beside its ``.vhdr``, a
-    Nicolet ``.head`` beside its ``.data``.
+    Nicolet ``.head`` beside its ``.data``. ``pattern`` may not leave the folder (``..``).
     """
     from data_loaders.eeg import SUPPORTED_EXTENSIONS
+
+    if pattern:
+        _glob("data.pattern", pattern)
 
     out: list[Path] = []
     for item in [path] if isinstance(path, str) else path:
@@ -338,7 +364,8 @@ def eeg_files(path: str | list[str], pattern: str = "") -> list[Path]:
 
 
 def _subject_of(path: Path, pattern: str) -> str:
-    match = re.search(pattern, path.name) if pattern else None
+    """The subject id in a file name: ``data.subject_pattern``'s first group (bounded match)."""
+    match = pattern_search("data.subject_pattern", pattern, path.name) if pattern else None
     if match:
         return match.group(1) if match.groups() else match.group(0)
     name = path.name
