@@ -311,8 +311,12 @@ def extract_zip(
 
     Every member must be a regular file or folder with a relative path inside ``dest`` (no
     ``..``, no absolute path, no link), and the uncompressed total must stay below
-    ``max_bytes``. The study folder is the one holding ``tar_class_labels.csv``; when none
-    does, the extraction root is returned and the loader explains what is missing.
+    ``max_bytes``; past :data:`_RATIO_FROM` bytes it may also expand at most
+    :data:`_MAX_RATIO` times (a zip bomb expands a thousand times). All of it is checked from
+    the archive's directory before anything is extracted; the sizes declared there bound what
+    extraction writes (Python's zipfile stops at them). The study folder is the one holding
+    ``tar_class_labels.csv``; when none does, the extraction root is returned and the loader
+    explains what is missing.
     """
     try:
         zf = zipfile.ZipFile(archive)
@@ -329,6 +333,13 @@ def extract_zip(
             raise UploadError(
                 f"{archive.name}: expected at most {max_bytes / 1e6:.0f} MB uncompressed; found "
                 f"{total / 1e6:.1f} MB."
+            )
+        packed = sum(m.compress_size for m in members)
+        if total > _RATIO_FROM and total > _MAX_RATIO * max(packed, 1):
+            raise UploadError(
+                f"{archive.name}: expected an archive that expands at most {_MAX_RATIO} times; "
+                f"found {packed / 1e6:.2f} MB that expand to {total / 1e6:.0f} MB "
+                f"({total / max(packed, 1):.0f} times)."
             )
         root = dest.resolve()
         for m in members:
@@ -463,8 +474,12 @@ def _loader_call(
     return trials, data, {**pre, "resample": options.resample}, plan.paths[0].parent
 
 
-#: Largest uncompressed size of an uploaded zip archive.
-_MAX_EXTRACT = 2_000_000_000
+#: Largest uncompressed size of an uploaded zip archive (NeuCube's wrist study is 0.8 MB).
+_MAX_EXTRACT = 500_000_000
+#: Largest expansion (uncompressed / compressed) of an archive larger than ``_RATIO_FROM`` bytes
+#: uncompressed: numeric CSV compresses 3-10 times, an all-zero one about 300, a zip bomb 1000.
+_MAX_RATIO = 100
+_RATIO_FROM = 50_000_000
 
 
 def discover_events(
