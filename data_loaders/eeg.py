@@ -980,6 +980,14 @@ def load_eeg(
     sources = None if loc is None else list(loc.sources)
     flat = [candidates[i] for i in _flat_channels(data)]
     del data
+    degenerate = [n for n in _degenerate_range_channels(inst) if n in candidates and n not in flat]
+    if degenerate:  # MNE reads them with a made-up range of 1: samples of no known scale
+        msg = ("channels whose header declares an empty range (physical_min == physical_max or "
+               f"digital_min == digital_max; their samples have no scale) marked bad and left "
+               f"out: {degenerate}")
+        logger.warning("%s: %s", desc, msg)
+        caught.append(msg)
+        flat = flat + degenerate
     if flat and len(flat) == len(candidates):
         raise ChannelError(
             desc,
@@ -987,10 +995,12 @@ def load_eeg(
             f"all {len(flat)} channels flat (constant over the whole recording): {flat}",
             "Check that the electrodes were connected and the file's scaling is right.",
         )
-    if flat:
-        msg = f"flat channels (constant over the whole recording) marked bad and left out: {flat}"
+    if len(flat) > len(degenerate):
+        msg = ("flat channels (constant over the whole recording) marked bad and left out: "
+               f"{[n for n in flat if n not in degenerate]}")
         logger.warning("%s: %s", desc, msg)
         caught.append(msg)
+    if flat:
         keep = [i for i, n in enumerate(candidates) if n not in flat]
         candidates = [candidates[i] for i in keep]
         coords = None if coords is None else coords[keep]
@@ -1085,6 +1095,27 @@ def _first_non_finite(bad: np.ndarray, names: Sequence[str], inst: Any) -> str:
         return f"the first at sample {t} ({float(inst.times[t]):.3f} s) of {ch!r}"
     e, c, t = (int(i) for i in np.argwhere(bad)[0])  # epochs: (epochs, channels, times)
     return f"the first in epoch {e} at sample {t} ({float(inst.times[t]):.3f} s) of {names[c]!r}"
+
+
+def _degenerate_range_channels(inst: Any) -> list[str]:
+    """EDF/BDF/GDF channels whose header range is empty (their samples cannot be scaled).
+
+    MNE's EDF reader keeps the header's ranges in ``_raw_extras`` (one per file) and replaces an
+    empty range by 1 with a warning, which turns the samples into numbers of no known unit.
+    """
+    out: list[str] = []
+    for extras in getattr(inst, "_raw_extras", None) or []:
+        if not isinstance(extras, dict) or "physical_min" not in extras:
+            continue
+        names = list(extras.get("ch_names", []))
+        ranges = [np.asarray(extras.get(k, []), dtype=float) for k in
+                  ("physical_min", "physical_max", "digital_min", "digital_max")]
+        if not names or any(r.shape != (len(names),) for r in ranges):
+            continue
+        pmin, pmax, dmin, dmax = ranges
+        empty = (pmax == pmin) | (dmax == dmin) | ~np.isfinite(pmax - pmin + dmax - dmin)
+        out += [names[i] for i in np.flatnonzero(empty) if names[i] not in out]
+    return out
 
 
 def _flat_channels(data: np.ndarray) -> list[int]:

@@ -183,7 +183,7 @@ class TrialSet:
                     f"integer codes in [0, {len(class_names) - 1}] (one per class name)",
                     f"codes from {codes.min()} to {codes.max()}",
                 )
-            return codes, class_names
+            return codes, TrialSet._check_class_names(class_names)
         if y.dtype.kind in "USO":
             names = y.astype(str)
             if class_names is None:
@@ -192,8 +192,19 @@ class TrialSet:
             unknown = sorted(set(names.tolist()) - set(lookup))
             if unknown:
                 raise _err("y", f"labels among class_names {list(class_names)}", f"{unknown}")
-            return np.array([lookup[n] for n in names], dtype=np.int64), class_names
-        raise _err("y", "class names (str) or integer codes", f"dtype {y.dtype}")
+            codes = np.array([lookup[n] for n in names], dtype=np.int64)
+        else:
+            raise _err("y", "class names (str) or integer codes", f"dtype {y.dtype}")
+        return codes, TrialSet._check_class_names(class_names)
+
+    @staticmethod
+    def _check_class_names(class_names: tuple[str, ...]) -> tuple[str, ...]:
+        """Class names appear in reports, figures and model files: none may be blank."""
+        blank = [i for i, c in enumerate(class_names) if not c.strip()]
+        if blank:
+            raise _err("class_names", "non-empty names (not only spaces)",
+                       f"{[class_names[i] for i in blank]} at position(s) {blank}")
+        return class_names
 
     @staticmethod
     def _check_positive(field: str, value: Any, unit: str) -> float:
