@@ -195,3 +195,10 @@ def test_paired_comparison_pairs_by_fold():
     assert out["n_pairs"] == 6 and out["dof"] == 5
     with pytest.raises(ValueError, match="share no fold"):
         paired_comparison(folds, "m", "nobody")
+
+
+def test_study_schema_lists_every_baseline_and_ablation():
+    from app.study import schema
+    from neucube.evaluation import ABLATIONS, BASELINES
+
+    assert schema.BASELINES == tuple(BASELINES) and schema.ABLATIONS == tuple(ABLATIONS)

@@ -96,7 +96,9 @@ def test_results_folder_is_complete(reference, study_file):
     assert "Classification, stratified (3 folds" in proc.stdout
     assert "NeuCube accuracy by subject: sub-01" in proc.stdout
     # Not a terminal: each counted task prints one line when it finishes.
-    assert "cross-validation: 27/27 fits in" in proc.stderr
+    # 9 folds (6 per subject, 3 pooled) x (model, baseline, shuffled labels, 2 ablations).
+    assert "cross-validation: 45/45 fits in" in proc.stderr
+    assert "cube adds " in proc.stdout and " over its encoder" in proc.stdout
 
 
 def test_metrics_validate(reference):
@@ -105,7 +107,11 @@ def test_metrics_validate(reference):
     jsonschema.validate(metrics, METRICS_SCHEMA)
     assert metrics["primary_scheme"] == "per_subject" and list(metrics["schemes"]) == ["per_subject", "stratified"]
     for doc in (metrics, *metrics["schemes"].values()):
-        for part in (doc["model"], doc["baselines"]["channel_features_logreg"]):
+        assert {k: v["name"] for k, v in doc["ablations"].items()} == {
+            "encoder_only": "neucube (encoder only)", "no_stdp": "neucube (no STDP)"}
+        assert [(c["role"], c.get("control")) for c in doc["comparisons"] if c["metric"] == "accuracy"] == [
+            ("best_baseline", None), ("ablation", "encoder_only"), ("ablation", "no_stdp")]
+        for part in (doc["model"], doc["baselines"]["channel_features_logreg"], *doc["ablations"].values()):
             for key in ("accuracy", "balanced_accuracy", "roc_auc"):
                 assert 0.0 <= part[key]["mean"] <= 1.0
         assert doc["class_names"] == ["familiar", "unfamiliar"]
@@ -255,7 +261,7 @@ def test_python_api_with_progress_callback(study_file, tmp_path):
     result = run_study(study, out=tmp_path / "api", progress=messages.append, figures=False)
     assert result.out_dir == (tmp_path / "api").resolve() and result.summary["seed"] == 4
     assert messages[0] == "loading trials"
-    assert "cross-validation: 27/27 fits" in messages
+    assert "cross-validation: 45/45 fits" in messages
     assert "fitting the final model on all 24 trials" in messages
     assert not (tmp_path / "api" / "figures").exists()
     assert os.listdir(tmp_path) == ["api"]
@@ -284,8 +290,10 @@ def test_shipped_n170_study_runs_through_its_figures(shared_data, tmp_path):
     out, proc = run_shipped_study("n170_faces_houses", {
         "n_splits = 5": "n_splits = 2", "control = true": "control = false",
         'formats = ["svg", "pdf", "png"]': 'formats = ["png"]',
-        'baselines = ["vectorizer_logreg", "channel_features_logreg", "window_means_logreg"]':
+        'baselines = ["vectorizer_logreg", "channel_features_logreg", "window_means_logreg",\n'
+        '             "lda_window_means", "xdawn_tangent_logreg", "tangent_space_logreg", "riemann_mdm"]':
         'baselines = ["window_means_logreg"]',
+        'ablations = ["encoder_only", "no_stdp"]': "ablations = []",
     }, shared_data / "eegnotebooks_muse_N170_subject1", tmp_path)
     manifest = json.loads((out / "figures" / "manifest.json").read_text())
     names = {f["name"] for f in manifest["figures"]}
@@ -303,6 +311,7 @@ def test_shipped_wrist_study_classifies_well_above_chance(shared_data, tmp_path)
     through `neucube run`). One seed, PNG figures."""
     out, _ = run_shipped_study("wrist_movement", {
         "n_seeds = 3": "n_seeds = 1", 'formats = ["svg", "pdf", "png"]': 'formats = ["png"]',
+        'ablations = ["encoder_only", "no_stdp"]': "ablations = []",
     }, shared_data / "neucube_wrist_movement_eeg", tmp_path)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["model"]["accuracy"]["mean"] >= 0.8  # chance 0.33

@@ -32,10 +32,14 @@ def _classification(cls: Mapping[str, Any]) -> list[str]:
     name = cls["model"]["name"]
     rows = [row("NeuCube" if name == "neucube" else f"NeuCube ({name})", cls["model"])]
     rows += [row(b, s) for b, s in cls["baselines"].items()]
+    rows += [row(s["name"], s) for s in cls.get("ablations", {}).values()]
     rows += [row(c, s) for c, s in cls["control"].items()]
     lines = [f"Classification, {cls['scheme']} ({cls['n_folds']} folds, seeds {cls['seeds']}; "
              f"chance {cls['chance_level']:.2f}):",
              format_table(["model", "accuracy", "balanced acc.", "ROC-AUC"], rows)]
+    for name, reason in cls.get("skipped", {}).items():
+        lines.append(f"Skipped {name}: {reason}")
+    lines += _comparisons(cls.get("comparisons", []))
     by_subject = cls["model"].get("accuracy_by_subject")
     if by_subject:
         lines.append("NeuCube accuracy by subject: "
@@ -44,6 +48,45 @@ def _classification(cls: Mapping[str, Any]) -> list[str]:
     if early:
         pairs = [f"{f:.0%} {a:.2f}" for f, a in zip(early["fractions"], early["accuracy"], strict=True)]
         lines.append("Early prediction (share of the trial seen -> accuracy): " + ", ".join(pairs))
+    return lines
+
+
+#: What a comparison of the model with an ablation measures, as the summary says it.
+_SAYS = {"encoder_only": "cube adds {d} over its encoder",
+         "no_stdp": "STDP adds {d} over the cube's initial weights"}
+_METRIC_NAMES = {"accuracy": "accuracy", "balanced_accuracy": "balanced acc.", "roc_auc": "ROC-AUC"}
+
+
+def _difference(c: Mapping[str, Any]) -> str:
+    """``+0.021 [-0.010, +0.052]`` (the interval left out when undefined)."""
+    d = c["mean_difference"]
+    if d is None:
+        return "n/a"
+    ci = ("" if c["ci_low"] is None or c["ci_high"] is None
+          else f" [{c['ci_low']:+.3f}, {c['ci_high']:+.3f}]")
+    return f"{d:+.3f}{ci}"
+
+
+def _comparisons(comparisons: list[Mapping[str, Any]]) -> list[str]:
+    """One line per opponent: the paired difference in each metric, its interval and p-value."""
+    if not comparisons:
+        return []
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for c in comparisons:
+        groups.setdefault((c["role"], c["other"]), []).append(c)
+    conf = comparisons[0]["confidence"]
+    lines = [f"Paired per fold (model minus other, mean [{conf:.0%} CI of the corrected resampled "
+             "t-test], Wilcoxon signed-rank p):"]
+    for (role, other), rows in groups.items():
+        first = rows[0]
+        text = " and ".join(
+            _SAYS[first["control"]].format(d=f"{_difference(c)} {_METRIC_NAMES[c['metric']]}")
+            if role == "ablation" and i == 0 else f"{_difference(c)} {_METRIC_NAMES[c['metric']]}"
+            for i, c in enumerate(rows))
+        if role != "ablation":
+            text = f"NeuCube vs the best baseline ({other}): {text}"
+        ps = ", ".join("n/a" if c["p_wilcoxon"] is None else f"{c['p_wilcoxon']:.2g}" for c in rows)
+        lines.append(f"  {text} ({first['n_pairs']} folds; p {ps})")
     return lines
 
 

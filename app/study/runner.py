@@ -274,6 +274,7 @@ def cross_validate(
                 model, trials, scheme=scheme, n_splits=ev["n_splits"],
                 seeds=range(study.seed, study.seed + ev["n_seeds"]), baselines=ev["baselines"],
                 control=ev["control"], early=ev["early_prediction"], search=search, model_name=model_name,
+                ablations=ev["ablations"],
             ))
         except ValueError as exc:
             raise StudyError(f"evaluation.scheme: {scheme!r} cannot split these trials: {exc}") from exc

@@ -55,7 +55,11 @@ ENCODERS = ("tbr", "step_forward", "moving_window", "bsa")
 #: Named readouts of NeuCubeClassifier (its READOUTS; not imported so that parsing a study
 #: does not import the simulator).
 READOUTS = ("desnn", "state")
-BASELINES = ("vectorizer_logreg", "channel_features_logreg", "window_means_logreg")
+#: Baselines and ablation controls of neucube.evaluation (its BASELINES and ABLATIONS; not
+#: imported so that parsing a study does not import scikit-learn, MNE and pyRiemann).
+BASELINES = ("vectorizer_logreg", "channel_features_logreg", "window_means_logreg",
+             "lda_window_means", "xdawn_tangent_logreg", "tangent_space_logreg", "riemann_mdm")
+ABLATIONS = ("encoder_only", "no_stdp")
 #: Cross-validation schemes (``evaluation.scheme`` takes one or a list of them).
 SCHEMES = ("stratified", "loso", "per_subject")
 FIGURE_FORMATS = ("svg", "pdf", "png")
@@ -183,8 +187,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "scheme": Field(_schemes, ["stratified"], "cross-validation scheme(s), e.g. [\"per_subject\", \"stratified\"]; the first is the headline"),
         "n_splits": Field(f.limited("n_splits"), 5, "folds of the stratified schemes"),
         "n_seeds": Field(f.limited("n_seeds"), 1, "repetitions with seeds seed, seed+1, ..."),
-        "baselines": Field(f.list_of(f.choice(*BASELINES)), list(BASELINES[:2]), "standard classifiers on the same folds"),
+        "baselines": Field(f.list_of(f.choice(*BASELINES)), list(BASELINES), "standard classifiers on the same folds (each one that does not apply to the data is skipped with the reason)"),
         "control": Field(f.boolean, True, "also run with shuffled labels (must be at chance)"),
+        "ablations": Field(f.list_of(f.choice(*ABLATIONS)), list(ABLATIONS), "ablation controls on the same folds: encoder_only (the readout on the input spikes, no cube), no_stdp (the cube without STDP)"),
         "early_prediction": Field(f.boolean, True, "accuracy from the first part of each test trial (deSNN)"),
         "n_jobs": Field(f.optional(f.limited("n_jobs")), None, "parallel fits (default: every core this process may use; overridden by --n-jobs)"),
     },
