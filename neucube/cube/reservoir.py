@@ -20,6 +20,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neucube._validation import check_int, check_number, check_option, check_random_state
+from neucube.cube.activity import activity_stats
+from neucube.cube.calibration import calibrate_weight_scale, calibration_trials
 from neucube.cube.connectivity import CONNECTIVITY_RULES, build_connectivity, template_spacing
 from neucube.cube.engine import BACKENDS, simulate_brian
 from neucube.cube.mapping import input_positions, map_channels
@@ -56,6 +58,10 @@ def _warn_far_channels(indices: np.ndarray, limit_mm: float, distances: np.ndarr
         "distance: %s%s): are the coordinates in mm and in the template's space? (Said once "
         "per process.)", len(indices), limit_mm, shown, ", ..." if len(indices) > 10 else "",
     )
+
+
+#: STDP weight bounds (the ``stdp_bound`` parameter).
+STDP_BOUNDS = ("hard", "soft")
 
 
 def _pair(name: str, value: Any, *, low: float, low_inclusive: bool) -> tuple[float, float]:
@@ -112,6 +118,23 @@ class Reservoir(TransformerMixin, BaseEstimator):
         STDP passes over the training samples (0: no learning).
     w_clip : float, default=2.0
         Largest absolute weight.
+    weight_scale : float or "auto", default=1.0
+        Factor applied to every initial weight (1: NeuCube's published wiring). ``"auto"``
+        chooses it on the ``fit`` trials so that a share ``target_activity`` of the non-input
+        neurons fires in a typical trial (:mod:`neucube.cube.calibration`), within
+        ``w_clip``.
+    target_activity : float, default=0.3
+        Target of ``weight_scale="auto"`` and of ``homeostasis``, in (0, 1).
+    stdp_bound : {"hard", "soft"}, default="hard"
+        ``"hard"``: NeuCube's additive STDP clipped at ``w_clip``; ``"soft"``: weight-dependent
+        changes that vanish at the bounds (see :mod:`neucube.cube.model`).
+    homeostasis : bool, default=False
+        After each STDP round, scale all weights again so that the activity returns to
+        ``target_activity`` (synaptic scaling): STDP then reshapes the cube without
+        silencing it or letting it run away.
+    n_calibration_trials : int, default=64
+        Most ``fit`` trials (evenly spaced) used by the calibration and the activity
+        measurements of ``activity_``.
     backend : {"cpp_standalone", "cython", "numpy", "reference"}, default="cpp_standalone"
         Simulator (see :mod:`neucube.cube.engine`).
     samples_per_chunk : int, default=64
@@ -146,6 +169,14 @@ class Reservoir(TransformerMixin, BaseEstimator):
         Unit of ``radius`` and ``length_scale``.
     params_ : ModelParams
         Neuron and STDP parameters.
+    weight_scale_ : float
+        Factor applied to the initial weights (``weight_scale`` or the calibrated one).
+    round_scales_ : list of float
+        Factor applied by ``homeostasis`` after each STDP round (empty without it).
+    activity_ : dict
+        Activity of the cube on the calibration trials (:func:`~neucube.cube.activity.
+        activity_stats`): ``"before_stdp"`` and ``"after_stdp"``, and their ratio of spikes
+        per trial, ``"stdp_spike_ratio"``.
 
     Examples
     --------
@@ -179,6 +210,11 @@ class Reservoir(TransformerMixin, BaseEstimator):
         tau_stdp: float | tuple[float, float] = 10.0,
         n_rounds: int = 1,
         w_clip: float = 2.0,
+        weight_scale: float | str = 1.0,
+        target_activity: float = 0.3,
+        stdp_bound: str = "hard",
+        homeostasis: bool = False,
+        n_calibration_trials: int = 64,
         backend: str = "cpp_standalone",
         samples_per_chunk: int = 64,
         cache_dir: str | os.PathLike[str] | None = None,
@@ -201,6 +237,11 @@ class Reservoir(TransformerMixin, BaseEstimator):
         self.tau_stdp = tau_stdp
         self.n_rounds = n_rounds
         self.w_clip = w_clip
+        self.weight_scale = weight_scale
+        self.target_activity = target_activity
+        self.stdp_bound = stdp_bound
+        self.homeostasis = homeostasis
+        self.n_calibration_trials = n_calibration_trials
         self.backend = backend
         self.samples_per_chunk = samples_per_chunk
         self.cache_dir = cache_dir
@@ -253,7 +294,29 @@ class Reservoir(TransformerMixin, BaseEstimator):
             a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus, tau_minus=tau_minus,
             w_clip=check_number("w_clip", self.w_clip, low=0.0, low_inclusive=False,
                                 owner=_OWNER),
+            soft_bound=check_option("stdp_bound", self.stdp_bound, STDP_BOUNDS,
+                                    owner=_OWNER) == "soft",
         )
+
+    def _check_scale(self) -> float | None:
+        """The fixed weight scale, or None for ``"auto"``."""
+        if isinstance(self.weight_scale, str):
+            check_option("weight_scale", self.weight_scale, ("auto",), owner=_OWNER)
+            return None
+        return check_number("weight_scale", self.weight_scale, low=0.0, low_inclusive=False,
+                            owner=_OWNER)
+
+    def _rescale(self, network: CubeNetwork, spikes: np.ndarray) -> tuple[float, float]:
+        """Calibrated factor for ``network``'s weights on ``spikes`` (and the share it gives)."""
+        w_max = float(np.abs(network.weights).max(initial=0.0))
+        max_scale = self.params_.w_clip / w_max if w_max > 0 else 1.0
+        scale, share, trace = calibrate_weight_scale(
+            network, lambda net: self._simulate(net, spikes, plastic=False).raster,
+            target=self.target_activity, max_scale=max_scale)
+        self.calibration_trace_.append(trace)
+        self._log("weight scale %.4g: %.1f%% of non-input neurons fire per trial (target %.0f%%,"
+                  " %d runs)", scale, 100 * share, 100 * self.target_activity, len(trace))
+        return scale, share
 
     def _simulate(self, network: CubeNetwork, spikes: np.ndarray, plastic: bool
                   ) -> SimulationResult:
@@ -261,6 +324,9 @@ class Reservoir(TransformerMixin, BaseEstimator):
         return simulate_brian(network, spikes, self.params_, plastic=plastic,
                               backend=self.backend, samples_per_chunk=self.samples_per_chunk,
                               cache_dir=self.cache_dir, record=not plastic)
+
+    def _activity(self, network: CubeNetwork, spikes: np.ndarray) -> dict[str, float]:
+        return activity_stats(self._simulate(network, spikes, plastic=False).raster, network)
 
     def _validate_spikes(self, X: Any, reset: bool) -> np.ndarray:
         X = validate_data(self, X, reset=reset, allow_nd=True, dtype=None)
@@ -296,6 +362,14 @@ class Reservoir(TransformerMixin, BaseEstimator):
         n_rounds = check_limit("n_rounds", self.n_rounds, owner=_OWNER)
         check_int("samples_per_chunk", self.samples_per_chunk, low=1, owner=_OWNER)
         params = self._model_params()
+        fixed_scale = self._check_scale()
+        check_number("target_activity", self.target_activity, low=0.0, high=1.0,
+                     low_inclusive=False, high_inclusive=False, owner=_OWNER)
+        if not isinstance(self.homeostasis, (bool, np.bool_)):
+            raise TypeError(f"The 'homeostasis' parameter of {_OWNER} must be a bool; got "
+                            f"{self.homeostasis!r}.")
+        n_calibration = check_int("n_calibration_trials", self.n_calibration_trials, low=1,
+                                  owner=_OWNER)
         rng = check_random_state(self.random_state)
         spikes = self._validate_spikes(X, reset=True)
 
@@ -323,7 +397,7 @@ class Reservoir(TransformerMixin, BaseEstimator):
             connection_probability=probability, length_scale_mm=length_scale * spacing,
             random_state=rng,
         )
-        w_max = float(np.abs(network.weights).max(initial=0.0))
+        w_max = float(np.abs(network.weights).max(initial=0.0)) * (fixed_scale or 0.0)
         if w_max > params.w_clip:
             raise ValueError(f"The 'w_clip' parameter of {_OWNER} must be at least the largest "
                              f"initial weight {w_max:g}; got {params.w_clip!r}.")
@@ -336,15 +410,35 @@ class Reservoir(TransformerMixin, BaseEstimator):
         self.input_neurons_ = network.input_neurons
         self.n_neurons_ = network.n_neurons
         self.n_steps_ = spikes.shape[2]
-        self.network_init_ = network
         self._log("cube: %d neurons, %d synapses (%d candidates)", network.n_neurons,
                   network.n_synapses, network.n_candidates)
+        # Calibration and activity measurements on (at most) n_calibration of the fit trials.
+        probe = spikes[calibration_trials(spikes.shape[0], n_calibration)]
+        self.calibration_trace_ = []
+        scale = fixed_scale if fixed_scale is not None else self._rescale(network, probe)[0]
+        if scale != 1.0:
+            network = network.with_weights(network.weights * scale)
+        self.weight_scale_ = float(scale)
+        self.network_init_ = network
+        before = self._activity(network, probe)
+        self.round_scales_ = []
         for r in range(n_rounds):
             start = time.perf_counter()
             result = self._simulate(network, spikes, plastic=True)
             network = network.with_weights(result.weights)
             self._log("STDP round %d/%d: %d spikes in %.2f s", r + 1, n_rounds,
                       result.n_spikes, time.perf_counter() - start)
+            if self.homeostasis:
+                factor = self._rescale(network, probe)[0]
+                network = network.with_weights(network.weights * factor)
+                self.round_scales_.append(float(factor))
+        after = before if n_rounds == 0 else self._activity(network, probe)
+        self.activity_ = {
+            "before_stdp": before,
+            "after_stdp": after,
+            "stdp_spike_ratio": (after["spikes_per_trial"] / before["spikes_per_trial"]
+                                 if before["spikes_per_trial"] else float("nan")),
+        }
         self.network_ = network
         active = network.active
         self.pre_ = network.pre[active]
