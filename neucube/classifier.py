@@ -183,6 +183,10 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         Channel coordinates used by the cube (in the template's space).
     ch_names_ : tuple of str
         Channel names (from the TrialSet/Epochs, else ``ch0``, ``ch1``...).
+    ch_names_from_input_ : bool
+        Whether ``fit``'s input named its channels; then ``predict`` refuses input whose
+        channels have other names or another order. Likewise ``sfreq_`` (when known) and
+        ``n_steps_in_`` must match the input of ``predict``.
     train_raster_ : SpikeRaster
         Spikes of the training trials in the frozen cube (what the readout learnt from).
     train_labels_ : ndarray
@@ -485,6 +489,50 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             )
         return arr
 
+    def _seen_trials(self, data: ModelInput) -> np.ndarray:
+        """The trials of ``data`` after checking they are like the training trials.
+
+        A cube fitted on one montage, rate and trial length predicts silently wrong results on
+        another: the input neurons would receive other channels, and the readout (which reads
+        spike times) other time steps. So channel names and order (when both inputs name their
+        channels), the sampling rate (when both know it) and the trial length must match.
+        """
+        arr = self._as_trials(data, reset=False)
+        fitted = tuple(self.ch_names_)
+        if getattr(self, "ch_names_from_input_", False) and data.ch_names is not None \
+                and tuple(data.ch_names) != fitted:
+            given = tuple(data.ch_names)
+            if sorted(given) == sorted(fitted):
+                moved = [n for n, m in zip(given, fitted, strict=True) if n != m][:5]
+                raise ValueError(
+                    f"X: expected the channels in the order {_OWNER} was fitted with "
+                    f"({', '.join(fitted[:10])}{', ...' if len(fitted) > 10 else ''}); found "
+                    f"another order (first out of place: {', '.join(moved)}). Reorder the "
+                    "channels (e.g. TrialSet.select(channels=model.ch_names_))."
+                )
+            missing = [n for n in fitted if n not in given][:5]
+            extra = [n for n in given if n not in fitted][:5]
+            raise ValueError(
+                f"X: expected the {len(fitted)} channels {_OWNER} was fitted with; found "
+                f"{len(given)} channels, missing {missing or 'none'}, not seen in fit "
+                f"{extra or 'none'}."
+            )
+        sfreq = getattr(self, "sfreq_", None)
+        if sfreq is not None and data.sfreq is not None \
+                and not np.isclose(float(data.sfreq), float(sfreq), rtol=1e-6, atol=0.0):
+            raise ValueError(
+                f"X: expected a sampling rate of {float(sfreq):g} Hz, as in fit; found "
+                f"{float(data.sfreq):g} Hz. Resample the data to {float(sfreq):g} Hz (one "
+                "simulation step per sample: another rate changes every time constant)."
+            )
+        if arr.shape[2] != self.n_steps_in_:
+            raise ValueError(
+                f"X: expected trials of {self.n_steps_in_} time samples (axis 2), as in fit; "
+                f"found {arr.shape[2]}. Cut the trials to the training window (early prediction "
+                "from part of a trial is predict(X, stop=...))."
+            )
+        return arr
+
     # ------------------------------------------------------------------ API
     def fit(self, X: Any, y: Any = None) -> NeuCubeClassifier:
         """Fit encoder, reservoir (STDP) and readout on the training trials ``X``.
@@ -517,6 +565,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         self.n_channels_ = n_channels
         self.n_steps_in_ = arr.shape[2]
         self.ch_names_ = data.ch_names or tuple(f"ch{i}" for i in range(n_channels))
+        self.ch_names_from_input_ = data.ch_names is not None
         self.sfreq_, self.tmin_ = data.sfreq, data.tmin
         self.coords_ = self._resolve_coords(data.coords, data.space, n_channels)
 
@@ -538,11 +587,11 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
     def encode(self, X: Any) -> np.ndarray:
         """Spikes of ``X`` with the fitted encoder, shape ``(n_trials, n_channels, n_times)``."""
         check_is_fitted(self)
-        return self.encoder_.transform(self._as_trials(read_model_input(X), reset=False))
+        return self.encoder_.transform(self._seen_trials(read_model_input(X)))
 
     def _raster_of(self, data: ModelInput) -> SpikeRaster:
         check_is_fitted(self)
-        spikes = self.encoder_.transform(self._as_trials(data, reset=False))
+        spikes = self.encoder_.transform(self._seen_trials(data))
         # predict and predict_proba on the same trials (as evaluate() does) run the frozen cube
         # once: the last raster is kept, keyed by the exact bytes of the encoded spikes.
         key = (spikes.shape, str(spikes.dtype),

@@ -63,6 +63,16 @@ from neucube.cube.network import CubeNetwork
 from neucube.cube.raster import SpikeRaster
 from neucube.cube.reservoir import Reservoir
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
+from neucube.limits import (
+    MAX_ARRAY_BYTES,
+    MAX_CHANNELS,
+    MAX_COMPRESSION_RATIO,
+    MAX_JSON_DEPTH,
+    MAX_MODEL_BYTES,
+    MAX_MODEL_MEMBERS,
+    MAX_NEURONS,
+    MAX_TIMES,
+)
 from neucube.readout import BinnedCountFeatures, DeSNNClassifier, StateClassifier
 
 __all__ = [
@@ -85,6 +95,11 @@ SCHEMA_VERSION = 1
 
 _META = "model.json"
 _ARRAYS = "arrays.npz"
+#: Largest ``model.json`` (a fitted model's is well under 1 MB: arrays live in the .npz).
+_MAX_META_BYTES = 64 * 1024**2
+#: Members whose uncompressed size is below this are not held to the compression ratio (a
+#: constant array legitimately compresses a thousand-fold; a bomb needs size to hurt).
+_RATIO_FLOOR = 16 * 1024**2
 
 #: Packages whose versions are recorded in ``model.json``.
 _PACKAGES = ("numpy", "scipy", "scikit-learn", "brian2", "mne")
@@ -388,11 +403,20 @@ def _read_members(path: Path) -> tuple[bytes, bytes]:
         if missing:
             raise ModelFileError(f"Model folder {path} is incomplete: {', '.join(missing)} "
                                  "missing.")
+        for member, limit in ((_META, _MAX_META_BYTES), (_ARRAYS, MAX_MODEL_BYTES)):
+            size = (path / member).stat().st_size
+            if size > limit:
+                raise ModelFileError(f"Model folder {path}: {member}: expected at most "
+                                     f"{limit:,} bytes; found {size:,} bytes.")
         return (path / _META).read_bytes(), (path / _ARRAYS).read_bytes()
     if not path.exists():
         raise FileNotFoundError(f"No model file or folder at {path}.")
+    if not path.is_file():
+        raise ModelFileError(f"Model file {path}: expected a regular file (a .zip) or a model "
+                             "folder; found something else (a pipe or device?).")
     try:
         with zipfile.ZipFile(path) as zf:
+            _check_zip_sizes(f"Model file {path}", zf, {_META: _MAX_META_BYTES})
             names = set(zf.namelist())
             missing = [m for m in (_META, _ARRAYS) if m not in names]
             if missing:
@@ -407,7 +431,77 @@ def _read_members(path: Path) -> tuple[bytes, bytes]:
                              f"{err}.") from err
 
 
-def _read_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
+def _check_zip_sizes(where: str, zf: zipfile.ZipFile, limits: dict[str, int]) -> None:
+    """Refuse a zip whose members are too many, too large or too compressed, before reading.
+
+    The sizes are the ones the zip declares; :mod:`zipfile` never returns more bytes than a
+    member declares, so checking them bounds what is read.
+    """
+    infos = zf.infolist()
+    if len(infos) > MAX_MODEL_MEMBERS:
+        raise ModelFileError(f"{where}: expected at most {MAX_MODEL_MEMBERS:,} members; found "
+                             f"{len(infos):,}.")
+    total = 0
+    for info in infos:
+        limit = limits.get(info.filename, MAX_MODEL_BYTES)
+        if info.file_size > limit:
+            raise ModelFileError(f"{where}: member {info.filename!r}: expected at most "
+                                 f"{limit:,} bytes uncompressed; found {info.file_size:,}.")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_FLOOR and ratio > MAX_COMPRESSION_RATIO:
+            raise ModelFileError(
+                f"{where}: member {info.filename!r}: expected a compression ratio of at most "
+                f"{MAX_COMPRESSION_RATIO}; found {ratio:,.0f} ({info.compress_size:,} bytes "
+                f"expanding to {info.file_size:,}): not a file neucube writes."
+            )
+        total += info.file_size
+    if total > MAX_MODEL_BYTES:
+        raise ModelFileError(f"{where}: expected at most {MAX_MODEL_BYTES:,} bytes "
+                             f"uncompressed in total; found {total:,}.")
+
+
+def _check_npy_header(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, key: str,
+                      spec: Any) -> None:
+    """Check an array's ``.npy`` header against the limits, its member size and the index.
+
+    Only the header is read, so an array that declares a huge shape fails before any memory
+    is taken for it.
+    """
+    where = f"Model file {path}: array {key!r} in {_ARRAYS}"
+    with zf.open(info) as fh:
+        try:
+            major, _ = np.lib.format.read_magic(fh)
+            if major == 1:
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif major in (2, 3):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f"unknown .npy format version {major}")
+        except ValueError as err:
+            raise ModelFileError(f"{where}: expected a NumPy .npy header; found {err}.") from err
+        header_len = fh.tell()
+    if dtype.hasobject:
+        raise ModelFileError(f"{where} holds Python objects, which only pickle could read; "
+                             "model files never contain those, so it was not read.")
+    n_items = math.prod(shape)
+    n_bytes = n_items * dtype.itemsize
+    if n_bytes > MAX_ARRAY_BYTES:
+        raise ModelFileError(f"{where}: expected at most {MAX_ARRAY_BYTES:,} bytes per array; "
+                             f"its header declares shape {tuple(shape)} of {dtype} "
+                             f"({n_bytes:,} bytes). It was not read.")
+    if header_len + n_bytes != info.file_size:
+        raise ModelFileError(f"{where}: its header declares shape {tuple(shape)} of {dtype} "
+                             f"({n_bytes:,} bytes), but the member holds "
+                             f"{info.file_size - header_len:,} bytes of data (truncated or "
+                             "forged). It was not read.")
+    if isinstance(spec, dict) and (list(shape) != spec.get("shape")
+                                   or dtype.str != spec.get("dtype")):
+        raise ModelFileError(f"{where}: its header declares shape {list(shape)} and dtype "
+                             f"{dtype.str}; {_META}'s 'arrays' index says {spec.get('shape')} "
+                             f"and {spec.get('dtype')}.")
+
+
+def _read_arrays(path: Path, data: bytes, index: dict[str, Any]) -> dict[str, np.ndarray]:
     if not data.startswith(b"PK"):
         kind = "pickled data" if data[:1] == b"\x80" else "data of another format"
         raise ModelFileError(
@@ -416,27 +510,82 @@ def _read_arrays(path: Path, data: bytes) -> dict[str, np.ndarray]:
         )
     arrays = {}
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            for key in npz.files:
-                try:
-                    arrays[key] = npz[key]
-                except ValueError as err:  # an object array: only pickle could read it
-                    raise ModelFileError(
-                        f"Model file {path}: array {key!r} in {_ARRAYS} holds Python objects, "
-                        "which only pickle could read; model files never contain those, so it "
-                        "was not read."
-                    ) from err
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            _check_zip_sizes(f"Model file {path}: {_ARRAYS}", zf, {})
+            for info in zf.infolist():
+                key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+                _check_npy_header(path, zf, info, key, index.get(key))
+                with zf.open(info) as fh:
+                    try:
+                        arrays[key] = np.lib.format.read_array(fh, allow_pickle=False)
+                    except ValueError as err:  # an object array: only pickle could read it
+                        raise ModelFileError(
+                            f"Model file {path}: array {key!r} in {_ARRAYS} holds Python "
+                            "objects, which only pickle could read; model files never contain "
+                            "those, so it was not read."
+                        ) from err
+    except ModelFileError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, zlib.error) as err:
         raise ModelFileError(f"Model file {path}: {_ARRAYS} is corrupted ({type(err).__name__}: "
                              f"{err}).") from err
     return arrays
 
 
+def _json_depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion (the value may be hostile)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_JSON_DEPTH:
+            break
+        if isinstance(v, dict):
+            stack.extend((x, depth + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, depth + 1) for x in v)
+    return deepest
+
+
+#: Top-level fields of ``model.json`` and their JSON types (``format``/``schema_version``
+#: have their own messages).
+_META_FIELDS = {"created": str, "versions": dict, "summary": dict, "model": dict, "arrays": dict}
+
+
+def _check_index(path: Path, index: dict[str, Any]) -> None:
+    """The ``arrays`` index: ``{name: {"shape": [ints >= 0], "dtype": str}}``."""
+    if len(index) > MAX_MODEL_MEMBERS:
+        raise ModelFileError(f"Model file {path}: {_META}, key 'arrays': expected at most "
+                             f"{MAX_MODEL_MEMBERS:,} arrays; found {len(index):,}.")
+    for name, spec in index.items():
+        where = f"Model file {path}: {_META}, key 'arrays.{name}'"
+        if not isinstance(spec, dict):
+            raise ModelFileError(f"{where}: expected an object {{shape, dtype}}; found "
+                                 f"{type(spec).__name__} {_short(spec)}.")
+        shape, dtype = spec.get("shape"), spec.get("dtype")
+        if not isinstance(shape, list) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            raise ModelFileError(f"{where}.shape: expected a list of integers >= 0; found "
+                                 f"{_short(shape)}.")
+        if not isinstance(dtype, str):
+            raise ModelFileError(f"{where}.dtype: expected a NumPy dtype string such as "
+                                 f"'<f8'; found {_short(dtype)}.")
+
+
 def _check_meta(path: Path, raw: bytes) -> dict[str, Any]:
+    if len(raw) > _MAX_META_BYTES:
+        raise ModelFileError(f"Model file {path}: {_META}: expected at most "
+                             f"{_MAX_META_BYTES:,} bytes; found {len(raw):,}.")
     try:
         meta = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        meta = None
     except (UnicodeDecodeError, ValueError) as err:
         raise ModelFileError(f"Model file {path}: {_META} is not valid JSON ({err}).") from err
+    if meta is None or _json_depth(meta) > MAX_JSON_DEPTH:
+        raise ModelFileError(f"Model file {path}: {_META}: expected JSON nested at most "
+                             f"{MAX_JSON_DEPTH} levels deep; found deeper nesting (not a file "
+                             "neucube writes).")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise ModelFileError(f"Model file {path}: {_META} is not a neucube model (field 'format' "
@@ -455,6 +604,12 @@ def _check_meta(path: Path, raw: bytes) -> dict[str, Any]:
     for field in ("model", "arrays"):
         if not isinstance(meta.get(field), dict):
             raise ModelFileError(f"Model file {path}: {_META} has no valid {field!r} field.")
+    for field, kind in _META_FIELDS.items():
+        if field in meta and not isinstance(meta[field], kind):
+            raise ModelFileError(f"Model file {path}: {_META}, key {field!r}: expected a JSON "
+                                 f"{'object' if kind is dict else 'string'}; found "
+                                 f"{type(meta[field]).__name__} {_short(meta[field])}.")
+    _check_index(path, meta["arrays"])
     return meta
 
 
@@ -469,7 +624,14 @@ class _Reader:
         self.classes = _estimator_classes()
 
     def fail(self, where: str, problem: str) -> ModelFileError:
-        return ModelFileError(f"Model file {self.path}: {where}: {problem}.")
+        return ModelFileError(f"Model file {self.path}: {_META}, key {where}: {problem}.")
+
+    def expect(self, where: str, v: Any, kind: type | tuple[type, ...], what: str) -> Any:
+        """``v`` if it has the JSON type ``kind`` (bool is not an int here), else a clear error."""
+        if not isinstance(v, kind) or (isinstance(v, bool) and bool not in (
+                kind if isinstance(kind, tuple) else (kind,))):
+            raise self.fail(where, f"expected {what}; found {type(v).__name__} {_short(v)}")
+        return v
 
     def array(self, where: str, ref: dict[str, Any]) -> np.ndarray:
         key = ref.get("$array")
@@ -496,24 +658,37 @@ class _Reader:
         if "$array" in v:
             return self.array(where, v)
         if "$float" in v:
-            return float(v["$float"])
+            text = v["$float"]
+            if text not in ("inf", "-inf", "nan"):
+                raise self.fail(where, f"expected '$float' to be 'inf', '-inf' or 'nan'; found "
+                                       f"{_short(text)}")
+            return float(text)
         if "$path" in v:
-            return Path(v["$path"])
+            return Path(self.expect(where, v["$path"], str, "a path string"))
         if "$tuple" in v:
-            return tuple(self.value(f"{where}[{i}]", x) for i, x in enumerate(v["$tuple"]))
+            items = self.expect(where, v["$tuple"], list, "a list after '$tuple'")
+            return tuple(self.value(f"{where}[{i}]", x) for i, x in enumerate(items))
         if "$dict" in v:
-            return {k: self.value(f"{where}[{k!r}]", x) for k, x in v["$dict"].items()}
+            items = self.expect(where, v["$dict"], dict, "an object after '$dict'")
+            return {k: self.value(f"{where}[{k!r}]", x) for k, x in items.items()}
         if "$raster" in v:
-            r = v["$raster"]
+            r = self.expect(where, v["$raster"], dict, "an object after '$raster'")
+            sizes = {k: self.expect(f"{where}.{k}", r.get(k), int, "an integer >= 0")
+                     for k in ("n_steps", "n_neurons")}
+            if sizes["n_steps"] > MAX_TIMES or sizes["n_neurons"] > MAX_NEURONS \
+                    or min(sizes.values()) < 0:
+                raise self.fail(where, f"expected at most {MAX_TIMES} steps and {MAX_NEURONS} "
+                                       f"neurons; found {sizes}")
             return SpikeRaster(self.array(f"{where}.indptr", r["indptr"]),
                                self.array(f"{where}.steps", r["steps"]),
                                self.array(f"{where}.neurons", r["neurons"]),
-                               n_steps=r["n_steps"], n_neurons=r["n_neurons"])
+                               n_steps=sizes["n_steps"], n_neurons=sizes["n_neurons"])
         if "$dataclass" in v:
             cls = _DATACLASSES.get(v["$dataclass"])
             if cls is None:
                 raise self.fail(where, f"unknown type {v['$dataclass']!r}")
-            fields = {k: self.value(f"{where}.{k}", x) for k, x in v["fields"].items()}
+            raw = self.expect(f"{where}.fields", v.get("fields"), dict, "an object")
+            fields = {k: self.value(f"{where}.{k}", x) for k, x in raw.items()}
             return cls(**fields)
         if "$estimator" in v:
             return self.estimator(where, v)
@@ -524,9 +699,10 @@ class _Reader:
         cls = self.classes.get(name)
         if cls is None:
             raise self.fail(where, f"unknown estimator {name!r} (known: {', '.join(ESTIMATORS)})")
-        params = {k: self.value(f"{where}.{k}", x) for k, x in v["params"].items()}
+        raw = self.expect(f"{where}.params", v.get("params"), dict, "an object")
+        params = {k: self.value(f"{where}.params.{k}", x) for k, x in raw.items()}
         est = cls(**params)
-        for k, x in v.get("state", {}).items():
+        for k, x in self.expect(f"{where}.state", v.get("state", {}), dict, "an object").items():
             if not k.isidentifier() or k.startswith("__"):
                 raise self.fail(f"{where}.{k}", "not a valid attribute name")
             setattr(est, k, self.value(f"{where}.{k}", x))
@@ -564,7 +740,7 @@ def load_model(path: str | os.PathLike[str]) -> BaseEstimator:
     path = Path(path)
     raw_meta, raw_arrays = _read_members(path)
     meta = _check_meta(path, raw_meta)
-    arrays = _read_arrays(path, raw_arrays)
+    arrays = _read_arrays(path, raw_arrays, meta["arrays"])
     missing = sorted(set(meta["arrays"]) - set(arrays))
     if missing:
         raise ModelFileError(f"Model file {path}: array(s) {', '.join(missing[:5])} listed in "
@@ -579,9 +755,99 @@ def load_model(path: str | os.PathLike[str]) -> BaseEstimator:
         raise ModelFileError(f"Model file {path}: the 'model' field does not describe an "
                              "estimator (no '$estimator' entry).")
     try:
-        return reader.value("model", meta["model"])
+        model = reader.value("model", meta["model"])
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise ModelFileError(f"Model file {path}: the 'model' field is invalid "
                              f"({type(err).__name__}: {err}).") from err
+    _check_loaded(path, model)
+    return model
+
+
+def _nonfinite_arrays(value: Any, where: str, out: list[str], seen: set[int]) -> None:
+    """Paths of float arrays holding NaN or infinity, anywhere in a loaded model."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+            out.append(where)
+    elif isinstance(value, BaseEstimator):
+        for k, v in vars(value).items():
+            _nonfinite_arrays(v, f"{where}.{k}", out, seen)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _nonfinite_arrays(getattr(value, f.name), f"{where}.{f.name}", out, seen)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _nonfinite_arrays(v, f"{where}[{i}]", out, seen)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _nonfinite_arrays(v, f"{where}[{k!r}]", out, seen)
+
+
+def _check_loaded(path: Path, model: BaseEstimator) -> None:
+    """The loaded model's parameters, array shapes and values are those of a fitted model.
+
+    A file edited by hand or by an attacker can hold well-typed JSON that no fit makes: NaN
+    weights, a cube whose synapses point past its neurons, channel lists of the wrong length.
+    Each would predict silently wrong results, so each is refused here.
+    """
+    where = f"Model file {path}"
+    check = getattr(model, "_check_params", None)
+    if check is not None:
+        try:
+            check()
+        except (TypeError, ValueError) as err:
+            raise ModelFileError(f"{where}: {_META}, key 'model.params': {err}") from err
+    bad: list[str] = []
+    _nonfinite_arrays(model, "model", bad, set())
+    if bad:
+        raise ModelFileError(f"{where}: expected finite numbers in every array; found NaN or "
+                             f"infinity in {', '.join(bad[:5])}"
+                             f"{' ...' if len(bad) > 5 else ''}.")
+    problems: list[str] = []
+    n_channels = getattr(model, "n_channels_", None)
+    if n_channels is not None:
+        if not (isinstance(n_channels, int) and 1 <= n_channels <= MAX_CHANNELS):
+            problems.append(f"n_channels_ = {n_channels!r} (expected 1..{MAX_CHANNELS})")
+        n_steps = getattr(model, "n_steps_in_", None)
+        if not (isinstance(n_steps, int) and 2 <= n_steps <= MAX_TIMES):
+            problems.append(f"n_steps_in_ = {n_steps!r} (expected 2..{MAX_TIMES})")
+        if len(getattr(model, "ch_names_", ())) != n_channels:
+            problems.append(f"{len(getattr(model, 'ch_names_', ()))} ch_names_ for "
+                            f"{n_channels} channels")
+        coords = np.asarray(getattr(model, "coords_", np.zeros((0, 3))))
+        if coords.shape != (n_channels, 3):
+            problems.append(f"coords_ of shape {coords.shape} for {n_channels} channels")
+        if np.size(getattr(model, "classes_", ())) < 2:
+            problems.append("fewer than 2 classes_")
+    cube = getattr(model, "reservoir_", model if isinstance(model, Reservoir) else None)
+    if cube is not None and hasattr(cube, "pre_"):
+        n_neurons = getattr(cube, "n_neurons_", None)
+        if not (isinstance(n_neurons, int) and 1 <= n_neurons <= MAX_NEURONS):
+            problems.append(f"reservoir n_neurons_ = {n_neurons!r} (expected 1..{MAX_NEURONS})")
+        else:
+            arrays = {k: np.asarray(getattr(cube, k, None)) for k in
+                      ("pre_", "post_", "weights_", "weights_init_", "excitatory_")}
+            shapes = {k: a.shape for k, a in arrays.items()}
+            if len(set(shapes.values())) != 1 or arrays["pre_"].ndim != 1:
+                problems.append(f"reservoir synapse arrays of shapes {shapes} (expected one "
+                                "length)")
+            else:
+                for k in ("pre_", "post_"):
+                    a = arrays[k]
+                    if a.dtype.kind not in "iu" or (a.size and (a.min() < 0
+                                                                or a.max() >= n_neurons)):
+                        problems.append(f"reservoir {k} outside [0, {n_neurons})")
+            positions = np.asarray(getattr(cube, "positions_", np.zeros((0, 3))))
+            if positions.shape != (n_neurons, 3):
+                problems.append(f"reservoir positions_ of shape {positions.shape} for "
+                                f"{n_neurons} neurons")
+        if n_channels is not None and getattr(cube, "n_features_in_", None) != n_channels:
+            problems.append(f"reservoir fitted on {getattr(cube, 'n_features_in_', None)!r} "
+                            f"channels for a model of {n_channels}")
+    if problems:
+        raise ModelFileError(f"{where}: the arrays do not fit the model's parameters: "
+                             f"{'; '.join(problems)}.")

@@ -315,8 +315,9 @@ def test_array_with_wrong_shape(saved):
     n = arrays[key].shape[0]
     arrays[key] = arrays[key][:-1]
     np.savez(folder / "arrays.npz", **arrays)
-    with pytest.raises(ModelFileError, match=rf"{key}: array '{key}' has shape \[{n - 1}\] and "
-                                             rf"dtype <f8; the index says \[{n}\] and <f8"):
+    with pytest.raises(ModelFileError, match=rf"array '{key}' in arrays.npz: its header declares "
+                                             rf"shape \[{n - 1}\] and dtype <f8; model.json's "
+                                             rf"'arrays' index says \[{n}\] and <f8"):
         load_model(folder)
 
 
