@@ -72,14 +72,19 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 
 def upload(at: AppTest, files: list[tuple[str, bytes]], **options) -> AppTest:
-    """Upload ``files`` on the Study page and press "Read recording"."""
+    """Upload ``files`` on the Study page, set ``options`` and press "Read recording".
+
+    New files start from the ERP preset; its 75 µV rejection would drop every trial of the
+    MNE/PhysioNet test recordings these tests read, so they keep all trials unless told.
+    """
     open_page(at, "pages/1_Study.py")
     at.radio(key="study_source").set_value("Upload recordings").run()
-    for key, value in options.items():
-        widget = next(w for w in at.main if getattr(w, "key", None) == key)
-        widget.set_value(value)
     uploader = at.file_uploader(key="up_files")
     uploader.set_value([(name, data, OCTET) for name, data in files])
+    at.run()
+    for key, value in {"up_reject": 0.0, **options}.items():
+        widget = next(w for w in at.main if getattr(w, "key", None) == key)
+        widget.set_value(value)
     at.run()
     at.button(key="up_read").click().run()
     no_exception(at)
@@ -294,7 +299,8 @@ def test_neucube_csv_zip_upload(shared_data: Path) -> None:
     ds = at.session_state["dataset"]
     assert ds.source == "neucube_csv" and ds.trials.n_trials == 60
     assert ds.trials.class_counts() == {"1": 20, "2": 20, "3": 20}
-    assert ds.loader_args == {"folder": "wrist", "sfreq": 128.0}
+    assert ds.loader_args == {"folder": "wrist", "sfreq": 128.0, "on_unknown": "drop",
+                              "exclude_non_eeg": True}
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

@@ -13,11 +13,16 @@ Nothing here computes. Trials come from :mod:`data_loaders` (recordings) or :mod
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import dataclasses
 import itertools
+import logging
 import re
+import threading
+import warnings
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -45,6 +50,9 @@ __all__ = [
     "unknown_channels_report",
     "class_table",
     "subjects_of",
+    "default_options",
+    "channel_table",
+    "captured_warnings",
 ]
 
 #: Shipped studies: ``<repository>/studies/*.toml``.
@@ -101,6 +109,8 @@ class Dataset:
         Folder the file names in ``loader_args`` are relative to (uploads only).
     version : int
         Unique id within the server process; results remember the dataset they belong to.
+    warnings : tuple of str
+        Warnings the loader gave (warnings and log records), shown on the page.
     """
 
     trials: TrialSet
@@ -113,6 +123,7 @@ class Dataset:
     files: tuple[str, ...] = ()
     folder: Path | None = None
     version: int = field(default_factory=lambda: next(_counter))
+    warnings: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- shipped studies
@@ -392,6 +403,8 @@ class RecordingOptions:
         Subject id stored with every trial.
     events : tuple of str
         Events to read before classes are mapped (empty: every event in the file).
+    leave_out : tuple of str
+        Channels the user left out (the others are kept, in the recording's order).
     """
 
     tmin: float = -0.2
@@ -406,6 +419,7 @@ class RecordingOptions:
     on_unknown: str = "drop"
     subject: str | None = None
     events: tuple[str, ...] = ()
+    leave_out: tuple[str, ...] = ()
 
     def event_list(self, kind: str) -> Any:
         """The events to read when none are mapped yet: all (None), or the listed ones.
@@ -442,9 +456,12 @@ def _loader_call(
         root = workdir / "extracted"
         folder = extract_zip(plan.paths[0], root, max_bytes=_MAX_EXTRACT)
         # The folder's own mapping file (Talairach, as NeuCube writes it) places the channels.
-        trials = data_loaders.load_neucube_csv(folder, sfreq=options.sfreq)
+        trials = data_loaders.load_neucube_csv(folder, sfreq=options.sfreq,
+                                               on_unknown=options.on_unknown, exclude_non_eeg=True)
         rel = folder.relative_to(root.resolve()).as_posix()
-        return trials, {"folder": rel or ".", "sfreq": options.sfreq}, {}, root
+        trials, pre = _finish(trials, options, {}, resample=False)
+        return trials, {"folder": rel or ".", "sfreq": options.sfreq,
+                        "on_unknown": options.on_unknown, "exclude_non_eeg": True}, pre, root
     # (tmin, 0) rather than MNE's (None, 0): the same interval, and it can be written to TOML.
     baseline = (options.tmin, 0.0) if options.baseline and options.tmin < 0 else None
     pre = {"tmin": options.tmin, "tmax": options.tmax, "baseline": baseline,
@@ -455,11 +472,13 @@ def _loader_call(
         trials = data_loaders.load_marker_csv(
             paths if len(paths) > 1 else paths[0], event_id, options.tmin, options.tmax,
             sfreq=options.sfreq, l_freq=options.l_freq, h_freq=options.h_freq,
-            reject=options.reject_uv, baseline=baseline, subject=options.subject, **coords,
+            reject=options.reject_uv, baseline=baseline, subject=options.subject,
+            on_unknown=options.on_unknown, **coords,
         )
         data = {"path": [p.name for p in paths], "sfreq": options.sfreq,
-                "subject": options.subject,
+                "subject": options.subject, "on_unknown": options.on_unknown,
                 **({"coordinates": coordinates.name} if coordinates is not None else {})}
+        trials, pre = _finish(trials, options, pre, resample=True)
         return trials, data, pre, paths[0].parent
     trials = data_loaders.load_eeg(
         plan.paths[0], event_id, options.tmin, options.tmax, l_freq=options.l_freq,
@@ -471,7 +490,32 @@ def _loader_call(
     data = {"path": plan.paths[0].name, "stim_channel": options.stim_channel or None,
             "on_unknown": options.on_unknown,
             **({"coordinates": coordinates.name} if coordinates is not None else {})}
-    return trials, data, {**pre, "resample": options.resample}, plan.paths[0].parent
+    trials, pre = _finish(trials, options, {**pre, "resample": options.resample}, resample=False)
+    return trials, data, pre, plan.paths[0].parent
+
+
+def _finish(
+    trials: TrialSet, options: RecordingOptions, pre: dict[str, Any], *, resample: bool
+) -> tuple[TrialSet, dict[str, Any]]:
+    """Steps the loader does not do, as ``neucube run`` does them for the study file:
+    resampling (CSV loaders; ``resample=True``) and the channels the user left out."""
+    from app.study.sources import apply_preprocessing
+
+    steps: dict[str, Any] = {}
+    if resample and options.resample:
+        steps["resample"] = options.resample
+    if options.leave_out:
+        keep = [c for c in trials.ch_names if c not in set(options.leave_out)]
+        if not keep:
+            raise UploadError(
+                f"Channels: expected at least one channel kept; found all {len(trials.ch_names)} "
+                "left out."
+            )
+        if len(keep) < trials.n_channels:
+            steps["channels"] = keep
+    if steps:
+        trials = apply_preprocessing(trials, steps, done=tuple(k for k in pre if k not in steps))
+    return trials, {**pre, **steps}
 
 
 #: Largest uncompressed size of an uploaded zip archive (NeuCube's wrist study is 0.8 MB).
@@ -491,9 +535,10 @@ def discover_events(
     The class names and counts of the returned trials are the events the user can map to
     classes.
     """
-    trials, _, _, _ = _loader_call(plan, options, options.event_list(plan.kind), coordinates,
-                                   workdir)
-    return trials
+    with captured_warnings() as caught:
+        trials, _, _, _ = _loader_call(plan, options, options.event_list(plan.kind), coordinates,
+                                       workdir)
+    return trials.with_metadata(load_warnings=_merge_warnings(trials, caught))
 
 
 def event_mapping(
@@ -538,7 +583,8 @@ def load_upload(
     event_id: Any = events
     if plan.kind == "marker_csv" and events is not None:
         event_id = {c: int(v[0]) for c, v in events.items()}
-    trials, args, pre, folder = _loader_call(plan, options, event_id, coordinates, workdir)
+    with captured_warnings() as caught:
+        trials, args, pre, folder = _loader_call(plan, options, event_id, coordinates, workdir)
     if plan.kind == "neucube_csv":
         events = None
     return Dataset(
@@ -550,6 +596,7 @@ def load_upload(
         events=None if events is None else {k: list(v) for k, v in events.items()},
         files=plan.names + ((coordinates.name,) if coordinates is not None else ()),
         folder=folder,
+        warnings=tuple(_merge_warnings(trials, caught)),
     )
 
 
@@ -578,3 +625,107 @@ def class_table(trials: TrialSet) -> list[dict[str, Any]]:
 def subjects_of(trials: TrialSet) -> list[str]:
     """Distinct subject ids (empty when the trials carry none)."""
     return [] if trials.subject is None else [str(s) for s in np.unique(trials.subject)]
+
+
+# --------------------------------------------------------------------------- defaults
+def default_options(**changes: Any) -> RecordingOptions:
+    """Reading options an uploaded recording starts from: the ``erp`` preprocessing preset of
+    the study schema (the shipped N170 study's settings), with ``changes``."""
+    from app.study.schema import PREPROCESSING_PRESETS
+
+    preset = PREPROCESSING_PRESETS["erp"]
+    options = RecordingOptions(
+        tmin=preset["tmin"], tmax=preset["tmax"], l_freq=preset["l_freq"],
+        h_freq=preset["h_freq"], baseline=preset.get("baseline") is not None,
+        resample=preset["resample"], reject_uv=preset["reject_uv"],
+    )
+    return dataclasses.replace(options, **changes)
+
+
+# --------------------------------------------------------------------------- warnings
+#: Loggers whose WARNING records a load shows on the page.
+_WARNING_LOGGERS = ("data_loaders", "mne", "app.study")
+
+
+@contextlib.contextmanager
+def captured_warnings() -> Iterator[list[str]]:
+    """Collect the warnings and WARNING log records a load raises in this thread.
+
+    Log records are filtered by thread, so sessions loading at the same time keep their own.
+    Python's ``warnings`` filters are process-global: a warning another session raises at the
+    same moment may land in this list too (it is only shown, never acted on).
+    """
+    out: list[str] = []
+    thread = threading.get_ident()
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.thread == thread:
+                out.append(record.getMessage())
+
+    handler = _Collect(logging.WARNING)
+    loggers = [logging.getLogger(name) for name in _WARNING_LOGGERS]
+    for lg in loggers:
+        lg.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield out
+    finally:
+        for lg in loggers:
+            lg.removeHandler(handler)
+    out.extend(str(w.message) for w in caught)
+
+
+def _merge_warnings(trials: TrialSet, caught: Iterable[str]) -> list[str]:
+    """The loader's own warning list and the caught ones, each once, in order."""
+    seen: dict[str, None] = {}
+    for text in [*(trials.metadata.get("warnings") or []), *caught]:
+        text = " ".join(str(text).split())
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+# --------------------------------------------------------------------------- channels
+def channel_table(trials: TrialSet) -> list[dict[str, Any]]:
+    """One row per channel of the recording: used or not, why, and where its position is from.
+
+    Rows: the channels in the trials (``use`` True), then those the loader left out as
+    non-EEG, without a known position (with close 10-05 names) or marked bad.
+    """
+    from data_loaders import suggest_channel_names
+
+    meta = trials.metadata
+    sources = meta.get("coordinate_sources") or {}
+    coords = trials.coords
+    rows: list[dict[str, Any]] = []
+    for k, name in enumerate(trials.ch_names):
+        where = {"template": "standard 10-05 position", "file": "stored in the file",
+                 "user": "your position file"}.get(sources.get(name), "")
+        if coords is None:
+            where = "no position (inputs spread over the cube)"
+        xyz = "" if coords is None else ", ".join(f"{v:.0f}" for v in coords[k])
+        rows.append({"use": True, "channel": name, "kind": "EEG", "position": where,
+                     "x, y, z (mm)": xyz, "note": ""})
+    listed = set(trials.ch_names)
+    for name in meta.get("excluded_channels") or []:
+        if name not in listed:
+            listed.add(name)
+            rows.append({"use": False, "channel": name, "kind": "not EEG (by its name)",
+                         "position": "", "x, y, z (mm)": "",
+                         "note": "auxiliary, eye, heart, muscle, trigger or motion signal"})
+    for name in meta.get("unknown_channels") or []:
+        if name not in listed:
+            listed.add(name)
+            sug = suggest_channel_names(name)
+            rows.append({"use": False, "channel": name, "kind": "no known position",
+                         "position": "", "x, y, z (mm)": "",
+                         "note": (f"did you mean {' or '.join(sug)}?" if sug
+                                  else "give its position in an electrode position file")})
+    for name in meta.get("bad_channels") or []:
+        if name not in listed:
+            listed.add(name)
+            rows.append({"use": False, "channel": name, "kind": "marked bad", "position": "",
+                         "x, y, z (mm)": "", "note": "bad or flat in the recording"})
+    return rows

@@ -162,6 +162,25 @@ class TrainSettings:
             seed=int(c["study"]["seed"]),
         )
 
+    @classmethod
+    def from_classifier(cls, **changes: Any) -> TrainSettings:
+        """Model settings from :class:`~neucube.NeuCubeClassifier`'s own defaults and the
+        evaluation scheme from :func:`~neucube.evaluation.evaluate`'s, read at run time (the
+        app keeps no copy of them), with ``changes``."""
+        import inspect
+
+        from neucube.classifier import NeuCubeClassifier
+        from neucube.evaluation import evaluate
+
+        params = NeuCubeClassifier().get_params()
+        values = {k: params[k] for k in cls._MODEL_KEYS if k in params}
+        if isinstance(values.get("stdp_rate"), list):
+            values["stdp_rate"] = tuple(values["stdp_rate"])
+        ev = inspect.signature(evaluate).parameters
+        values.update(scheme=ev["cv"].default, n_splits=ev["n_splits"].default,
+                      baselines=tuple(ev["baselines"].default))
+        return cls(**{**values, **changes})
+
     def with_(self, **changes: Any) -> TrainSettings:
         """A copy with ``changes``."""
         return replace(self, **changes)

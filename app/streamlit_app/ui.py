@@ -49,6 +49,9 @@ __all__ = [
     "figure_downloads",
     "show_error",
     "channel_map",
+    "settings_note",
+    "md_escape",
+    "hide_paths",
 ]
 
 logger = logging.getLogger(__name__)
@@ -75,6 +78,7 @@ def page_setup(title: str, intro: str, *, icon: str = ":material/neurology:") ->
     message = st.session_state.pop("_flash", None)
     if message:
         st.success(message, icon=":material/check_circle:")
+    settings_note()
 
 
 def flash_and_rerun(message: str) -> None:
@@ -117,13 +121,41 @@ def get_dataset() -> Dataset | None:
     return st.session_state.get("dataset")
 
 
+#: Widget keys of the analysis pages (encoder, model, views): reset with new data.
+_ANALYSIS_KEYS = ("enc_", "tr_", "cx_", "ex_")
+
+
 def set_dataset(dataset: Dataset) -> None:
-    """Make ``dataset`` current; results of other data are dropped, settings follow a study."""
+    """Make ``dataset`` current; results and analysis settings of other data are dropped.
+
+    A shipped study brings its own settings; other data start from the classifier's defaults
+    (:meth:`TrainSettings.from_classifier`), never from the previous data's settings. When
+    data were loaded before, :func:`settings_note` says so on the next page.
+    """
+    previous = get_dataset()
     st.session_state["dataset"] = dataset
-    for key in ("result", "export_manifest", "results_ready", "_cache"):
+    for key in ("result", "export_manifest", "results_ready", "_cache", "results_stale"):
+        st.session_state.pop(key, None)
+    for key in [k for k in st.session_state if str(k).startswith(_ANALYSIS_KEYS)]:
         st.session_state.pop(key, None)
     if dataset.study is not None:
         st.session_state["settings"] = TrainSettings.from_study(dataset.study)
+        origin = f"the study file's settings ({dataset.study.config['study']['name']})"
+    else:
+        st.session_state["settings"] = TrainSettings.from_classifier()
+        origin = "NeuCube's default settings"
+    if previous is not None:
+        st.session_state["_settings_note"] = (
+            f"New data: the encoder, cube, STDP, readout and evaluation settings were reset to "
+            f"{origin}; nothing was kept from {previous.name}."
+        )
+
+
+def settings_note() -> None:
+    """Say once, after new data replaced old ones, that the analysis settings were reset."""
+    note = st.session_state.pop("_settings_note", None)
+    if note:
+        st.info(note, icon=":material/restart_alt:")
 
 
 def require_dataset() -> Dataset:
@@ -163,7 +195,7 @@ def require_result() -> tuple[Dataset, TrainingResult]:
 def get_settings() -> TrainSettings:
     s = st.session_state.get("settings")
     if s is None:
-        s = TrainSettings()
+        s = TrainSettings.from_classifier()
         st.session_state["settings"] = s
     return s
 
@@ -278,6 +310,19 @@ def show_figure(fig: Any, stem: str, key: str, *, caption: str | None = None) ->
     # Journal figures are 85-180 mm wide; ~4.5 px per mm fills a wide column without blurring.
     st.image(png, caption=caption, width=int(min(max(width_mm * 4.5, 380), 1000)))
     figure_downloads(fig, stem, key)
+
+
+def md_escape(text: str) -> str:
+    """``text`` shown literally in Markdown (file names such as ``sam1_.csv ... samN_.csv``)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with this session's folder removed from paths (uploads named by their names)."""
+    holder = st.session_state.get("_workdir")
+    if holder is not None:
+        text = re.sub(re.escape(str(holder.name)) + r"[^\s:'\"]*/", "", str(text))
+    return str(text)
 
 
 def show_error(exc: BaseException, what: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
+import pandas as pd
 import streamlit as st
 
 from app.streamlit_app import datasets, ui
@@ -73,24 +75,47 @@ def _signature(files: list, coords: object) -> str:
     return h.hexdigest()
 
 
+#: Upload widgets -> RecordingOptions fields they set, reset to the ERP preset for new files.
+_PREPROCESSING_KEYS = {"up_tmin": "tmin", "up_tmax": "tmax", "up_lfreq": "l_freq",
+                       "up_hfreq": "h_freq", "up_baseline": "baseline",
+                       "up_resample": "resample", "up_reject": "reject_uv"}
+
+
+def _reset_preprocessing(force: bool) -> None:
+    """Put the preprocessing widgets at the ERP preset (only unset ones unless ``force``)."""
+    defaults = datasets.default_options()
+    for key, attr in _PREPROCESSING_KEYS.items():
+        if force or key not in st.session_state:
+            value = getattr(defaults, attr)
+            st.session_state[key] = bool(value) if key == "up_baseline" else float(value or 0.0)
+
+
 def _options() -> datasets.RecordingOptions:
+    _reset_preprocessing(force=False)
     st.markdown("**Epochs and filters**")
+    d = datasets.default_options()
+    st.caption(
+        f"Start: the ERP preset of the shipped N170 study — {d.l_freq:g}–{d.h_freq:g} Hz "
+        f"band-pass, epochs {d.tmin:g} to {d.tmax:g} s, trials above {d.reject_uv:g} µV "
+        f"peak-to-peak rejected, resampled to {d.resample:g} Hz. New files start from it again."
+    )
     c1, c2, c3, c4 = st.columns(4)
-    tmin = c1.number_input("Epoch start (s)", value=-0.2, step=0.05, format="%.3f",
+    tmin = c1.number_input("Epoch start (s)", step=0.05, format="%.3f",
                            key="up_tmin", help="Trial window start, relative to each event.")
-    tmax = c2.number_input("Epoch end (s)", value=0.8, step=0.05, format="%.3f",
+    tmax = c2.number_input("Epoch end (s)", step=0.05, format="%.3f",
                            key="up_tmax", help="Trial window end, relative to each event.")
-    l_freq = c3.number_input("High-pass (Hz)", min_value=0.0, value=0.0, step=0.5,
+    l_freq = c3.number_input("High-pass (Hz)", min_value=0.0, step=0.5,
                              key="up_lfreq", help="0 = no high-pass filter.")
-    h_freq = c4.number_input("Low-pass (Hz)", min_value=0.0, value=0.0, step=1.0,
+    h_freq = c4.number_input("Low-pass (Hz)", min_value=0.0, step=1.0,
                              key="up_hfreq", help="0 = no low-pass filter.")
     c1, c2, c3, c4 = st.columns(4)
-    baseline = c1.checkbox("Baseline correction", value=False, key="up_baseline",
+    baseline = c1.checkbox("Baseline correction", key="up_baseline",
                            help="Subtract each trial's mean from the epoch start to 0 s.")
-    resample = c2.number_input("Resample to (Hz)", min_value=0.0, value=0.0, step=16.0,
+    resample = c2.number_input("Resample to (Hz)", min_value=0.0, step=16.0,
                                key="up_resample",
-                               help="0 = keep the recording's rate. EEG files only.")
-    reject = c3.number_input("Reject above (µV p-p)", min_value=0.0, value=0.0, step=10.0,
+                               help="0 = keep the recording's rate. Fewer samples per trial "
+                                    "make the cube's simulation faster.")
+    reject = c3.number_input("Reject above (µV p-p)", min_value=0.0, step=10.0,
                              key="up_reject",
                              help="Drop trials whose peak-to-peak amplitude exceeds this on any "
                                   "channel (CSV: in the file's units). 0 = keep all.")
@@ -132,11 +157,16 @@ def upload() -> None:
         help="A CSV file with rows name,x,y,z in MNI mm, for channels whose names are not in "
              "the 10-05 system.",
     )
+    if files:
+        signature = _signature(files, coords)
+        if st.session_state.get("up_options_for") != signature:
+            # New files: preprocessing back to the preset, not the previous upload's values.
+            _reset_preprocessing(force=True)
+            st.session_state["up_options_for"] = signature
     options = _options()
     if not files:
-        st.caption(UPLOAD_HELP)
+        st.caption(ui.md_escape(UPLOAD_HELP))
         return
-    signature = _signature(files, coords)
     if st.button("Read recording", type="primary", icon=":material/upload_file:",
                  key="up_read"):
         st.session_state.pop("discovery", None)
@@ -164,6 +194,8 @@ def upload() -> None:
         st.session_state["discovery"] = {
             "signature": signature, "plan": plan, "folder": folder, "coords": coord_path,
             "counts": found.class_counts(), "events_from": found.metadata.get("events_from"),
+            "channels": datasets.channel_table(found),
+            "warnings": found.metadata.get("load_warnings") or [],
         }
     found = st.session_state.get("discovery")
     if found is None or found["signature"] != signature:
@@ -172,11 +204,43 @@ def upload() -> None:
     _classes(found, options)
 
 
+def _channels(found: dict) -> tuple[str, ...]:
+    """The recording's channels with a keep/leave-out checkbox; returns those left out."""
+    rows = found["channels"]
+    st.markdown("**Channels**")
+    st.caption(
+        "Untick a channel to leave it out. Channels that are not EEG (auxiliary, eye, heart, "
+        "trigger or motion signals) or have no known position are left out; an electrode "
+        "position file (above) places channels whose names are not 10-05 names."
+    )
+    edited = st.data_editor(
+        pd.DataFrame(rows), hide_index=True, width="stretch",
+        key=f"up_channels_{found['signature'][:12]}",
+        disabled=[k for k in (rows[0] if rows else {}) if k != "use"],
+        column_config={"use": st.column_config.CheckboxColumn(
+            "use", help="Feed this channel to the cube.")},
+    )
+    usable = {r["channel"] for r in rows if r["kind"] == "EEG"}
+    records = edited.to_dict("records")
+    ticked = [r["channel"] for r in records if r["use"] and r["channel"] not in usable]
+    if ticked:
+        st.caption("Not usable as inputs (not EEG, or no position): " + ", ".join(ticked))
+    return tuple(r["channel"] for r in records if not r["use"] and r["channel"] in usable)
+
+
+def show_warnings(messages: list[str], where: str) -> None:
+    """The loader's warnings, in the page (each once)."""
+    if messages:
+        st.warning(f"**{where}**\n\n" + "\n".join(
+            f"- {ui.md_escape(ui.hide_paths(m))}" for m in messages), icon=":material/warning:")
+
+
 def _classes(found: dict, options: datasets.RecordingOptions) -> None:
     counts: dict[str, int] = found["counts"]
+    show_warnings(found.get("warnings") or [], "Warnings while reading the recording")
     st.markdown("**Events → classes**")
     st.caption(
-        f"Events found in {', '.join(found['plan'].names)} (from its "
+        f"Events found in {ui.md_escape(', '.join(found['plan'].names))} (from its "
         f"{found['events_from'] or 'markers'}), with the trials each gives in the current "
         "window. Choose the events that start a trial and name their class; events given the "
         "same class name are merged."
@@ -191,6 +255,7 @@ def _classes(found: dict, options: datasets.RecordingOptions) -> None:
     for i, event in enumerate(chosen):
         assignments[event] = cols[i % len(cols)].text_input(
             f"Class of '{event}'", value=event, key=f"up_class_{event}")
+    options = dataclasses.replace(options, leave_out=_channels(found))
     if st.button("Load trials", type="primary", icon=":material/check:", key="up_load",
                  disabled=not chosen):
         try:
@@ -210,7 +275,7 @@ def _classes(found: dict, options: datasets.RecordingOptions) -> None:
 def summary(ds: datasets.Dataset) -> None:
     t = ds.trials
     meta = t.metadata
-    st.subheader(f"Loaded: {ds.name}")
+    st.subheader(f"Loaded: {ui.md_escape(ds.name)}")
     c = st.columns([1, 1, 1, 1.4, 2, 1])
     c[0].metric("Trials", t.n_trials)
     c[1].metric("Classes", t.n_classes)
@@ -224,19 +289,16 @@ def summary(ds: datasets.Dataset) -> None:
     with left:
         st.markdown("**Trials per class**")
         st.dataframe(datasets.class_table(t), hide_index=True, width="stretch")
-        n_rej = meta.get("n_rejected")
-        if n_rej is not None:
-            reasons = meta.get("drop_log") or {}
-            detail = ", ".join(f"{k}: {v}" for k, v in reasons.items())
-            st.markdown(f"**Rejected trials:** {n_rej}" + (f" ({detail})" if detail else ""))
-        if meta.get("n_out_of_bounds"):
-            st.markdown(f"**Trials outside the recording:** {meta['n_out_of_bounds']}")
-        if meta.get("excluded_channels"):
-            st.caption("Non-EEG channels left out: " + ", ".join(meta["excluded_channels"]))
-        if meta.get("bad_channels"):
-            st.caption("Channels marked bad: " + ", ".join(meta["bad_channels"]))
+        dropped = drop_summary(meta)
+        if dropped:
+            st.markdown("**Trials dropped:** " + dropped)
+        few_trials_warning(t)
     with right:
         st.markdown("**Channels on the brain**")
+        with st.expander(f"Channel table ({t.n_channels} used)", expanded=True):
+            st.dataframe(pd.DataFrame(datasets.channel_table(t)), hide_index=True,
+                         width="stretch", column_config={"use": st.column_config.CheckboxColumn(
+                             "use", help="Fed to the cube as an input")})
         if t.coords is None:
             st.info("These trials carry no channel positions; the cube spreads the inputs "
                     "evenly over the brain template.")
@@ -253,15 +315,74 @@ def summary(ds: datasets.Dataset) -> None:
               "or rename the channels in the recording.",
             icon=":material/warning:",
         )
-    warnings = meta.get("warnings") or []
-    if warnings:
-        with st.expander(f"Reader warnings ({len(warnings)})"):
-            for w in warnings:
-                st.text(w)
+    show_warnings(list(ds.warnings or meta.get("warnings") or []),
+                  "Warnings while loading these trials")
     ground = meta.get("ground_truth")
     if ground:
-        with st.expander("Simulation ground truth"):
-            st.json(ground, expanded=False)
+        with st.expander("Simulation ground truth (what the simulator put in the data)"):
+            st.dataframe(pd.DataFrame(ground_truth_rows(ground)), hide_index=True,
+                         width="stretch")
+
+
+#: Why MNE dropped a trial, in words (its drop-log codes).
+_DROP_REASONS = {"TOO_SHORT": "window runs past the recording's end",
+                 "NO_DATA": "window runs past the recording's end",
+                 "amplitude": "amplitude above the rejection threshold",
+                 "IGNORED": "event not mapped to a class"}
+
+
+def drop_summary(meta: dict) -> str:
+    """Dropped trials by reason, in words ("" when none were dropped)."""
+    reasons: dict[str, int] = {}
+    for code, n in (meta.get("drop_log") or {}).items():
+        text = _DROP_REASONS.get(code, f"bad channel {code}" if code else "other")
+        reasons[text] = reasons.get(text, 0) + int(n)
+    if not reasons:
+        if meta.get("n_rejected"):
+            reasons[_DROP_REASONS["amplitude"]] = int(meta["n_rejected"])
+        if meta.get("n_out_of_bounds"):
+            reasons[_DROP_REASONS["TOO_SHORT"]] = int(meta["n_out_of_bounds"])
+    return "; ".join(f"{n} ({why})" for why, n in reasons.items() if n)
+
+
+def few_trials_warning(trials) -> None:
+    """Warn when the smallest class is too small for the default cross-validation."""
+    counts = trials.class_counts()
+    folds = ui.get_settings().n_splits
+    smallest = min(counts.values()) if counts else 0
+    if smallest < 2 * folds:
+        st.warning(
+            f"**Few trials.** The smallest class has {smallest} trial(s). {folds}-fold "
+            f"cross-validation tests on about {max(smallest // folds, 0)} trial(s) of it per "
+            "fold, so every score will be very noisy"
+            + (" — too few to train at all" if smallest < 2 else "")
+            + ". Aim for at least 20 trials per class (more events, a longer recording or "
+              "a milder rejection threshold).",
+            icon=":material/warning:")
+
+
+def ground_truth_rows(ground: dict) -> list[dict]:
+    """The simulator's ground truth as rows of (what, value), nested keys joined by '/'."""
+    rows: list[dict] = []
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix} / {k}" if prefix else str(k), v)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, v in enumerate(value, start=1):
+                walk(f"{prefix} {i}", v)
+        else:
+            if isinstance(value, float):
+                text = f"{value:.3g}"
+            elif isinstance(value, list):
+                text = ", ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in value)
+            else:
+                text = str(value)
+            rows.append({"what": prefix.replace("_", " "), "value": text})
+
+    walk("", ground)
+    return rows
 
 
 source = st.radio("Trials from", ["Shipped study", "Upload recordings"], horizontal=True,

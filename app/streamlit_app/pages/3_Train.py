@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.streamlit_app import datasets, ui
+from app.streamlit_app import datasets, guidance, labels, ui
 from app.streamlit_app.training import parse_state_c, score_table
 
 ui.page_setup(
@@ -170,9 +170,10 @@ with st.form("train_form", border=True):
                                     help="Repeat with other fold shuffles and cube seeds.")
         baselines = st.multiselect("Baselines", list(BASELINES),
                                      default=[b for b in s.baselines if b in BASELINES],
-                                     format_func=lambda b: f"{b} — {BASELINES[b]}",
+                                     format_func=labels.plain_name,
                                      key="tr_baselines",
-                                     help="Standard classifiers trained on the same folds.")
+                                     help="Standard classifiers trained on the same folds. "
+                                          + labels.technical_note(", ".join(BASELINES)))
         c = st.columns(3)
         control = c[0].checkbox("Shuffled-label control", value=s.control, key="tr_control",
                                 help="Also train with permuted labels: its accuracy must be at "
@@ -184,6 +185,8 @@ with st.form("train_form", border=True):
 
 job = st.session_state.get("job")
 running = job is not None and job.state in ("queued", "running")
+if not running:
+    guidance.before_training(trials, s)
 if submitted:
     if kind == "desnn":
         readout_changes = {"mod": float(mod), "drift_up": float(drift_up),
@@ -212,6 +215,7 @@ if submitted:
                      "classes on the Study page.")
         else:
             ui.start_job(ds, new)
+            guidance.remember_estimate(trials, new)
             running = True
 
 if running:
@@ -224,12 +228,12 @@ if running:
 res = ui.get_result()
 if res is None:
     if not running:
-        st.info("Set the parameters and press **Run evaluation**. With the defaults, the demo "
-                "study (2 subjects) takes about a minute.")
+        st.info("Set the parameters and press **Run evaluation**.")
     st.stop()
 
 ev = res.evaluation
 st.subheader("Results")
+guidance.stale_results(res, ui.get_settings())
 scores = ev.scores()
 rows = pd.DataFrame(score_table(ev))
 chance = ev.to_dict()["chance_level"]
@@ -242,11 +246,15 @@ m[0].metric("NeuCube accuracy", f"{scores['accuracy']['mean']:.3f}",
 m[1].metric("Chance level", f"{chance:.3f}", help="Share of the largest class.")
 if len(base):
     best = base.loc[base["accuracy"].idxmax()]
-    m[2].metric("Best baseline", f"{best['accuracy']:.3f}", help=str(best["model"]))
+    m[2].metric("Best baseline", f"{best['accuracy']:.3f}",
+                help=f"{labels.plain_name(str(best['model']))}. "
+                     + labels.technical_note(str(best["model"])))
 if len(ctrl):
     m[3].metric("Shuffled-label control", f"{ctrl['accuracy'].iloc[0]:.3f}",
                 help="Must be near chance.")
-st.dataframe(rows, hide_index=True, width="stretch",
+shown = rows.assign(model=[labels.plain_name(m, ev.model_name) for m in rows["model"]],
+                    **{"name in files": rows["model"]})
+st.dataframe(shown, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.3f")
                             for c in ("accuracy", "accuracy SD", "balanced accuracy",
                                       "ROC-AUC")})
@@ -257,6 +265,8 @@ st.caption(
     + ("; the cube was compiled for this structure." if res.compiled
        else "; the compiled cube was reused.")
 )
+
+guidance.show_verdict(ev)
 
 from neucube.plotting import plot_accuracy_over_time, plot_confusion_matrix  # noqa: E402
 
