@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= results/familiarity
 
-.PHONY: demo test bench bench-full app install install-test system-deps clean
+.PHONY: demo test test-py313 bench bench-full app install install-test system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,21 @@ test: install-test system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests selected"; exit 0; fi; exit $$rc
 
+# Python 3.13 (the newest supported; `make test` uses the default python3, 3.11 here): a second
+# venv .venv313 runs `make demo` and a quick subset of the tests, including the check that both
+# Pythons give bit-identical numbers (CI's second step). PY313 names the interpreter.
+PY313   ?= $(shell pyenv root 2>/dev/null)/versions/3.13.0/bin/python3
+VENV313 := .venv313
+QUICK_TESTS ?= tests/test_cube_engine.py tests/test_classifier.py tests/test_readout_state.py \
+  tests/test_encoding.py tests/test_study_schema.py tests/test_cli.py
+
+test-py313:
+	@test -x "$(PY313)" || { echo "test-py313: PY313: expected a Python 3.13 interpreter; found none at '$(PY313)'" >&2; exit 1; }
+	$(MAKE) demo VENV=$(VENV313) PYTHON=$(PY313) OUT=$$(mktemp -d)/familiarity
+	$(MAKE) install-test VENV=$(VENV313) PYTHON=$(PY313)
+	$(VENV313)/bin/python -m pytest -q -m "not slow" $(QUICK_TESTS)
+	$(VENV313)/bin/python -m pytest -q tests/test_python_versions.py
+
 # `make bench`: the whole suite with fewer seeds (55 min on 2 shared cores, less when idle);
 # `make bench-full`: every seed and the nested N170 selection (over an hour).
 bench: install-test
@@ -45,4 +60,4 @@ bench-full: install-test
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) results .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(VENV313) results .pytest_cache build *.egg-info

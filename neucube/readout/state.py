@@ -35,6 +35,7 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
+from threadpoolctl import threadpool_limits
 
 from neucube.limits import check_limit
 from neucube.readout._raster_input import RasterLike, as_raster
@@ -240,7 +241,10 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         self.mean_ = F.mean(axis=0)
         self.scale_ = F.std(axis=0) if self.standardize else np.ones(F.shape[1])
         Z = (F - self.mean_) / self.scale_
-        with warnings.catch_warnings():
+        # One BLAS thread: the matrices are small (trials x trials), and on a loaded machine
+        # OpenBLAS's spinning threads made this fit 10x slower (same result, bit for bit;
+        # cross-validation workers already run with one thread each).
+        with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
             # A few unconverged inner fits at the weakest penalty do not change the choice.
             warnings.simplefilter("ignore", ConvergenceWarning)
             # Wide features (neurons x bins > trials) are fitted in their row space.
