@@ -36,11 +36,12 @@ from sklearn.utils.validation import (
 
 from neucube._inputs import ModelInput, read_model_input
 from neucube._validation import check_number, check_option
+from neucube.cube.activity import activity_stats
 from neucube.cube.connectivity import CONNECTIVITY_RULES
 from neucube.cube.engine import BACKENDS
 from neucube.cube.model import NEURON_MODELS
 from neucube.cube.raster import SpikeRaster
-from neucube.cube.reservoir import Reservoir
+from neucube.cube.reservoir import STDP_BOUNDS, Reservoir
 from neucube.cube.template import brain_template, grid_template
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
 from neucube.limits import (
@@ -55,7 +56,7 @@ from neucube.readout import DEFAULT_FRACTIONS, DeSNNClassifier, StateClassifier
 from neucube.readout.state import check_penalty
 from neucube.spaces import convert_coords
 
-__all__ = ["NeuCubeClassifier", "ENCODERS", "READOUTS"]
+__all__ = ["NeuCubeClassifier", "ENCODERS", "PUBLISHED_PARAMS", "READOUTS"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,29 @@ ENCODERS = {
 
 #: Named readouts (the ``readout`` parameter).
 READOUTS = ("desnn", "state")
+
+#: NeuCube's 2014 software settings (:meth:`NeuCubeClassifier.published`): every parameter whose
+#: default was chosen by measurement instead, at its published value.
+PUBLISHED_PARAMS: dict[str, Any] = {
+    "encoder": "tbr",
+    "encoder_alpha": 0.5,
+    "threshold": 0.5,
+    "leak": 0.002,
+    "refractory": 6,
+    "stdp_rate": 0.001,
+    "tau_stdp": 10.0,
+    "n_rounds": 1,
+    "weight_scale": 1.0,
+    "stdp_bound": "hard",
+    "homeostasis": False,
+    "readout": "desnn",
+    "mod": 0.8,
+    "drift_up": 0.005,
+    "drift_down": 0.005,
+    "recall": "wknn",
+    "k": 3,
+    "sigma": 1.0,
+}
 
 _OWNER = "NeuCubeClassifier"
 
@@ -147,6 +171,18 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         STDP time constant in steps, or the pair (tau+, tau-).
     n_rounds : int, default=1
         STDP passes over the training trials (0: no learning).
+    weight_scale : float or "auto", default=1.0
+        Factor on every initial weight of the cube (1: NeuCube's wiring). ``"auto"`` calibrates
+        it on the training trials so that a share ``target_activity`` of the cube's non-input
+        neurons fires in a typical trial (:mod:`neucube.cube.calibration`).
+    target_activity : float, default=0.3
+        Target of ``weight_scale="auto"`` and ``homeostasis``, in (0, 1).
+    stdp_bound : {"hard", "soft"}, default="hard"
+        NeuCube's additive STDP clipped at the weight limit, or soft-bound (weight-dependent)
+        STDP whose changes vanish at the bounds, so repeated rounds converge.
+    homeostasis : bool, default=False
+        After each STDP round, rescale the weights back to ``target_activity`` (needs no
+        ``weight_scale="auto"``; uses the same calibration).
     readout : {"desnn", "state"} or estimator, default="desnn"
         ``"desnn"``: the deSNN classifier (:class:`~neucube.readout.DeSNNClassifier`, with
         ``mod`` ... ``c`` below). ``"state"``: L2 logistic regression on the spike counts of
@@ -177,6 +213,11 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray
         Class labels.
+    activity_ : dict
+        Activity of the cube (:func:`~neucube.cube.activity.activity_stats`): on the
+        reservoir's calibration trials before and after STDP (``"before_stdp"``,
+        ``"after_stdp"``, ``"stdp_spike_ratio"``), on every training trial in the frozen cube
+        (``"train"``), and the weight scale used (``"weight_scale"``).
     encoder_, reservoir_, readout_ : estimators
         The fitted parts.
     coords_ : ndarray of shape (n_channels, 3)
@@ -242,6 +283,10 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         stdp_rate: float = 0.001,
         tau_stdp: float = 10.0,
         n_rounds: int = 1,
+        weight_scale: float | str = 1.0,
+        target_activity: float = 0.3,
+        stdp_bound: str = "hard",
+        homeostasis: bool = False,
         readout: str | BaseEstimator = "desnn",
         mod: float = 0.8,
         drift_up: float = 0.005,
@@ -272,6 +317,10 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         self.stdp_rate = stdp_rate
         self.tau_stdp = tau_stdp
         self.n_rounds = n_rounds
+        self.weight_scale = weight_scale
+        self.target_activity = target_activity
+        self.stdp_bound = stdp_bound
+        self.homeostasis = homeostasis
         self.readout = readout
         self.mod = mod
         self.drift_up = drift_up
@@ -285,6 +334,22 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         self.backend = backend
         self.random_state = random_state
         self.verbose = verbose
+
+    @classmethod
+    def published(cls, **params: Any) -> NeuCubeClassifier:
+        """NeuCube's published settings: reproduce the 2014 software (NeuCube v1.3).
+
+        TBR encoder (alpha 0.5), the cube's published wiring (weight scale 1), additive STDP
+        with A+ = A- = 0.001 clipped at 2, one round, and the deSNN readout (mod 0.8, drift
+        0.005, weighted k-NN recall with k = 3). These were ``NeuCubeClassifier()``'s defaults
+        before the defaults were chosen by measurement (``bench/README.md``).
+
+        Parameters
+        ----------
+        **params
+            Any other parameter (e.g. ``random_state``), or overrides of the published ones.
+        """
+        return cls(**{**PUBLISHED_PARAMS, **params})
 
     def __sklearn_tags__(self):  # noqa: ANN204 - sklearn.utils.Tags
         tags = super().__sklearn_tags__()
@@ -325,6 +390,16 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         for tau in np.atleast_1d(np.asarray(self.tau_stdp, dtype=np.float64)):
             check_limit("tau_stdp", float(tau), owner=_OWNER)
         check_limit("n_rounds", self.n_rounds, owner=_OWNER)
+        if isinstance(self.weight_scale, str):
+            check_option("weight_scale", self.weight_scale, ("auto",), owner=_OWNER)
+        else:
+            check_number("weight_scale", self.weight_scale, **positive)
+        check_number("target_activity", self.target_activity, low=0.0, high=1.0,
+                     low_inclusive=False, high_inclusive=False, owner=_OWNER)
+        check_option("stdp_bound", self.stdp_bound, STDP_BOUNDS, owner=_OWNER)
+        if not isinstance(self.homeostasis, (bool, np.bool_)):
+            raise TypeError(f"The 'homeostasis' parameter of {_OWNER} must be a bool; got "
+                            f"{self.homeostasis!r}.")
         kind = (check_option("readout", self.readout, READOUTS, owner=_OWNER)
                 if isinstance(self.readout, str) else None)
         if kind == "state":
@@ -576,10 +651,17 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             coords=self.coords_, spacing_mm=self.spacing_mm, template=template, radius=self.radius,
             connectivity=self.connectivity, threshold=self.threshold, leak=self.leak,
             refractory=self.refractory, neuron_model=self.neuron_model, stdp_rate=self.stdp_rate,
-            tau_stdp=self.tau_stdp, n_rounds=self.n_rounds, backend=self.backend,
+            tau_stdp=self.tau_stdp, n_rounds=self.n_rounds, weight_scale=self.weight_scale,
+            target_activity=self.target_activity, stdp_bound=self.stdp_bound,
+            homeostasis=self.homeostasis, backend=self.backend,
             random_state=self.random_state, verbose=self.verbose,
         ).fit(spikes)
         self.train_raster_ = self.reservoir_.transform(spikes)
+        self.activity_ = {
+            **self.reservoir_.activity_,
+            "train": activity_stats(self.train_raster_, self.reservoir_.network_),
+            "weight_scale": self.reservoir_.weight_scale_,
+        }
         self.train_labels_ = labels
         self.readout_ = self._make_readout().fit(self.train_raster_, labels)
         return self

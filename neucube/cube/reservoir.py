@@ -437,7 +437,7 @@ class Reservoir(TransformerMixin, BaseEstimator):
             "before_stdp": before,
             "after_stdp": after,
             "stdp_spike_ratio": (after["spikes_per_trial"] / before["spikes_per_trial"]
-                                 if before["spikes_per_trial"] else float("nan")),
+                                 if before["spikes_per_trial"] else None),
         }
         self.network_ = network
         active = network.active
