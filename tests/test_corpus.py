@@ -8,9 +8,12 @@ an ``st.error`` box and keep working.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import signal
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +55,7 @@ def test_the_corpus_covers_every_entry_point_and_family(corpus) -> None:
     assert {c.entry for c in corpus.values()} == {
         "data_loaders.load_eeg", "data_loaders.read_recording", "data_loaders.load_neucube_csv",
         "data_loaders.load_marker_csv", "data_loaders.load_fmri", "neucube.TrialSet",
-        "NeuCubeClassifier.fit", "app.study.load_study", "neucube.load_model",
+        "NeuCubeClassifier.fit", "app.study.load_study", "neucube.load_model", "app.extract_zip",
     }  # fmt: skip
     families = {c.family for c in corpus.values() if c.upload is not None}
     assert {"EDF", "BDF", "BrainVision", "EEGLAB", "FIF", "CSV folder", "marker CSV"} <= families
@@ -63,9 +66,25 @@ def test_bad_input_raises_a_clear_error(corpus, case_id: str) -> None:
     case = corpus[case_id]
     for path in case.files:
         assert path.exists(), f"{case_id}: {path} was not written"
-    with pytest.raises(case.error, match=case.match) as info:
-        case.run()
+    with pytest.raises(case.error, match=case.match) as info, _deadline(60, case_id):
+        case.run()  # named pipes are among the inputs: a reader that opens one would block
     assert type(info.value) is case.error, f"{type(info.value).__name__}: {info.value}"
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float, what: str) -> Iterator[None]:
+    """Fail instead of hanging when the body blocks (SIGALRM interrupts a blocking open)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise AssertionError(f"{what}: still running after {seconds} s (blocked on a pipe?)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _summary(result: object) -> object:

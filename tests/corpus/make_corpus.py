@@ -76,6 +76,7 @@ ENTRY_POINTS: dict[str, Callable[..., Any]] = {
         "data_loaders.load_marker_csv", "data_loaders.load_fmri", "neucube.TrialSet",
         "app.study.load_study", "neucube.load_model")},
     "NeuCubeClassifier.fit": _fit,
+    "app.extract_zip": lambda *args, **kwargs: _extract_zip(*args, **kwargs),
 }
 
 
@@ -280,7 +281,8 @@ def write_eeglab(
     eeg = {
         "setname": "corpus", "nbchan": float(n_ch), "trials": 1.0, "pnts": float(n_times),
         "srate": float(sfreq), "xmin": 0.0, "xmax": (n_times - 1) / sfreq,
-        "data": data_file or fdt.name, "datfile": data_file or fdt.name, "chanlocs": chanlocs, "event": event, "ref": "common",
+        "data": data_file or fdt.name, "datfile": data_file or fdt.name, "chanlocs": chanlocs,
+        "event": event, "ref": "common",
         "epoch": np.zeros((0, 0)), "icawinv": np.zeros((0, 0)),
     }  # fmt: skip
     scipy.io.savemat(path, {"EEG": eeg}, appendmat=False, oned_as="row")
@@ -984,10 +986,159 @@ def build_corpus(out_dir: str | Path) -> list[Case]:
     add("fit_inf", "arrays", "NeuCubeClassifier.fit", "an Inf sample in the X array given to fit",
         ValueError, _e("Input X contains infinity"), inf, np.repeat(["a", "b"], 2))
 
+    # ------------------------------------------------------------------ files named inside files,
+    # special files, archives and regular expressions (issue 14: hostile input, bounded work)
+    _hostile_cases(folder, add, x, eeg_kw)
+
     ids = [c.id for c in cases]
     if len(set(ids)) != len(ids):
         raise RuntimeError(f"duplicate case ids: {sorted({i for i in ids if ids.count(i) > 1})}")
     return cases
+
+
+def _hostile_cases(folder: Callable[[str], Path], add: Callable[..., None], x: np.ndarray,
+                   eeg_kw: dict[str, Any]) -> None:
+    """Companions that leave their folder, pipes and folders as files, zip bombs, bad regexes."""
+    import os
+
+    from app.streamlit_app.datasets import UploadError
+
+    eeg = "data_loaders.load_eeg"
+    outside = _e(", which resolves outside it.")
+
+    def bv_case(case_id: str, problem: str, old: str, new: str, match: str,
+                eeg_up: bool = False) -> None:
+        d = folder(case_id)
+        (d / "in").mkdir()
+        p = write_brainvision(d / "in" / "rec.vhdr", x)
+        p.write_text(p.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        data = d / "in" / "rec.eeg"
+        if eeg_up:  # where the header points: MNE alone would read it
+            data = data.replace(d / "rec.eeg")
+        add(case_id, "BrainVision", eeg, problem, FileFormatError, match, p,
+            upload=[p, d / "in" / "rec.vmrk", data], **eeg_kw)
+
+    bv_case("bv_datafile_absolute", "DataFile=/etc/passwd: an absolute path outside its folder",
+            "DataFile=rec.eeg", "DataFile=/etc/passwd",
+            _e("rec.vhdr: expected its data file inside the folder of rec.vhdr; found "
+               "DataFile=/etc/passwd") + outside)
+    bv_case("bv_datafile_parent", "DataFile=../rec.eeg: climbs out (a valid .eeg is there)",
+            "DataFile=rec.eeg", "DataFile=../rec.eeg",
+            _e("rec.vhdr: expected its data file inside the folder of rec.vhdr; found "
+               "DataFile=../rec.eeg") + outside, eeg_up=True)
+    bv_case("bv_markerfile_parent", "markerfile: ../../x.vmrk (lower case, ':' as configparser "
+            "reads it) climbs out", "MarkerFile=rec.vmrk", "markerfile: ../../x.vmrk",
+            _e("rec.vhdr: expected its marker file inside the folder of rec.vhdr; found "
+               "MarkerFile=../../x.vmrk") + outside)
+    d = folder("bv_symlinked_eeg")
+    (d / "in").mkdir()
+    p = write_brainvision(d / "in" / "rec.vhdr", x)
+    (d / "in" / "rec.eeg").replace(d / "secret.eeg")
+    (d / "in" / "rec.eeg").symlink_to(d / "secret.eeg")
+    add(d.name, "BrainVision", eeg, "rec.eeg is a symlink to a file outside the header's folder",
+        FileFormatError,
+        _e("rec.vhdr: expected its data file inside the folder of rec.vhdr; found "
+           "DataFile=rec.eeg") + outside, p, **eeg_kw)
+    d = folder("bv_eeg_fifo")
+    p = write_brainvision(d / "rec.vhdr", x)
+    (d / "rec.eeg").unlink()
+    os.mkfifo(d / "rec.eeg")
+    add(d.name, "BrainVision", eeg, "the .eeg data file is a named pipe (reading it would block)",
+        FileFormatError,
+        _e("rec.vhdr: expected its data file (a regular file); found rec.eeg, which is a named "
+           "pipe (FIFO)."), p, **eeg_kw)
+    d = folder("set_data_outside")
+    (d / "in").mkdir()
+    write_eeglab(d / "rec.set", x)
+    p = write_eeglab(d / "in" / "rec.set", x, data_file="../rec.fdt")
+    (d / "in" / "rec.fdt").unlink()
+    add(d.name, "EEGLAB", eeg, "EEG.data names ../rec.fdt, outside the .set's folder",
+        FileFormatError,
+        _e("rec.set: expected its data file inside the folder of rec.set; found "
+           "EEG.data=../rec.fdt") + outside, p, upload=[p], **eeg_kw)
+    d = folder("edf_fifo")
+    os.mkfifo(d / "rec.edf")
+    add(d.name, "EDF", "data_loaders.read_recording", "a named pipe given as the recording",
+        FileFormatError,
+        _e("rec.edf: expected an EEG recording (a regular file); found a named pipe (FIFO)."),
+        d / "rec.edf")
+    d = folder("edf_directory")
+    (d / "rec.edf").mkdir()
+    add(d.name, "EDF", eeg, "a directory named rec.edf", FileFormatError,
+        _e("rec.edf: expected an EEG recording (a regular file); found a directory."),
+        d / "rec.edf", **eeg_kw)
+
+    csv = "data_loaders.load_neucube_csv"
+    d = folder("csv_sample_symlink_outside")
+    f = write_neucube_folder(d / "study", neucube_trials(), [1, 2, 1, 2])
+    (f / "sam2_eeg.csv").replace(d / "elsewhere.csv")
+    (f / "sam2_eeg.csv").symlink_to(d / "elsewhere.csv")
+    add(d.name, "CSV folder", csv, "sam2_eeg.csv is a symlink to a file outside the folder",
+        FileFormatError,
+        _e("study: expected a NeuCube sample file inside this folder; found 'sam2_eeg.csv'")
+        + outside, f, sfreq=100.0)
+    d = folder("csv_labels_fifo")
+    f = write_neucube_folder(d / "study", neucube_trials(), [1, 2, 1, 2])
+    (f / "tar_class_labels.csv").unlink()
+    os.mkfifo(f / "tar_class_labels.csv")
+    add(d.name, "CSV folder", csv, "tar_class_labels.csv is a named pipe", FileFormatError,
+        _e("tar_class_labels.csv: expected the label file tar_class_labels.csv (a regular file); "
+           "found a named pipe (FIFO)."), f, sfreq=100.0)
+    extract = "app.extract_zip"
+    d = folder("zip_bomb")
+    p = d / "study.zip"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("study/tar_class_labels.csv", "1\n2\n")
+        with zf.open("study/sam1_eeg.csv", "w") as member:
+            for _ in range(60):  # 60 MB of one character: 58 kB compressed
+                member.write(b"0" * 1_000_000)
+    add(d.name, "CSV folder", extract, "zip bomb: 58 kB that expand to 60 MB (1000 times)",
+        UploadError,
+        _e("study.zip: expected an archive that expands at most 100 times; found 0.06 MB that "
+           "expand to 60 MB (") + r"\d+" + _e(" times)."), p, str(d / "out"), upload=[p])
+    d = folder("zip_parent_member")
+    p = d / "study.zip"
+    with zipfile.ZipFile(p, "w") as zf:
+        zf.writestr("study/tar_class_labels.csv", "1\n2\n")
+        zf.writestr("../sam1_eeg.csv", "1,2\n")
+    add(d.name, "CSV folder", extract, "a zip member named ../sam1_eeg.csv (extracts outside)",
+        UploadError,
+        _e("study.zip: expected files inside the archive's own folder; found '../sam1_eeg.csv'."),
+        p, str(d / "out"), upload=[p])
+
+    marker = "data_loaders.load_marker_csv"
+    d = folder("marker_fifo")
+    os.mkfifo(d / "rec.csv")
+    add(d.name, "marker CSV", marker, "a named pipe given as the CSV recording", FileFormatError,
+        _e("rec.csv: expected a CSV recording; found a named pipe (FIFO)."), d / "rec.csv",
+        tmin=-0.1, tmax=0.5)
+
+    eeg_study = STUDY.replace('source = "neucube_csv"\nfolder = "data"\nsfreq = 100.0',
+                              'source = "eeg"\npath = "data"')
+    for case_id, problem, line, match in (
+        ("study_regex_invalid", 'an invalid regular expression: subject_pattern = "sub-("',
+         'subject_pattern = "sub-("',
+         _e('data.subject_pattern: expected a valid regular expression, got "sub-(" (missing ) '
+            "at position 5)")),
+        ("study_regex_too_long", "a 300-character subject_pattern",
+         f'subject_pattern = "{"a" * 300}"',
+         _e("data.subject_pattern: expected a regular expression of at most 256 characters, got "
+            "300 characters")),
+        ("study_glob_climbs_out", 'data.pattern = "../*.edf" leaves the data folder',
+         'pattern = "../*.edf"',
+         _e('data.pattern: expected a glob of file names inside the data folder (such as "*.vhdr" '
+            'or "sub-*_eeg.edf"), got "../*.edf", which leaves it')),
+    ):
+        p = write_study(folder(case_id), eeg_study.replace('path = "data"',
+                                                           f'path = "data"\n{line}'))
+        add(case_id, "study", "app.study.load_study", problem, StudyError, match, p)
+
+
+def _extract_zip(archive: Path, dest: str) -> Path:
+    """The app's extraction of an uploaded NeuCube CSV zip (into ``dest``), with its limits."""
+    from app.streamlit_app import datasets
+
+    return datasets.extract_zip(archive, Path(dest), max_bytes=datasets._MAX_EXTRACT)
 
 
 def _edit_line(path: Path, line: int, change: Callable[[str], str]) -> None:
