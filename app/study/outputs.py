@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import stat
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -192,13 +193,15 @@ def check_target(out_dir: Path, *, overwrite: bool = False,
         foreign = [f for f in _files(out_dir) if f != MARKER and f not in listed and not _own(f)]
         if not foreign:
             return "a neucube results folder"
-        found = (f"a neucube results folder with {len(foreign)} file(s) that neucube did not "
+        n = len(foreign)
+        found = (f"a neucube results folder with {n} file{'s' * (n > 1)} that neucube did not "
                  f"write ({_examples(foreign)})")
     else:
         entries = sorted(p.name for p in out_dir.iterdir() if not _own(p.name))
         if not entries:
             return "an empty folder"
-        found = (f"a folder with {len(entries)} entries that neucube did not write "
+        n = len(entries)
+        found = (f"a folder with {n} entr{'ies' if n > 1 else 'y'} that neucube did not write "
                  f"({_examples(entries)})")
     if overwrite:
         return "a folder that neucube did not write"
@@ -377,6 +380,16 @@ def _named(exc: OSError, tmp: Path, out_dir: Path) -> OSError:
                    None if exc.filename2 is None else final(exc.filename2))
 
 
+class _RunLog(logging.FileHandler):
+    """``run.log``: a failed write (full disk) stops the run instead of printing a traceback."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        exc = sys.exc_info()[1]  # the error emit() is handling
+        if isinstance(exc, OSError):
+            raise exc  # the run ends and removes its unfinished folder
+        super().handleError(record)
+
+
 @contextlib.contextmanager
 def results_folder(out_dir: Path, *, overwrite: bool = False,
                    protected: Mapping[str, Path] | None = None, command: str = "run",
@@ -399,7 +412,7 @@ def results_folder(out_dir: Path, *, overwrite: bool = False,
         if replaces == "a folder that neucube did not write":
             logger.warning("--overwrite: %s will be replaced when this run completes", out_dir)
         with atomic_directory(out_dir) as tmp:
-            handler = logging.FileHandler(tmp / "run.log", encoding="utf-8")
+            handler = _RunLog(tmp / "run.log", encoding="utf-8")
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: "
                                                    "%(message)s"))
             handler.setLevel(logging.INFO)
@@ -408,8 +421,10 @@ def results_folder(out_dir: Path, *, overwrite: bool = False,
             previous_level = root.level
             # The run log always records INFO, whatever the caller's terminal verbosity.
             root.setLevel(min(previous_level or logging.INFO, logging.INFO))
+            failed = True
             try:
                 yield tmp
+                failed = False
             except OSError as exc:
                 if exc.errno is None or isinstance(exc, ResultsFolderError):
                     raise
@@ -417,7 +432,11 @@ def results_folder(out_dir: Path, *, overwrite: bool = False,
             finally:
                 root.removeHandler(handler)
                 root.setLevel(previous_level)
-                handler.close()
+                try:
+                    handler.close()  # flushes the log: fails too on a full disk
+                except OSError as exc:
+                    if not failed:  # otherwise the run's own error is the one to report
+                        raise _named(exc, tmp, out_dir) from exc
             # The folder may have changed during the run (files copied into it).
             check_target(out_dir, overwrite=overwrite, protected=protected)
             try:
