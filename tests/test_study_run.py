@@ -57,8 +57,8 @@ baselines = ["channel_features_logreg"]
 formats = ["svg"]
 windows = [[0.0, 0.2], [0.2, 0.4]]
 """
-FILES = ["encoding.csv", "figures", "folds.csv", "graphs", "metrics.json", "model.zip", "predictions.csv",
-         "provenance.json", "run.log", "study.toml", "summary.json"]
+FILES = [".neucube-results", "encoding.csv", "figures", "folds.csv", "graphs", "metrics.json", "model.zip",
+         "predictions.csv", "provenance.json", "run.log", "study.toml", "summary.json"]
 
 
 def neucube(*args: str, **kwargs) -> subprocess.CompletedProcess:

@@ -92,7 +92,7 @@ def test_nested_search_end_to_end(tmp_path):
     out = tmp_path / "results" / "tiny-search"
     assert f"Results: {out}" in proc.stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "best_params.json", "folds.csv", "metrics.json", "predictions.csv", "provenance.json", "run.log",
+        ".neucube-results", "best_params.json", "folds.csv", "metrics.json", "predictions.csv", "provenance.json", "run.log",
         "search_all_trials.csv", "search_folds.csv", "study.toml", "summary.json", "tuned_study.toml",
     ]
     metrics = json.loads((out / "metrics.json").read_text())
