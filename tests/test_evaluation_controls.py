@@ -202,3 +202,29 @@ def test_study_schema_lists_every_baseline_and_ablation():
     from neucube.evaluation import ABLATIONS, BASELINES
 
     assert schema.BASELINES == tuple(BASELINES) and schema.ABLATIONS == tuple(ABLATIONS)
+
+
+def test_fold_scores_figure_orders_model_ablations_baselines_control():
+    import pandas as pd
+
+    from neucube.evaluation import EvaluationResult
+    from neucube.plotting import plot_fold_scores
+
+    names = ["neucube", "neucube (encoder only)", "lda_window_means",
+             "neucube (shuffled labels)"]
+    rows = [{"model": m, "seed": 0, "fold": f, "subject": "all", "n_train": 8, "n_test": 4,
+             "accuracy": 0.5 + 0.1 * k + 0.05 * f, "balanced_accuracy": 0.5, "roc_auc": 0.5}
+            for k, m in enumerate(names) for f in range(3)]
+    preds = pd.DataFrame({"model": "neucube", "y_true": ["a", "b"] * 6})
+    result = EvaluationResult("stratified", "neucube", ["a", "b"], [0], pd.DataFrame(rows), preds,
+                              baselines=["lda_window_means"],
+                              ablations={"encoder_only": "neucube (encoder only)"})
+    fig = plot_fold_scores(result)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "NeuCube", "encoder only", "lda_window_means", "shuffled labels"]
+    means = sorted(line.get_ydata()[0] for line in ax.lines if len(line.get_xdata()) == 2
+                   and line.get_color() == "black")
+    assert means == pytest.approx([0.55, 0.65, 0.75, 0.85])
+    with pytest.raises(ValueError, match="'metric' argument of plot_fold_scores"):
+        plot_fold_scores(result, metric="f1")

@@ -376,7 +376,7 @@ def test_export_figures_writes_the_whole_set(model, trials, tmp_path: Path):
     assert names == ["cube_connections", "cube_interactive", "glass_brain_connections",
                      "interaction_network_glass_brain", "interaction_network_circle",
                      "neuron_proportions", "interaction_network_graph", "spike_raster",
-                     "encoder_preview", "class_difference", "confusion_matrix",
+                     "encoder_preview", "class_difference", "confusion_matrix", "fold_scores",
                      "accuracy_over_time"]
     for entry in manifest["figures"]:
         assert entry["description"]

@@ -8,6 +8,7 @@ interactive cube returns a plotly figure) and saves it when given ``path=...``:
 - :func:`plot_interaction_circle` and :func:`plot_neuron_proportions`;
 - :func:`plot_spike_raster`, :func:`plot_encoder_preview`, :func:`plot_class_difference`;
 - :func:`plot_confusion_matrix` and :func:`plot_accuracy_over_time`;
+- :func:`plot_fold_scores` (the model, its ablation controls and the baselines per fold);
 - :func:`export_figures`: the whole set for a fitted model, with ``manifest.json``.
 
 Style: :func:`figure_style` (a context manager, no global changes), :func:`save_figure`
@@ -16,6 +17,7 @@ Style: :func:`figure_style` (a context manager, no global changes), :func:`save_
 """
 
 from neucube.plotting.activity import plot_class_difference
+from neucube.plotting.comparison import plot_fold_scores
 from neucube.plotting.connectome import plot_glass_connections, plot_glass_interaction
 from neucube.plotting.cube import plot_cube, plot_cube_interactive
 from neucube.plotting.encoder import plot_encoder_preview
@@ -37,6 +39,7 @@ from neucube.plotting.style import (
 )
 
 __all__ = [
+    "plot_fold_scores",
     "DOUBLE_COLUMN_MM",
     "SINGLE_COLUMN_MM",
     "STYLE",

@@ -37,6 +37,7 @@ from neucube.analysis.clusters import neuron_clusters, neuron_proportions
 from neucube.analysis.export import export_graph
 from neucube.analysis.interaction import feature_interaction_network
 from neucube.plotting.activity import plot_class_difference
+from neucube.plotting.comparison import plot_fold_scores
 from neucube.plotting.connectome import plot_glass_connections, plot_glass_interaction
 from neucube.plotting.cube import plot_cube, plot_cube_interactive
 from neucube.plotting.encoder import plot_encoder_preview
@@ -277,6 +278,10 @@ def export_figures(
     if evaluation is not None:
         write_static("confusion_matrix", "Confusion matrix over all test folds and seeds.",
                      lambda: plot_confusion_matrix(evaluation))
+        write_static("fold_scores",
+                     "Accuracy per fold of the model, its ablation controls (encoder only, no "
+                     "STDP), the baselines and the shuffled-label control; lines join a fold.",
+                     lambda: plot_fold_scores(evaluation))
     if early_curve is not None:
         curve = _early_curve(early_curve)
         chance = curve.get("chance")
