@@ -992,7 +992,8 @@ def load_eeg(
         raise ChannelError(
             desc,
             "at least one EEG channel whose samples vary",
-            f"all {len(flat)} channels flat (constant over the whole recording): {flat}",
+            f"all {len(flat)} channels flat (constant over the whole recording"
+            f"{' or with an empty header range' if degenerate else ''}): {flat}",
             "Check that the electrodes were connected and the file's scaling is right.",
         )
     if len(flat) > len(degenerate):

@@ -989,6 +989,7 @@ def build_corpus(out_dir: str | Path) -> list[Case]:
     # ------------------------------------------------------------------ files named inside files,
     # special files, archives and regular expressions (issue 14: hostile input, bounded work)
     _hostile_cases(folder, add, x, eeg_kw)
+    _bounded_cases(folder, add, x, eeg_kw)
 
     ids = [c.id for c in cases]
     if len(set(ids)) != len(ids):
@@ -1132,6 +1133,125 @@ def _hostile_cases(folder: Callable[[str], Path], add: Callable[..., None], x: n
         p = write_study(folder(case_id), eeg_study.replace('path = "data"',
                                                            f'path = "data"\n{line}'))
         add(case_id, "study", "app.study.load_study", problem, StudyError, match, p)
+
+
+def _bounded_cases(folder: Callable[[str], Path], add: Callable[..., None], x: np.ndarray,
+                   eeg_kw: dict[str, Any]) -> None:
+    """Bounded work and hostile model files (issue 14, principle 3), blank class names and
+    channels without a scale (principle 4)."""
+    import io
+
+    for case_id, problem, section, match in (
+        ("study_spacing_tiny", "cube.spacing_mm = 0.1 (a brain of ~1.9e9 neurons)",
+         "[cube]\nspacing_mm = 0.1",
+         _e("cube.spacing_mm: cube.spacing_mm = 0.1 makes a cube of about 1,885,000,000 neurons; "
+            "expected at most 100,000")),
+        ("study_n_seeds_huge", "evaluation.n_seeds = 100000000000",
+         "[evaluation]\nn_seeds = 100000000000",
+         _e("evaluation.n_seeds: expected an integer in [1, 1000] (each seed repeats the whole "
+            "cross-validation), got 100000000000")),
+        ("study_n_rounds_huge", "stdp.n_rounds = 1e9 (as a TOML float)", "[stdp]\nn_rounds = 1e9",
+         _e("stdp.n_rounds: expected an integer in [0, 1000] (each round is one STDP pass over "
+            "every training trial, so the fit time grows with it), got 1000000000.0")),
+    ):
+        p = write_study(folder(case_id), STUDY + "\n" + section + "\n")
+        add(case_id, "study", "app.study.load_study", problem, StudyError, match, p)
+
+    def npy(arr: np.ndarray | None = None, header: dict[str, Any] | None = None) -> bytes:
+        buf = io.BytesIO()
+        if header is not None:
+            np.lib.format.write_array_header_1_0(buf, header)
+            buf.write(b"\0" * 8)
+        else:
+            np.lib.format.write_array(buf, arr)
+        return buf.getvalue()
+
+    def edit_npz(p: Path, change: Callable[[dict[str, bytes]], None]) -> None:
+        with zipfile.ZipFile(p) as zf, zipfile.ZipFile(io.BytesIO(zf.read("arrays.npz"))) as npz:
+            members = {n: npz.read(n) for n in npz.namelist()}
+        change(members)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as npz:
+            for name, data in members.items():
+                npz.writestr(name, data)
+        _rewrite_zip(p, {"arrays.npz": buf.getvalue()})
+
+    def edit_meta(p: Path, change: Callable[[dict[str, Any]], str | None]) -> None:
+        with zipfile.ZipFile(p) as zf:
+            meta = json.loads(zf.read("model.json"))
+        text = change(meta)
+        _rewrite_zip(p, {"model.json": (text or json.dumps(meta)).encode()})
+
+    weights = "model.reservoir_.weights_.npy"
+
+    def huge(m: dict[str, bytes]) -> None:
+        m[weights] = npy(header={"descr": "<f8", "fortran_order": False,
+                                 "shape": (10**6, 10**6)})
+
+    def nan(m: dict[str, bytes]) -> None:
+        w = np.lib.format.read_array(io.BytesIO(m[weights]))
+        w[0] = np.nan
+        m[weights] = npy(w)
+
+    def bomb(m: dict[str, bytes]) -> None:
+        m["bomb.npy"] = bytes(32 * 1024**2)
+
+    def wrong_type(meta: dict[str, Any]) -> None:
+        meta["model"]["params"]["n_rounds"] = "five"
+
+    def deep(meta: dict[str, Any]) -> str:
+        return json.dumps(meta)[:-1] + ', "extra": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    model = "neucube.load_model"
+    for case_id, problem, edit, match in (
+        ("model_npy_huge_header", "an .npy header declaring 10^12 float64 (8 TB) over 8 bytes",
+         lambda p: edit_npz(p, huge),
+         _e("model.zip: array 'model.reservoir_.weights_' in arrays.npz: expected at most "
+            "2,147,483,648 bytes per array; its header declares shape (1000000, 1000000) of "
+            "float64 (8,000,000,000,000 bytes). It was not read.")),
+        ("model_npz_bomb", "a 32 MB member of zeros compressed ~1000-fold inside arrays.npz",
+         lambda p: edit_npz(p, bomb),
+         _e("model.zip: arrays.npz: member 'bomb.npy': expected a compression ratio of at most "
+            "200; found ") + r".*" + _e(" bytes expanding to 33,554,432): not a file neucube "
+                                        "writes.")),
+        ("model_nan_weights", "a NaN among the cube's weights",
+         lambda p: edit_npz(p, nan),
+         _e("model.zip: expected finite numbers in every array; found NaN or infinity in "
+            "model.reservoir_.weights_.")),
+        ("model_json_wrong_type", 'a parameter of the wrong type: n_rounds = "five"',
+         lambda p: edit_meta(p, wrong_type),
+         _e("model.zip: model.json, key 'model.params': The 'n_rounds' parameter of "
+            "NeuCubeClassifier must be an integer in [0, 1000]")),
+        ("model_json_deep", "model.json nested 100 000 levels deep",
+         lambda p: edit_meta(p, deep),
+         _e("model.zip: model.json: expected JSON nested at most 64 levels deep; found deeper "
+            "nesting (not a file neucube writes).")),
+    ):
+        p = write_model(folder(case_id) / "model.zip")
+        edit(p)
+        add(case_id, "model", model, problem, ModelFileError, match, p)
+
+    add("trialset_blank_class_name", "arrays", "neucube.TrialSet",
+        "class_names ['a', ' '] (a blank name)", ValueError,
+        _e("TrialSet field 'class_names': expected non-empty names (not only spaces); found "
+           "[' '] at position(s) [1]."),
+        neucube_trials(), [0, 1, 0, 1], class_names=["a", " "], sfreq=100.0,
+        ch_names=["a", "b", "c"])
+
+    d = folder("edf_empty_physical_range")
+    p = write_edf(d / "rec.edf", x)
+    raw = bytearray(p.read_bytes())
+    n = len(CH_NAMES) + 1  # + the annotation channel
+    phys_min = 256 + n * (16 + 80 + 8)
+    raw[phys_min + 8 * n:phys_min + 8 * n + 8 * len(CH_NAMES)] = \
+        raw[phys_min:phys_min + 8 * len(CH_NAMES)]  # physical max = min for every EEG channel
+    p.write_bytes(bytes(raw))
+    add(d.name, "EDF", "data_loaders.load_eeg",
+        "every EEG channel's header declares physical_min == physical_max (no scale)",
+        ChannelError,
+        _e("rec.edf: expected at least one EEG channel whose samples vary; found all 4 channels "
+           "flat (constant over the whole recording or with an empty header range): "
+           "['Fz', 'Cz', 'Pz', 'Oz']"), p, upload=[p], **eeg_kw)
 
 
 def _extract_zip(archive: Path, dest: str) -> Path:
