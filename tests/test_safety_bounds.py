@@ -390,6 +390,20 @@ def test_predict_accepts_what_fit_saw_and_the_model_file_keeps_it(fitted, model_
         loaded.predict(same.select(channels=["Pz", "Cz", "Fz"]))
 
 
+def test_predict_refuses_epochs_of_another_rate(fitted):
+    import mne
+
+    info = mne.create_info(list(CH_NAMES), 250.0, "eeg")
+    epochs = mne.EpochsArray(trials().X, info, verbose=False)
+    with pytest.raises(ValueError, match=r"^X: expected a sampling rate of 100 Hz, as in fit; "
+                                         r"found 250 Hz"):
+        fitted.predict(epochs)
+    renamed = mne.EpochsArray(trials().X, mne.create_info(["Fz", "Cz", "O1"], 100.0, "eeg"),
+                              verbose=False)
+    with pytest.raises(ValueError, match=r"missing \['Pz'\], not seen in fit \['O1'\]"):
+        fitted.predict(renamed)
+
+
 # ------------------------------------------------------------------ principle 4: data
 @pytest.mark.parametrize("names, bad", [(["a", ""], "''"), (["a", "  "], "'  '")])
 def test_trialset_refuses_blank_class_names(names, bad):
