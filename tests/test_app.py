@@ -169,7 +169,8 @@ def test_demo_button_loads_the_familiarity_study() -> None:
     assert s == TrainSettings.from_study(ds.study)
     assert (s.encoder, s.stdp_rate, s.readout, s.n_bins, s.state_c) == (
         "bsa", (0.001, 0.002), "state", 20, "auto")
-    assert count_fits(s, ds.trials) == 2 * 5 * 2 + 1  # per subject, control, final model
+    # per subject, control, no-STDP ablation, final model
+    assert count_fits(s, ds.trials) == 2 * 5 * 3 + 1
 
 
 def test_train_page_readout_selector_switches_the_parameters() -> None:

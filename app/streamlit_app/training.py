@@ -87,6 +87,8 @@ class TrainSettings:
     n_seeds: int = 1
     baselines: tuple[str, ...] = ("vectorizer_logreg", "channel_features_logreg")
     control: bool = True
+    #: Ablation controls (neucube.evaluation.ABLATIONS) run on the same folds.
+    ablations: tuple[str, ...] = ()
     seed: int = 0
 
     _MODEL_KEYS = (
@@ -159,7 +161,7 @@ class TrainSettings:
             state_c=state_c if state_c == "auto" else float(state_c),
             scheme=scheme, n_splits=int(ev["n_splits"]), n_seeds=int(ev["n_seeds"]),
             baselines=tuple(ev["baselines"]), control=bool(ev["control"]),
-            seed=int(c["study"]["seed"]),
+            ablations=tuple(ev["ablations"]), seed=int(c["study"]["seed"]),
         )
 
     @classmethod
@@ -177,8 +179,12 @@ class TrainSettings:
         if isinstance(values.get("stdp_rate"), list):
             values["stdp_rate"] = tuple(values["stdp_rate"])
         ev = inspect.signature(evaluate).parameters
+        from app.study.schema import SECTIONS
+
         values.update(scheme=ev["cv"].default, n_splits=ev["n_splits"].default,
-                      baselines=tuple(ev["baselines"].default))
+                      baselines=tuple(ev["baselines"].default),
+                      # Off in evaluate() for API users; on in studies, as the study default.
+                      ablations=tuple(SECTIONS["evaluation"]["ablations"].default))
         return cls(**{**values, **changes})
 
     def with_(self, **changes: Any) -> TrainSettings:
@@ -207,8 +213,9 @@ def parse_state_c(text: str) -> str | float:
 
 
 def count_fits(settings: TrainSettings, trials: TrialSet) -> int:
-    """NeuCube fits a job makes: every fold of every seed (twice with the control), plus the
-    final model and, with the deSNN readout, the early-prediction model."""
+    """NeuCube fits a job makes: every fold of every seed (again for the shuffled-label control
+    and for the no-STDP ablation; the encoder-only ablation has no cube), plus the final model
+    and, with the deSNN readout, the early-prediction model."""
     n_subjects = 1 if trials.subject is None else len(np.unique(trials.subject))
     per_seed = {
         "stratified": settings.n_splits,
@@ -216,7 +223,8 @@ def count_fits(settings: TrainSettings, trials: TrialSet) -> int:
         "per_subject": n_subjects * settings.n_splits,
     }[settings.scheme]
     extra = 2 if settings.early_prediction else 1
-    return settings.n_seeds * per_seed * (2 if settings.control else 1) + extra
+    models = 1 + bool(settings.control) + ("no_stdp" in settings.ablations)
+    return settings.n_seeds * per_seed * models + extra
 
 
 @dataclass(frozen=True)
@@ -262,7 +270,8 @@ class TrainingResult:
 
 
 def score_table(evaluation: Any) -> list[dict[str, Any]]:
-    """One row per model (NeuCube, baselines, shuffled-label control) with mean ± SD scores."""
+    """One row per model (NeuCube, baselines, ablations, shuffled-label control) with mean ± SD
+    scores."""
     models = list(dict.fromkeys(evaluation.folds["model"]))
     rows = []
     for name in models:
@@ -271,6 +280,8 @@ def score_table(evaluation: Any) -> list[dict[str, Any]]:
             role = "NeuCube"
         elif name in evaluation.baselines:
             role = "baseline"
+        elif name in getattr(evaluation, "ablations", {}).values():
+            role = "ablation"
         else:
             role = "control"
         rows.append({
@@ -452,10 +463,12 @@ class TrainingJob:
             self._set_stage(
                 f"Cross-validation: {s.scheme}, {s.n_splits} folds, {s.n_seeds} seed(s), "
                 f"{len(s.baselines)} baseline(s){', shuffled-label control' if s.control else ''}"
+                + "".join(f", ablation {a}" for a in s.ablations)
             )
             evaluation = evaluate(
                 model, trials, cv=s.scheme, n_splits=s.n_splits, seeds=s.seeds,
-                baselines=list(s.baselines), control=s.control, n_jobs=1,
+                baselines=list(s.baselines), control=s.control, ablations=list(s.ablations),
+                n_jobs=1,
             )
             self._set_stage("Training the final model on all trials")
             final = clone(model).fit(trials)

@@ -19,6 +19,16 @@ BASELINES = {
     "vectorizer_logreg": "Logistic regression on all samples",
     "channel_features_logreg": "Logistic regression on per-channel SD, line length and mean",
     "window_means_logreg": "Logistic regression on 10 window means per channel",
+    "lda_window_means": "Shrinkage LDA on 10 window means per channel (classic ERP decoder)",
+    "xdawn_tangent_logreg": "xDAWN covariances + tangent space + logistic regression (MOABB's ERP "
+                            "reference)",
+    "tangent_space_logreg": "Channel covariances in the tangent space + logistic regression "
+                            "(oscillatory data)",
+    "riemann_mdm": "Channel covariances, minimum distance to the Riemannian class means",
+}
+ABLATIONS = {
+    "encoder_only": "Encoder only: the readout on the input spikes, without the cube",
+    "no_stdp": "No STDP: the cube with its initial weights",
 }
 READOUTS = {
     "desnn": "deSNN",
@@ -180,6 +190,13 @@ with st.form("train_form", border=True):
                                      "chance, evidence that nothing leaks. Doubles the time.")
         seed = c[1].number_input("Seed", min_value=0, value=s.seed, step=1, key="tr_seed",
                                  help="Seed of the folds and of the cube's connections.")
+        ablations = st.multiselect(
+            "Ablation controls", list(ABLATIONS),
+            default=[a for a in s.ablations if a in ABLATIONS], format_func=ABLATIONS.get,
+            key="tr_ablations",
+            help="What the cube and its learning add: the same readout, on the same folds, "
+                 "without the cube and without STDP; the results compare NeuCube with each fold "
+                 "by fold. 'No STDP' adds one cube fit per fold.")
     submitted = st.form_submit_button("Run evaluation", type="primary",
                                       icon=":material/play_arrow:")
 
@@ -204,7 +221,8 @@ if submitted:
         stdp_rate=s.stdp_rate_of(rate_plus, rate_minus), tau_stdp=float(tau),
         n_rounds=int(rounds), readout=kind, **readout_changes,
         scheme=scheme, n_splits=int(n_splits), n_seeds=int(n_seeds),
-        baselines=tuple(baselines), control=bool(control), seed=int(seed),
+        baselines=tuple(baselines), control=bool(control), ablations=tuple(ablations),
+        seed=int(seed),
     )
     if new is not None:  # else the readout's parameters were refused (the error is above)
         ui.set_settings(new)
@@ -268,12 +286,40 @@ st.caption(
 
 guidance.show_verdict(ev)
 
-from neucube.plotting import plot_accuracy_over_time, plot_confusion_matrix  # noqa: E402
+for name, reason in getattr(ev, "skipped", {}).items():
+    st.caption(f"Skipped {ABLATIONS.get(name, BASELINES.get(name, name))}: {reason}.")
+comparisons = ev.comparisons(metrics=("accuracy",)) if hasattr(ev, "comparisons") else []
+if comparisons:
+    st.markdown("**What the cube adds** (paired per fold: NeuCube minus the other model)")
+    st.dataframe(pd.DataFrame([{
+        "compared with": labels.plain_name(c["other"], ev.model_name),
+        "difference": c["mean_difference"],
+        "95% CI low": c["ci_low"],
+        "95% CI high": c["ci_high"],
+        "Wilcoxon p": c["p_wilcoxon"],
+        "folds": c["n_pairs"],
+    } for c in comparisons]), hide_index=True, width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="%+.3f")
+                       for c in ("difference", "95% CI low", "95% CI high")})
+    st.caption("Interval: corrected resampled t-test (Nadeau & Bengio 2003), which accounts for "
+               "the overlap of training folds; an interval that contains 0 means no difference "
+               "was shown on these trials.")
+
+from neucube.plotting import (  # noqa: E402
+    plot_accuracy_over_time,
+    plot_confusion_matrix,
+    plot_fold_scores,
+)
+
+st.markdown("**Per fold**: NeuCube, its ablation controls, the baselines and the control")
+ui.show_figure(ui.cached(("folds", id(res)), lambda: plot_fold_scores(ev)), "fold_scores",
+               "tr-folds")
 
 left, right = st.columns(2)
 with left:
     st.markdown("**Confusion matrix** (all test folds)")
-    which = st.selectbox("Model", [ev.model_name, *ev.baselines], key="tr_cm_model")
+    which = st.selectbox("Model", [ev.model_name, *ev.baselines], key="tr_cm_model",
+                         format_func=lambda m: labels.plain_name(m, ev.model_name))
     fig = ui.cached(("cm", id(res), which), lambda: plot_confusion_matrix(ev, model=which))
     ui.show_figure(fig, f"confusion_matrix_{which}", "tr-cm")
 with right:
@@ -287,7 +333,8 @@ with right:
             return plot_accuracy_over_time(
                 e.fractions, e.accuracy, n_steps=trials.n_times, sfreq=trials.sfreq,
                 tmin=trials.tmin, chance=e.chance,
-                baselines={b: ev.scores(b)["accuracy"]["mean"] for b in ev.baselines})
+                baselines={labels.plain_name(b): ev.scores(b)["accuracy"]["mean"]
+                           for b in ev.baselines})
 
         fig = ui.cached(("curve", id(res)), curve)
         ui.show_figure(fig, "accuracy_over_time", "tr-curve", caption=res.early_note)
