@@ -134,3 +134,67 @@ def test_invalid_selection_parameter(bids_root):
               r"ids; got \[\]",
     ):
         load_bids(bids_root, subjects=[])
+
+
+# ------------------------------------------------------------------ files that leave the dataset
+@pytest.fixture
+def one_run(shared_data, tmp_path) -> tuple[Path, Path]:
+    """A one-run dataset in ``tmp_path/ds`` and the run's ``eeg/`` folder."""
+    root = tmp_path / "ds"
+    raw = _raw(shared_data)
+    events = mne.find_events(raw, shortest_event=1, verbose="error")
+    bp = mne_bids.BIDSPath(subject="01", task="oddball", datatype="eeg", root=root)
+    mne_bids.write_raw_bids(raw, bp, events=events, event_id=EVENT_ID, verbose="error")
+    return root, root / "sub-01" / "eeg"
+
+
+def _move_out(path: Path, outside: Path) -> None:
+    """Replace ``path`` by a symlink to its content moved to ``outside``."""
+    path.replace(outside)
+    path.symlink_to(outside)
+
+
+@pytest.mark.parametrize("name", ["sub-01_task-oddball_eeg.bdf", "sub-01_task-oddball_events.tsv",
+                                  "sub-01_task-oddball_channels.tsv"])
+def test_a_run_file_linked_outside_the_dataset_is_refused(one_run, tmp_path, name):
+    root, eeg = one_run
+    _move_out(eeg / name, tmp_path / name)
+    with pytest.raises(
+        FileFormatError,
+        match=f"{name}: expected a file inside the BIDS dataset .*ds; found a link that resolves "
+              "outside it",
+    ):
+        load_bids(root)
+
+
+def test_an_inherited_sidecar_linked_outside_is_refused(one_run, tmp_path):
+    root, _ = one_run
+    _move_out(root / "participants.tsv", tmp_path / "participants.tsv")
+    with pytest.raises(FileFormatError, match="participants.tsv: expected a file inside the BIDS "
+                                              "dataset"):
+        load_bids(root)
+
+
+def test_a_sidecar_that_is_a_named_pipe_is_refused_without_blocking(one_run):
+    import os
+
+    root, eeg = one_run
+    events = eeg / "sub-01_task-oddball_events.tsv"
+    events.unlink()
+    os.mkfifo(events)
+    with pytest.raises(
+        FileFormatError,
+        match=r"sub-01_task-oddball_events.tsv: expected a BIDS file \(a regular file\); found a "
+              r"named pipe \(FIFO\)",
+    ):
+        load_bids(root)
+
+
+def test_links_inside_the_dataset_are_followed(one_run, tmp_path):
+    """DataLad datasets link every file into the dataset's own annex: those are inside it."""
+    root, eeg = one_run
+    annex = root / ".git" / "annex" / "objects"
+    annex.mkdir(parents=True)
+    name = "sub-01_task-oddball_eeg.bdf"
+    _move_out(eeg / name, annex / "KEY-bdf")
+    assert load_bids(root, tmin=-0.1, tmax=0.4).n_trials == 9
