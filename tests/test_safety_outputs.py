@@ -340,7 +340,7 @@ def test_files_copied_in_during_the_run_are_not_replaced(tmp_path):
 @pytest.mark.slow
 def test_overwrite_replaces_a_user_folder_with_a_results_folder(study, recordings):
     """The one completed run: --overwrite replaces a folder of user files; a rerun needs no flag."""
-    proc = neucube("run", str(study), "--out", str(recordings), "--overwrite", "-q")
+    proc = neucube("-q", "run", str(study), "--out", str(recordings), "--overwrite")
     assert proc.returncode == 0, proc.stderr
     assert f"--overwrite: {recordings} will be replaced when this run completes" in proc.stderr
     listed = read_marker(recordings)
