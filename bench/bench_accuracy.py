@@ -11,6 +11,15 @@ are missing is skipped with the reason in the JSON):
 - ``familiarity``: :func:`data_loaders.simulate_familiarity`, 3 subjects x 80 trials, within-subject
   stratified 5-fold, 3 seeds (``--quick``: 1), with ``effect_size=1`` and with ``effect_size=0``
   (must sit at chance). Metric: accuracy.
+- ``fmri``: the simulated block-design fMRI of ``studies/fmri_blocks.toml`` (NIfTI written and
+  read back as the study does: 40 blocks, ~110 region channels, 8 volumes). Stratified 5-fold,
+  3 seeds (``--quick``: 1). Metric: accuracy.
+
+Every dataset also runs the standard baselines of :mod:`neucube.evaluation.baselines` (shrinkage
+LDA on window means, xDAWN + tangent space, tangent space and MDM on covariances; a baseline
+that does not apply is listed under ``skipped`` with the reason) and, for the fixed models
+``neucube`` and ``neucube_state``, the ablation controls ``encoder_only`` and ``no_stdp`` with
+the paired comparisons (corrected resampled t-test interval, Wilcoxon p) under ``comparisons``.
 
 Models, all run by :func:`neucube.evaluation.evaluate` on the same folds as the baselines, with the
 label-shuffle control:
@@ -29,7 +38,8 @@ of ``neucube`` (fit + predict of every fold, compile excluded), with the part sp
 
 The protocol (what was chosen on which data) is in ``bench/README.md``.
 
-Usage: ``.venv/bin/python bench/bench_accuracy.py [--quick] [--datasets wrist,n170,familiarity]``
+Usage: ``.venv/bin/python bench/bench_accuracy.py [--quick] [--datasets wrist,n170,familiarity,fmri]
+[--models neucube,neucube_state] [--no-speed]``
 """
 
 from __future__ import annotations
@@ -57,6 +67,7 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from neucube.classifier import NeuCubeClassifier  # noqa: E402
 from neucube.cube.raster import SpikeRaster  # noqa: E402
 from neucube.data import TrialSet  # noqa: E402
+from neucube.evaluation.baselines import BASELINES as ALL_BASELINES  # noqa: E402
 from neucube.evaluation.baselines import make_baseline  # noqa: E402
 from neucube.evaluation.cross_validation import evaluate  # noqa: E402
 from neucube.readout.desnn import DeSNNClassifier  # noqa: E402
@@ -92,7 +103,11 @@ CANDIDATE_ENCODERS: dict[str, dict[str, Any]] = {
 }
 
 TARGETS = {"wrist": ("accuracy", 0.95), "n170": ("roc_auc", 0.69)}
-BASELINES = ("vectorizer_logreg", "channel_features_logreg", "window_means_logreg")
+BASELINES = tuple(ALL_BASELINES)
+#: Ablation controls run for the fixed models (``--no-ablations`` turns them off).
+ABLATIONS = ("encoder_only", "no_stdp")
+#: Every model of a dataset, in run order (``--models`` picks a subset).
+MODELS = ("neucube", "neucube_state", "neucube_selected", "neucube_spec_defaults")
 
 
 def candidate_readouts() -> list[tuple[str, BaseEstimator]]:
@@ -226,6 +241,14 @@ def load_familiarity(effect_size: float) -> TrialSet:
 
 
 # --------------------------------------------------------------------------- helpers
+def load_fmri() -> TrialSet:
+    # The study's own simulation and reader (NIfTI + events.tsv through data_loaders.load_fmri).
+    from app.study import load_study
+    from app.study.runner import load_trials
+
+    return load_trials(load_study(REPO / "studies" / "fmri_blocks.toml"))
+
+
 def _summary(result: Any, metric: str) -> dict[str, Any]:
     """Mean/std of ``metric`` (and accuracy) for every model of an EvaluationResult."""
     out = {}
@@ -242,38 +265,55 @@ def _summary(result: Any, metric: str) -> dict[str, Any]:
 
 
 def _run(name: str, model: BaseEstimator, trials: TrialSet, metric: str, *, cv: str,
-         n_splits: int, seeds: list[int], baselines: tuple[str, ...]) -> tuple[dict, float, Any]:
+         n_splits: int, seeds: list[int], baselines: tuple[str, ...],
+         ablations: tuple[str, ...] = ()) -> tuple[dict, float, Any]:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = evaluate(model, trials, cv=cv, n_splits=n_splits, seeds=seeds,
-                          baselines=baselines, control=True, model_name=name)
+                          baselines=baselines, control=True, ablations=ablations,
+                          model_name=name)
     summary, wall = _summary(result, metric), time.perf_counter() - start
+    if ablations or baselines:
+        metrics = (metric,) if metric == "accuracy" else (metric, "accuracy")
+        summary[name]["comparisons"] = [
+            {k: (round(v, 4) if isinstance(v, float) else v) for k, v in c.items()}
+            for c in result.comparisons(metrics=metrics)]
+    if result.skipped:
+        summary[name]["skipped"] = dict(result.skipped)
     # Progress on stderr, so that a run stopped part-way still reports what it measured.
     print(f"{name} ({wall:.0f} s): {json.dumps(summary)}", file=sys.stderr, flush=True)
     return summary, wall, result
 
 
 def bench_dataset(key: str, trials: TrialSet, metric: str, *, cv: str, n_splits: int,
-                  seeds: list[int], spec_defaults: bool, selected: bool = True
+                  seeds: list[int], spec_defaults: bool, selected: bool = True,
+                  run: tuple[str, ...] = MODELS, ablations: tuple[str, ...] = ABLATIONS
                   ) -> dict[str, Any]:
-    """Every model and baseline on ``trials``; one JSON-ready dict."""
+    """Every model (of ``run``) and baseline on ``trials``; one JSON-ready dict.
+
+    The baselines run with the first model; ``ablations`` with each fixed model (``neucube``,
+    ``neucube_state``), on the same folds.
+    """
     start = time.perf_counter()
     models: dict[str, Any] = {}
     wall: dict[str, float] = {}
-    summary, wall["neucube"], _ = _run("neucube", NeuCubeClassifier(**RECOMMENDED), trials,
-                                       metric, cv=cv, n_splits=n_splits, seeds=seeds,
-                                       baselines=BASELINES)
-    models.update(summary)
-    summary, wall["neucube_state"], _ = _run("neucube_state", NeuCubeClassifier(**STATE_MODEL),
-                                             trials, metric, cv=cv, n_splits=n_splits,
-                                             seeds=seeds, baselines=())
-    models.update(summary)
+    pending = BASELINES
+    for name, params in (("neucube", RECOMMENDED), ("neucube_state", STATE_MODEL)):
+        if name in run:
+            summary, wall[name], _ = _run(name, NeuCubeClassifier(**params), trials, metric,
+                                          cv=cv, n_splits=n_splits, seeds=seeds,
+                                          baselines=pending, ablations=ablations)
+            models.update(summary)
+            pending = ()
+    selected = selected and "neucube_selected" in run
+    spec_defaults = spec_defaults and "neucube_spec_defaults" in run
     if selected:
         CHOICE_LOG.clear()
         summary, wall["neucube_selected"], result = _run(
             "neucube_selected", InnerCVNeuCube(), trials, metric, cv=cv, n_splits=n_splits,
-            seeds=seeds, baselines=())
+            seeds=seeds, baselines=pending)
+        pending = ()
         models.update(summary)
         # evaluate runs, per seed, the model's folds and then the shuffled control's folds.
         per_seed = result.folds[result.folds["model"] == "neucube_selected"].groupby("seed").size()
@@ -286,11 +326,14 @@ def bench_dataset(key: str, trials: TrialSet, metric: str, *, cv: str, n_splits:
     if spec_defaults:
         summary, wall["neucube_spec_defaults"], _ = _run(
             "neucube_spec_defaults", NeuCubeClassifier(), trials, metric, cv=cv,
-            n_splits=n_splits, seeds=seeds, baselines=())
+            n_splits=n_splits, seeds=seeds, baselines=pending)
         models.update(summary)
     control = {m: v for m, v in models.items() if m.endswith("(shuffled labels)")}
+    ablated = {m: v for m, v in models.items()
+               if m.endswith(" (encoder only)") or m.endswith(" (no STDP)")}
     baselines = {m: v for m, v in models.items() if m in BASELINES}
-    main = {m: v for m, v in models.items() if m not in control and m not in baselines}
+    main = {m: v for m, v in models.items()
+            if m not in control and m not in baselines and m not in ablated}
     counts = np.bincount(np.asarray(trials.y))
     out: dict[str, Any] = {
         "metric": metric,
@@ -301,6 +344,7 @@ def bench_dataset(key: str, trials: TrialSet, metric: str, *, cv: str, n_splits:
         "chance_level": round(float(counts.max() / counts.sum()), 4),
         "models": main,
         "baselines": baselines,
+        "ablations": ablated,
         "control": control,
         "wall_s": {k: round(v, 1) for k, v in wall.items()},
     }
@@ -362,21 +406,35 @@ def bench_speed(trials: TrialSet) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer seeds (a few minutes)")
-    parser.add_argument("--datasets", default="wrist,n170,familiarity",
-                        help="comma-separated subset of wrist, n170, familiarity")
+    parser.add_argument("--datasets", default="wrist,n170,familiarity,fmri",
+                        help="comma-separated subset of wrist, n170, familiarity, fmri")
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help=f"comma-separated subset of {', '.join(MODELS)}")
+    parser.add_argument("--no-ablations", action="store_true",
+                        help="skip the encoder_only and no_stdp controls")
+    parser.add_argument("--no-speed", action="store_true",
+                        help="skip the wrist speed measurement (e.g. on a busy machine)")
     parser.add_argument("--data", type=Path, default=None,
                         help="shared data folder (default $NEUCUBE_DATA or ../shared/data)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     root = args.data or Path(os.environ.get("NEUCUBE_DATA", REPO.parent / "shared" / "data"))
     wanted = [d.strip() for d in args.datasets.split(",") if d.strip()]
-    unknown = sorted(set(wanted) - {"wrist", "n170", "familiarity"})
+    unknown = sorted(set(wanted) - {"wrist", "n170", "familiarity", "fmri"})
     if unknown:
-        parser.error(f"--datasets: unknown {unknown}; expected among wrist, n170, familiarity")
+        parser.error(f"--datasets: unknown {unknown}; expected among wrist, n170, familiarity, "
+                     "fmri")
+    run = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    if not run or set(run) - set(MODELS):
+        parser.error(f"--models: expected a subset of {', '.join(MODELS)}; found {args.models!r}")
+    ablations = () if args.no_ablations else ABLATIONS
+    common = {"run": run, "ablations": ablations}
     start = time.perf_counter()
     out: dict[str, Any] = {
         "benchmark": "accuracy",
         "quick": bool(args.quick),
+        "models_run": list(run),
+        "ablations": list(ablations),
         "protocol": "bench/README.md#accuracy-protocol",
         "recommended": {k: list(v) if isinstance(v, tuple) else v for k, v in RECOMMENDED.items()},
         "state_model": {k: list(v) if isinstance(v, tuple) else v for k, v in STATE_MODEL.items()},
@@ -395,10 +453,11 @@ def main() -> int:
                 out["wrist"] = {"skipped": f"wrist-movement data not found: no folder {folder}"}
             else:
                 wrist = load_wrist(root)
-                out["wrist"] = {"speed": bench_speed(wrist)}
+                out["wrist"] = {} if args.no_speed else {"speed": bench_speed(wrist)}
                 seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
                 out["wrist"].update(bench_dataset("wrist", wrist, "accuracy", cv="stratified",
-                                                  n_splits=10, seeds=seeds, spec_defaults=True))
+                                                  n_splits=10, seeds=seeds, spec_defaults=True,
+                                                  **common))
         if "n170" in wanted:
             folder = root / "eegnotebooks_muse_N170_subject1"
             if not any(folder.glob("*.csv.gz")):
@@ -407,7 +466,7 @@ def main() -> int:
                 # The nested selection on ~900 trials takes most of an hour: full runs only.
                 out["n170"] = bench_dataset("n170", load_n170(root), "roc_auc", cv="stratified",
                                             n_splits=5, seeds=[0], spec_defaults=False,
-                                            selected=not args.quick)
+                                            selected=not args.quick, **common)
         if "familiarity" in wanted:
             seeds = [0] if args.quick else [0, 1, 2]
             fam = {"simulation": "simulate_familiarity(n_subjects=3, effect_size, seed=0), "
@@ -415,9 +474,13 @@ def main() -> int:
             for effect in (1.0, 0.0):
                 res = bench_dataset("familiarity", load_familiarity(effect), "accuracy",
                                     cv="per_subject", n_splits=5, seeds=seeds,
-                                    spec_defaults=True)
+                                    spec_defaults=True, **common)
                 fam[f"effect_size_{effect:g}"] = res
             out["familiarity"] = fam
+        if "fmri" in wanted:
+            seeds = [0] if args.quick else [0, 1, 2]
+            out["fmri"] = bench_dataset("fmri", load_fmri(), "accuracy", cv="stratified",
+                                        n_splits=5, seeds=seeds, spec_defaults=True, **common)
     out["wall_s"] = round(time.perf_counter() - start, 1)
     print(json.dumps(out))
     return 0
