@@ -43,6 +43,7 @@ from neucube.cube.model import NEURON_MODELS
 from neucube.cube.raster import SpikeRaster
 from neucube.cube.reservoir import STDP_BOUNDS, Reservoir
 from neucube.cube.template import brain_template, grid_template
+from neucube.defaults import DEFAULTS, PUBLISHED
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
 from neucube.limits import (
     MAX_CHANNELS,
@@ -71,28 +72,9 @@ ENCODERS = {
 #: Named readouts (the ``readout`` parameter).
 READOUTS = ("desnn", "state")
 
-#: NeuCube's 2014 software settings (:meth:`NeuCubeClassifier.published`): every parameter whose
-#: default was chosen by measurement instead, at its published value.
-PUBLISHED_PARAMS: dict[str, Any] = {
-    "encoder": "tbr",
-    "encoder_alpha": 0.5,
-    "threshold": 0.5,
-    "leak": 0.002,
-    "refractory": 6,
-    "stdp_rate": 0.001,
-    "tau_stdp": 10.0,
-    "n_rounds": 1,
-    "weight_scale": 1.0,
-    "stdp_bound": "hard",
-    "homeostasis": False,
-    "readout": "desnn",
-    "mod": 0.8,
-    "drift_up": 0.005,
-    "drift_down": 0.005,
-    "recall": "wknn",
-    "k": 3,
-    "sigma": 1.0,
-}
+#: NeuCube's 2014 software settings (:meth:`NeuCubeClassifier.published`), from
+#: :data:`neucube.defaults.PUBLISHED`.
+PUBLISHED_PARAMS: dict[str, Any] = PUBLISHED
 
 _OWNER = "NeuCubeClassifier"
 
@@ -267,36 +249,36 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        encoder: str | BaseEstimator = "tbr",
+        encoder: str | BaseEstimator = DEFAULTS["encoder"],
         encoder_threshold: Any = None,
-        encoder_alpha: float = 0.5,
+        encoder_alpha: float = DEFAULTS["encoder_alpha"],
         coords: Any = None,
         coords_space: str = "mni",
         template: Any = "brain",
         spacing_mm: float = 10.0,
         radius: float = 2.5,
         connectivity: str = "small_world",
-        threshold: float = 0.5,
-        leak: float = 0.002,
-        refractory: int = 6,
+        threshold: float = DEFAULTS["threshold"],
+        leak: float = DEFAULTS["leak"],
+        refractory: int = DEFAULTS["refractory"],
         neuron_model: str = "slif",
-        stdp_rate: float = 0.001,
-        tau_stdp: float = 10.0,
-        n_rounds: int = 1,
-        weight_scale: float | str = 1.0,
-        target_activity: float = 0.3,
-        stdp_bound: str = "hard",
-        homeostasis: bool = False,
-        readout: str | BaseEstimator = "desnn",
-        mod: float = 0.8,
-        drift_up: float = 0.005,
-        drift_down: float = 0.005,
-        recall: str = "wknn",
-        k: int = 3,
-        sigma: float = 1.0,
-        c: float = 0.7,
-        n_bins: int = 20,
-        state_c: float | str = "auto",
+        stdp_rate: float = DEFAULTS["stdp_rate"],
+        tau_stdp: float = DEFAULTS["tau_stdp"],
+        n_rounds: int = DEFAULTS["n_rounds"],
+        weight_scale: float | str = DEFAULTS["weight_scale"],
+        target_activity: float = DEFAULTS["target_activity"],
+        stdp_bound: str = DEFAULTS["stdp_bound"],
+        homeostasis: bool = DEFAULTS["homeostasis"],
+        readout: str | BaseEstimator = DEFAULTS["readout"],
+        mod: float = DEFAULTS["mod"],
+        drift_up: float = DEFAULTS["drift_up"],
+        drift_down: float = DEFAULTS["drift_down"],
+        recall: str = DEFAULTS["recall"],
+        k: int = DEFAULTS["k"],
+        sigma: float = DEFAULTS["sigma"],
+        c: float = DEFAULTS["c"],
+        n_bins: int = DEFAULTS["n_bins"],
+        state_c: float | str = DEFAULTS["state_c"],
         backend: str = "cpp_standalone",
         random_state: int | None = None,
         verbose: bool = False,

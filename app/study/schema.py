@@ -35,6 +35,7 @@ from app.study import _fields as f
 from app.study._fields import Field, StudyError, show
 from app.study.paths import PathContext, check_output_dir, folder_name, resolve_path
 from app.study.sources import SOURCES, retarget
+from neucube.defaults import DEFAULTS, PRESETS
 from neucube.limits import check_neuron_count, estimated_brain_neurons
 
 __all__ = [
@@ -118,6 +119,26 @@ PREPROCESSING_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+def _toml_default(value: Any) -> Any:
+    """A classifier default as a study value (a pair is a TOML list)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+#: Study keys of the model sections and the NeuCubeClassifier parameter each sets (a
+#: ``[study] preset`` fills the ones a study does not give).
+MODEL_KEYS: dict[str, str] = {
+    "encoder.kind": "encoder", "encoder.alpha": "encoder_alpha",
+    "cube.threshold": "threshold", "cube.leak": "leak", "cube.refractory": "refractory",
+    "cube.weight_scale": "weight_scale", "cube.target_activity": "target_activity",
+    "stdp.rate": "stdp_rate", "stdp.tau": "tau_stdp", "stdp.n_rounds": "n_rounds",
+    "stdp.bound": "stdp_bound", "stdp.homeostasis": "homeostasis",
+    "readout.kind": "readout", "readout.mod": "mod", "readout.drift_up": "drift_up",
+    "readout.drift_down": "drift_down", "readout.recall": "recall", "readout.k": "k",
+    "readout.sigma": "sigma", "readout.c": "c", "readout.n_bins": "n_bins",
+    "readout.state_c": "state_c",
+}
+
+
 def _baseline(key: str, v: Any) -> list[float]:
     if (not isinstance(v, list) or len(v) != 2
             or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
@@ -132,6 +153,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "name": Field(folder_name, doc="short name, used for the default output folder"),
         "description": Field(f.string, "", "what the study asks"),
         "seed": Field(f.limited("seed"), 0, "seed of every random choice (overridden by --seed)"),
+        "preset": Field(f.choice(*PRESETS), "default", "model settings that [encoder], [cube], [stdp] and [readout] keys not given take: neucube's defaults, or 'published' (NeuCube's 2014 software)"),
         "data_root": Field(f.string, "", 'folder "${data_root}" stands for in paths, relative to the study '
                            "file (may be outside its folder); $NEUCUBE_DATA replaces it"),
     },
@@ -149,9 +171,9 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "channels": Field(f.list_of(f.string), [], "channels to keep (default: all)"),
     },
     "encoder": {
-        "kind": Field(f.choice(*ENCODERS), "tbr", "spike encoder"),
+        "kind": Field(f.choice(*ENCODERS), DEFAULTS["encoder"], "spike encoder"),
         "threshold": Field(f.optional(_threshold), None, "None (data-driven rule), 'auto' (SNR search), a number or per-channel list"),
-        "alpha": Field(f.number(0), 0.5, "TBR: threshold = mean|dx| + alpha * std|dx|"),
+        "alpha": Field(f.number(0), DEFAULTS["encoder_alpha"], "TBR: threshold = mean|dx| + alpha * std|dx|"),
         "window": Field(f.limited("window"), 5, "moving-window length in samples"),
         "compare": Field(f.list_of(f.choice(*ENCODERS)), list(ENCODERS), "encoders compared in the encoding report"),
     },
@@ -160,28 +182,32 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "spacing_mm": Field(f.limited("spacing_mm"), 10.0, "template spacing in mm"),
         "radius": Field(f.limited("radius"), 2.5, "connection radius in multiples of the spacing"),
         "connectivity": Field(f.choice("small_world", "gaussian"), "small_world", "connection rule"),
-        "threshold": Field(f.number(0, strict=True), 0.5, "firing threshold"),
-        "leak": Field(f.number(0), 0.002, "leak per step"),
-        "refractory": Field(f.limited("refractory"), 6, "refractory period in steps"),
+        "threshold": Field(f.number(0, strict=True), DEFAULTS["threshold"], "firing threshold"),
+        "leak": Field(f.number(0), DEFAULTS["leak"], "leak per step"),
+        "refractory": Field(f.limited("refractory"), DEFAULTS["refractory"], "refractory period in steps"),
+        "weight_scale": Field(f.any_of(f.choice("auto"), f.number(0, strict=True), expected="'auto' or a number > 0"), DEFAULTS["weight_scale"], "factor on every initial weight ('auto': calibrated on the training trials to target_activity)"),
+        "target_activity": Field(f.number(0, strict=True, high=0.999), DEFAULTS["target_activity"], "share of non-input neurons firing per trial that weight_scale = 'auto' and homeostasis aim at"),
         "neuron_model": Field(f.choice("slif", "lif"), "slif", "NeuCube SLIF or exponential LIF"),
         "backend": Field(f.choice("cpp_standalone", "cython", "numpy", "reference"), "cpp_standalone", "simulator"),
     },
     "stdp": {
-        "rate": Field(f.any_of(f.number(0), _pair, expected="a number >= 0 or a pair [A+, A-] of numbers >= 0"), 0.001, "STDP amplitude A+ = A-, or [A+, A-]"),
-        "tau": Field(f.limited("tau_stdp"), 10.0, "STDP time constant in steps"),
-        "n_rounds": Field(f.limited("n_rounds"), 1, "STDP passes over the training trials (0: no learning)"),
+        "rate": Field(f.any_of(f.number(0), _pair, expected="a number >= 0 or a pair [A+, A-] of numbers >= 0"), _toml_default(DEFAULTS["stdp_rate"]), "STDP amplitude A+ = A-, or [A+, A-]"),
+        "tau": Field(f.limited("tau_stdp"), DEFAULTS["tau_stdp"], "STDP time constant in steps"),
+        "n_rounds": Field(f.limited("n_rounds"), DEFAULTS["n_rounds"], "STDP passes over the training trials (0: no learning)"),
+        "bound": Field(f.choice("hard", "soft"), DEFAULTS["stdp_bound"], "hard: additive STDP clipped at the weight limit (NeuCube); soft: weight-dependent changes that vanish at the bounds"),
+        "homeostasis": Field(f.boolean, DEFAULTS["homeostasis"], "rescale the weights to target_activity after each STDP round"),
     },
     "readout": {
-        "kind": Field(f.choice(*READOUTS), "desnn", "readout classifier: deSNN, or 'state' (logistic regression on time-binned spike counts)"),
-        "mod": Field(f.number(0, strict=True, high=1.0), 0.8, "deSNN rank-order modulation, in (0, 1]"),
-        "drift_up": Field(f.number(0), 0.005, "deSNN weight increase per later spike"),
-        "drift_down": Field(f.number(0), 0.005, "deSNN weight decrease per silent step"),
-        "recall": Field(f.choice("wknn", "psp"), "wknn", "deSNN recall"),
-        "k": Field(f.limited("k"), 3, "wknn neighbours"),
-        "sigma": Field(f.number(0, strict=True), 1.0, "wknn kernel width"),
-        "c": Field(f.number(0, strict=True, high=1.0), 0.7, "psp firing fraction"),
-        "n_bins": Field(f.limited("n_bins"), 20, "state readout: time bins per trial"),
-        "state_c": Field(f.any_of(f.choice("auto"), f.number(0, strict=True), expected="'auto' or a number > 0"), "auto", "state readout: inverse L2 penalty ('auto': inner CV on the training trials)"),
+        "kind": Field(f.choice(*READOUTS), DEFAULTS["readout"], "readout classifier: deSNN, or 'state' (logistic regression on time-binned spike counts)"),
+        "mod": Field(f.number(0, strict=True, high=1.0), DEFAULTS["mod"], "deSNN rank-order modulation, in (0, 1]"),
+        "drift_up": Field(f.number(0), DEFAULTS["drift_up"], "deSNN weight increase per later spike"),
+        "drift_down": Field(f.number(0), DEFAULTS["drift_down"], "deSNN weight decrease per silent step"),
+        "recall": Field(f.choice("wknn", "psp"), DEFAULTS["recall"], "deSNN recall"),
+        "k": Field(f.limited("k"), DEFAULTS["k"], "wknn neighbours"),
+        "sigma": Field(f.number(0, strict=True), DEFAULTS["sigma"], "wknn kernel width"),
+        "c": Field(f.number(0, strict=True, high=1.0), DEFAULTS["c"], "psp firing fraction"),
+        "n_bins": Field(f.limited("n_bins"), DEFAULTS["n_bins"], "state readout: time bins per trial"),
+        "state_c": Field(f.any_of(f.choice("auto"), f.number(0, strict=True), expected="'auto' or a number > 0"), DEFAULTS["state_c"], "state readout: inverse L2 penalty ('auto': inner CV on the training trials)"),
     },
     "evaluation": {
         "scheme": Field(_schemes, ["stratified"], "cross-validation scheme(s), e.g. [\"per_subject\", \"stratified\"]; the first is the headline"),
@@ -529,6 +555,11 @@ def parse_study(raw: Mapping[str, Any], *, path: Path | None = None, data: str |
     for key, value in PREPROCESSING_PRESETS.get(pre["preset"], {}).items():
         if key not in given:
             pre[key] = copy.deepcopy(value)
+    preset = PRESETS[config["study"]["preset"]]
+    for name, param in MODEL_KEYS.items():
+        section, key = name.split(".")
+        if key not in raw.get(section, {}):
+            config[section][key] = copy.deepcopy(_toml_default(preset[param]))
     config["events"] = _event_mapping("events", raw["events"]) if "events" in raw else None
     if "data" not in raw:
         raise StudyError("data: expected a [data] table naming the data source, but it is missing")

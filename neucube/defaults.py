@@ -1,0 +1,50 @@
+"""The model settings in one place: neucube's defaults and NeuCube's published (2014) settings.
+
+:class:`~neucube.classifier.NeuCubeClassifier` takes its defaults from :data:`DEFAULTS` and
+:meth:`~neucube.classifier.NeuCubeClassifier.published` from :data:`PUBLISHED`; the study files'
+schema and the web app read them from here too (this module imports nothing heavy), so no other
+layer keeps a copy of a default.
+
+:data:`DEFAULTS` were chosen by the declared protocol of ``bench/README.md`` (issue 16 section)
+on development data; :data:`PUBLISHED` reproduces the settings of the NeuCube v1.3 software
+(``NEUCUBE_SPEC.md``), which were neucube's defaults before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DEFAULTS", "PUBLISHED", "PRESETS"]
+
+#: NeuCube's published settings (the 2014 software): TBR, the published wiring, additive STDP
+#: A+ = A- = 0.001 for one round, deSNN readout with weighted k-NN recall.
+PUBLISHED: dict[str, Any] = {
+    "encoder": "tbr",
+    "encoder_alpha": 0.5,
+    "threshold": 0.5,
+    "leak": 0.002,
+    "refractory": 6,
+    "stdp_rate": 0.001,
+    "tau_stdp": 10.0,
+    "n_rounds": 1,
+    "weight_scale": 1.0,
+    "target_activity": 0.3,
+    "stdp_bound": "hard",
+    "homeostasis": False,
+    "readout": "desnn",
+    "mod": 0.8,
+    "drift_up": 0.005,
+    "drift_down": 0.005,
+    "recall": "wknn",
+    "k": 3,
+    "sigma": 1.0,
+    "c": 0.7,
+    "n_bins": 20,
+    "state_c": "auto",
+}
+
+#: neucube's defaults: the winner of the protocol (see the module docstring).
+DEFAULTS: dict[str, Any] = {**PUBLISHED}
+
+#: Named presets (a study's ``[model] preset``): full sets of the parameters above.
+PRESETS: dict[str, dict[str, Any]] = {"default": DEFAULTS, "published": PUBLISHED}
