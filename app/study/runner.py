@@ -414,7 +414,11 @@ def run_study(
             "encoding": {"primary": study.config["encoder"]["kind"], "encoders": encoding},
             "classification": without_folds(metrics),
             "final_model": {"file": "model.zip", "n_neurons": int(model.reservoir_.n_neurons_),
-                            "n_synapses": int(model.reservoir_.pre_.size)},
+                            "n_synapses": int(model.reservoir_.pre_.size),
+                            # How much of the cube the trials activate (share of non-input
+                            # neurons firing per trial, spikes per trial before/after STDP,
+                            # farthest firing distance from an input).
+                            "activity": model.activity_},
             "figures": None if manifest is None else {
                 "manifest": "figures/manifest.json",
                 "n_figures": len(manifest["figures"]),
