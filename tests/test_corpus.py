@@ -56,6 +56,7 @@ def test_the_corpus_covers_every_entry_point_and_family(corpus) -> None:
         "data_loaders.load_eeg", "data_loaders.read_recording", "data_loaders.load_neucube_csv",
         "data_loaders.load_marker_csv", "data_loaders.load_fmri", "neucube.TrialSet",
         "NeuCubeClassifier.fit", "app.study.load_study", "neucube.load_model", "app.extract_zip",
+        "app.study.outputs.check_target",
     }  # fmt: skip
     families = {c.family for c in corpus.values() if c.upload is not None}
     assert {"EDF", "BDF", "BrainVision", "EEGLAB", "FIF", "CSV folder", "marker CSV"} <= families

@@ -74,7 +74,7 @@ ENTRY_POINTS: dict[str, Callable[..., Any]] = {
     **{name: _imported(name) for name in (
         "data_loaders.load_eeg", "data_loaders.read_recording", "data_loaders.load_neucube_csv",
         "data_loaders.load_marker_csv", "data_loaders.load_fmri", "neucube.TrialSet",
-        "app.study.load_study", "neucube.load_model")},
+        "app.study.load_study", "neucube.load_model", "app.study.outputs.check_target")},
     "NeuCubeClassifier.fit": _fit,
     "app.extract_zip": lambda *args, **kwargs: _extract_zip(*args, **kwargs),
 }
@@ -990,6 +990,7 @@ def build_corpus(out_dir: str | Path) -> list[Case]:
     # special files, archives and regular expressions (issue 14: hostile input, bounded work)
     _hostile_cases(folder, add, x, eeg_kw)
     _bounded_cases(folder, add, x, eeg_kw)
+    _output_cases(folder, add)
 
     ids = [c.id for c in cases]
     if len(set(ids)) != len(ids):
@@ -1252,6 +1253,86 @@ def _bounded_cases(folder: Callable[[str], Path], add: Callable[..., None], x: n
         _e("rec.edf: expected at least one EEG channel whose samples vary; found all 4 channels "
            "flat (constant over the whole recording or with an empty header range): "
            "['Fz', 'Cz', 'Pz', 'Oz']"), p, upload=[p], **eeg_kw)
+
+
+def _output_cases(folder: Callable[[str], Path], add: Callable[..., None]) -> None:
+    """Results folders and the names that make them (issue 14, principle 1): nothing a run did
+    not create is replaced, and a study cannot aim its results at itself or its data."""
+    from app.study.outputs import MARKER, ResultsFolderError
+
+    name = 'name = "corpus"'
+    for case_id, problem, old, new, match in (
+        ("study_name_dotdot", '[study] name = ".." (the results folder would be the study\'s)',
+         name, 'name = ".."',
+         _e('study.name: expected a name not starting with "." (".", ".." and hidden names '
+            'cannot name a results folder), got ".."')),
+        ("study_name_empty", '[study] name = ""', name, 'name = ""',
+         _e('study.name: expected a non-empty name (it names the results folder), got ""')),
+        ("study_name_separator", '[study] name = "a/b"', name, 'name = "a/b"',
+         _e("study.name: expected a name without the path separators / and \\ (it names the "
+            'results folder), got "a/b"')),
+        ("study_name_nul", "[study] name with a NUL character", name, 'name = "a\\u0000b"',
+         _e("study.name: expected a name without control characters such as NUL or newline (it "
+            'names the results folder), got "a\\u0000b"')),
+        ("study_name_too_long", "[study] name of 300 characters", name, f'name = "{"n" * 300}"',
+         _e("study.name: expected a name of at most 100 bytes (UTF-8) (it names the results "
+            "folder), got one of 300 bytes")),
+        ("study_output_outside", 'output.dir = "../elsewhere" climbs out of the study folder',
+         "[encoder]", '[output]\ndir = "../elsewhere"\n[encoder]',
+         _e("output.dir: expected a path inside the study folder ") + r".*"
+         + _e('study_output_outside, got "../elsewhere"')),
+        ("study_output_is_study_folder", 'output.dir = "." (the study folder itself)',
+         "[encoder]", '[output]\ndir = "."\n[encoder]',
+         _e("output.dir: expected a results folder inside the study folder ") + r".*"
+         + _e('study_output_is_study_folder, got "." (the study folder itself)')),
+    ):
+        p = write_study(folder(case_id), STUDY.replace(old, new))
+        add(case_id, "study", "app.study.load_study", problem, StudyError, match, p)
+
+    check = "app.study.outputs.check_target"
+    d = folder("results_user_folder")
+    out = d / "my_recordings"
+    write_neucube_folder(out, neucube_trials(), [1, 2, 1, 2])
+    add(d.name, "results folder", check, "--out names a folder of the user's recordings",
+        ResultsFolderError,
+        _e("results folder '") + r".*" + _e(
+            "my_recordings': expected an absent folder or a neucube results folder; "
+            "found a folder with 5 entries that neucube did not write (e.g. sam1_eeg.csv, "
+            "sam2_eeg.csv, sam3_eeg.csv). Choose another --out or pass --overwrite."), out)
+    d = folder("results_regular_file")
+    out = d / "report.pdf"
+    out.write_bytes(b"%PDF-1.4\n")
+    add(d.name, "results folder", check, "--out names a regular file, with --overwrite",
+        ResultsFolderError,
+        _e("results folder '") + r".*" + _e(
+            "report.pdf': expected an absent folder or a neucube results folder; found a "
+            "regular file (9 bytes), which neucube never replaces (not even with "
+            "--overwrite). Choose another --out."), out, overwrite=True)
+    d = folder("results_user_file_added")
+    out = d / "res"
+    out.mkdir()
+    (out / "metrics.json").write_text("{}")
+    (out / MARKER).write_text(json.dumps({"format": "neucube-results", "version": 1,
+                                          "files": ["metrics.json"]}))
+    (out / "my_notes.txt").write_text("mine")
+    add(d.name, "results folder", check,
+        "a neucube results folder into which the user put a file of their own",
+        ResultsFolderError,
+        _e("results folder '") + r".*" + _e(
+            "res': expected an absent folder or a neucube results folder; "
+            "found a neucube results folder with 1 file that neucube did not write "
+            "(my_notes.txt). Choose another --out or pass --overwrite."), out)
+    d = folder("results_inside_data")
+    data = d / "data"
+    write_neucube_folder(data, neucube_trials(), [1, 2, 1, 2])
+    (data / "results").mkdir()  # empty: only where it lies is wrong
+    add(d.name, "results folder", check, "the results folder inside the study's data folder",
+        ResultsFolderError,
+        _e("results folder '") + r".*" + _e(
+            "/data/results': expected a folder apart from the study file and its data; found that "
+            "it lies inside data.folder '") + r".*" + _e(
+            "/data'. Choose another --out (--overwrite does not change this)."),
+        data / "results", overwrite=True, protected={"data.folder": data})
 
 
 def _extract_zip(archive: Path, dest: str) -> Path:
