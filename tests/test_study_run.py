@@ -117,6 +117,12 @@ def test_metrics_validate(reference):
         assert doc["class_names"] == ["familiar", "unfamiliar"]
         assert "neucube (shuffled labels)" in doc["control"]
         assert len(doc["early_prediction"]["accuracy"]) == len(doc["early_prediction"]["fractions"]) == 10
+    # What the model used (first scheme, first seed): every trial explained once, every model's
+    # early curve on the same prefixes.
+    imp = metrics["importance"]
+    assert imp["n_trials"] == 24 and len(imp["importance"]) == 19 and len(imp["windows_s"]) == 9
+    assert set(metrics["early_prediction_all"]["curves"]) == {"neucube", "channel_features_logreg"}
+    assert "importance" not in metrics["schemes"]["stratified"]
     assert metrics["n_folds"] == 6 and metrics["schemes"]["stratified"]["n_folds"] == 3
     assert set(metrics["model"]["accuracy_by_subject"]) == {"sub-01", "sub-02"}
     assert len(metrics["folds"]) == 3 * 6  # model, baseline, control
@@ -138,7 +144,8 @@ def test_model_and_figures(reference, study_file):
     names = {f["name"] for f in manifest["figures"]}
     assert {"cube_connections", "interaction_network_circle", "confusion_matrix", "accuracy_over_time",
             "class_difference_0-200ms", "interaction_familiar_200-400ms", "interaction_unfamiliar_0-200ms",
-            "interaction_difference_200-400ms"} <= names
+            "interaction_difference_200-400ms", "importance_channel_time", "importance_topomaps",
+            "early_prediction_all"} <= names
     for fig in manifest["figures"]:
         for file in fig["files"].values():
             assert (out / "figures" / file).is_file(), file

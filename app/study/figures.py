@@ -109,6 +109,8 @@ def write_figures(
     evaluation: Any = None,
     early: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    importance: Any = None,
+    early_curves: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the figures and graph exports of the final model.
 
@@ -128,6 +130,10 @@ def write_figures(
         Cross-validated early-prediction curve (``fractions``, ``accuracy``).
     progress : Progress, optional
         Told about each window done.
+    importance : ChannelTimeImportance, optional
+        Cross-validated channel x time importance (heat map and scalp maps).
+    early_curves : mapping, optional
+        Every model's cross-validated early curve on the same prefixes.
 
     Returns
     -------
@@ -146,7 +152,10 @@ def write_figures(
         curve = {"fractions": early["fractions"], "accuracy": early["accuracy"],
                  "label": "NeuCube (cross-validated early prediction)"}
     manifest = export_figures(model, trials, fig_dir, formats=formats, evaluation=evaluation,
-                              early_curve=curve, threshold=config["threshold"], dpi=dpi, graphs=False)
+                              early_curve=curve, threshold=config["threshold"], dpi=dpi, graphs=False,
+                              importance=importance,
+                              early_curves=None if early_curves is None else
+                              {**early_curves, "model": next(iter(early_curves["curves"]))})
     graph_files: list[str] = []
 
     def graphs(graph: nx.Graph, stem: str) -> list[str]:

@@ -91,6 +91,10 @@ class FitJob:
         Also compute the early-prediction curve on the test trials.
     search : bool
         The estimator is a parameter search; keep the chosen parameters.
+    inspect : {"", "early", "importance"}
+        Also compute the early curve on the same prefixes as every model (``"early"``), plus
+        the channel x time importance (``"importance"``, the model) on the test fold
+        (:mod:`app.study.inspection`).
     """
 
     scheme: str
@@ -105,6 +109,7 @@ class FitJob:
     subject: str
     early: bool = False
     search: bool = False
+    inspect: str = ""
 
     @property
     def id(self) -> tuple[Any, ...]:
@@ -139,12 +144,14 @@ def plan_evaluation(
     search: bool = False,
     model_name: str = "neucube",
     ablations: Sequence[str] = (),
+    inspect: bool = False,
 ) -> Plan:
     """List the fits of one scheme, in the order :func:`neucube.evaluation.evaluate` runs them.
 
     Parameters mirror ``evaluate``; ``early`` adds the early-prediction curve of the model's
     fits, ``search`` marks the model as a parameter search. Baselines and ablations that do not
-    apply are left out, with the reason in ``Plan.skipped``.
+    apply are left out, with the reason in ``Plan.skipped``. ``inspect`` adds, on the first
+    seed, every model's early curve and the model's importance (:mod:`app.study.inspection`).
     """
     labels = trials.labels.astype(str)
     groups = trials.subject
@@ -164,9 +171,12 @@ def plan_evaluation(
             runs.append((model_name + CONTROL_SUFFIX, model, True, shuffled, False))
         for name, est, uses_trials, lab, with_early in runs:
             for fold, (train, test, subject) in enumerate(cv_splits(scheme, lab, groups, n_splits, seed)):
+                what = ("" if not inspect or seed != plan.seeds[0] or name.endswith(CONTROL_SUFFIX)
+                        or name in plan.ablations.values() else
+                        "importance" if name == model_name else "early")
                 plan.jobs.append(FitJob(scheme, name, est, uses_trials, lab, train, test, seed, fold,
                                         subject, early=with_early,
-                                        search=search and name == model_name))
+                                        search=search and name == model_name, inspect=what))
     return plan
 
 
@@ -191,6 +201,11 @@ def _execute(index: int, job: FitJob, data: Any, groups: np.ndarray | None,
         curve = fitted.early_predict_curve(X_test, y_true, fractions=DEFAULT_FRACTIONS)
         extras["early"] = {"fractions": [float(x) for x in DEFAULT_FRACTIONS],
                            "accuracy": [float(a) for a in curve]}
+    if job.inspect:
+        from app.study.inspection import fold_inspection
+
+        extras.update(fold_inspection(job.name, fitted, data, job.train, job.test, job.labels,
+                                      job.seed, importance=job.inspect == "importance"))
     if job.search:
         extras["best_params"] = _plain_params(model.best_params_)
         extras["inner_best_score"] = float(model.best_score_)

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from app.study.checkpoint import Checkpoint
+from app.study.inspection import inspection_metrics, pooled_importance
 from app.study.jobs import Plan, assemble, available_cores, plan_evaluation, run_jobs
 from app.study.metrics import dumps, metrics_document, scheme_metrics, without_folds
 from app.study.outputs import protected_paths, results_folder
@@ -278,6 +279,7 @@ def cross_validate(
                 model, trials, scheme=scheme, n_splits=ev["n_splits"],
                 seeds=range(study.seed, study.seed + ev["n_seeds"]), baselines=ev["baselines"],
                 control=ev["control"], early=ev["early_prediction"], search=search, model_name=model_name,
+                inspect=ev["importance"] and scheme == (schemes or study.schemes)[0],
                 ablations=ev["ablations"],
             ))
         except ValueError as exc:
@@ -383,6 +385,9 @@ def run_study(
                                          n_jobs=n_jobs, scheduler=scheduler, progress=progress,
                                          checkpoint=checkpoint)
         schemes = {s: scheme_metrics(r, extras) for s, (r, extras) in evaluations.items()}
+        # What the model used (app.study.inspection): primary scheme, first seed.
+        first_scheme = study.schemes[0]
+        schemes[first_scheme].update(inspection_metrics(evaluations[first_scheme][1], trials, study.seed))
         metrics = metrics_document(study.name, study.seed, schemes)
         _write(tmp / "metrics.json", dumps(metrics))
         folds, preds = _frames(evaluations)
@@ -403,7 +408,9 @@ def run_study(
         if want_figures:
             progress.step("figures and graph exports")
             primary, _ = evaluations[study.schemes[0]]
-            manifest = _figures(model, trials, tmp, study, primary, metrics.get("early_prediction"), progress)
+            manifest = _figures(model, trials, tmp, study, primary, metrics.get("early_prediction"), progress,
+                                importance=pooled_importance(evaluations[study.schemes[0]][1], trials, study.seed),
+                                early_curves=metrics.get("early_prediction_all"))
             t = lap("figures", t)
             stages.append("figures")
 
@@ -452,8 +459,10 @@ def _keep_fits_hint(checkpoint: Checkpoint) -> None:
 
 
 def _figures(model: Any, trials: TrialSet, tmp: Path, study: Study, evaluation: Any,
-             early: dict[str, Any] | None, progress: Progress) -> dict[str, Any]:
+             early: dict[str, Any] | None, progress: Progress, *, importance: Any = None,
+             early_curves: dict[str, Any] | None = None) -> dict[str, Any]:
     from app.study.figures import write_figures
 
     return write_figures(model, trials, tmp, study.config["figures"], evaluation=evaluation,
-                         early=early, progress=progress)
+                         early=early, progress=progress, importance=importance,
+                         early_curves=early_curves)

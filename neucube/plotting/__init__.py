@@ -9,6 +9,8 @@ interactive cube returns a plotly figure) and saves it when given ``path=...``:
 - :func:`plot_spike_raster`, :func:`plot_encoder_preview`, :func:`plot_class_difference`;
 - :func:`plot_confusion_matrix` and :func:`plot_accuracy_over_time`;
 - :func:`plot_fold_scores` (the model, its ablation controls and the baselines per fold);
+- :func:`plot_importance_map`, :func:`plot_importance_topomaps` and
+  :func:`plot_neuron_importance` (what the model used, :mod:`neucube.inspection`);
 - :func:`export_figures`: the whole set for a fitted model, with ``manifest.json``.
 
 Style: :func:`figure_style` (a context manager, no global changes), :func:`save_figure`
@@ -21,6 +23,11 @@ from neucube.plotting.comparison import plot_fold_scores
 from neucube.plotting.connectome import plot_glass_connections, plot_glass_interaction
 from neucube.plotting.cube import plot_cube, plot_cube_interactive
 from neucube.plotting.encoder import plot_encoder_preview
+from neucube.plotting.importance import (
+    plot_importance_map,
+    plot_importance_topomaps,
+    plot_neuron_importance,
+)
 from neucube.plotting.export import export_figures, plotly_static_available
 from neucube.plotting.interaction import plot_interaction_circle, plot_neuron_proportions
 from neucube.plotting.performance import (
@@ -53,9 +60,12 @@ __all__ = [
     "plot_cube",
     "plot_cube_interactive",
     "plot_encoder_preview",
+    "plot_importance_map",
+    "plot_importance_topomaps",
     "plot_glass_connections",
     "plot_glass_interaction",
     "plot_interaction_circle",
+    "plot_neuron_importance",
     "plot_neuron_proportions",
     "plot_spike_raster",
     "plotly_static_available",

@@ -109,6 +109,9 @@ def export_figures(
     threshold: float = 0.08,
     dpi: float = MIN_DPI,
     graphs: bool = True,
+    importance: Any = None,
+    neuron_importance: Any = None,
+    early_curves: Any = None,
     verbose: bool = False,
 ) -> dict[str, Any]:
     """Write the publication figure set of a fitted model, plus ``manifest.json``.
@@ -141,6 +144,16 @@ def export_figures(
         PNG resolution (at least 300).
     graphs : bool, default=True
         Also write the feature interaction network as GraphML and GEXF (for Gephi).
+    importance : ChannelTimeImportance, optional
+        Adds what the model used (:mod:`neucube.inspection`): the channel x time heat map with
+        FDR-significant cells marked, and scalp maps per window when channels have MNI
+        coordinates.
+    neuron_importance : NeuronImportance, optional
+        Adds the glass brain of the neuron groups the readout relies on (brain cube only).
+    early_curves : mapping, optional
+        Adds early prediction for every model on the same prefixes
+        (:mod:`neucube.evaluation.early_prediction`): ``{"fractions": [...], "curves":
+        {name: accuracy list}, "model": name, "chance": float}``.
     verbose : bool, default=False
         Log each written figure at INFO level (otherwise DEBUG).
 
@@ -299,6 +312,53 @@ def export_figures(
                          curve["fractions"], curve["accuracy"], n_steps=raster.n_steps,
                          sfreq=sfreq, tmin=tmin or 0.0, chance=chance, baselines=baselines,
                          label=curve.get("label", "NeuCube (early prediction)")))
+
+    # ---- what the model used (neucube.inspection)
+    if importance is not None:
+        from neucube.plotting.importance import plot_importance_map, plot_importance_topomaps
+
+        write_static("importance_channel_time",
+                     "What the model used: drop in the test trials' probability of their true "
+                     "class when one channel's input in one time window is shuffled across "
+                     "trials (frozen model); dots mark cells significant after Benjamini-"
+                     "Hochberg FDR. It shows what the decisions rely on, not where the brain "
+                     "differs.",
+                     lambda: plot_importance_map(importance))
+        if importance.coords is not None and importance.space in (None, "mni"):
+            write_static("importance_topomaps",
+                         "Importance per time window as scalp maps (channels marked black are "
+                         "FDR-significant).",
+                         lambda: plot_importance_topomaps(importance))
+        else:
+            skipped.append({"name": "importance_topomaps",
+                            "reason": "the channels have no MNI coordinates"})
+    if neuron_importance is not None:
+        if source.is_brain:
+            from neucube.plotting.importance import plot_neuron_importance
+
+            write_static("importance_neurons",
+                         "Glass brain of the neuron groups the readout relies on (drop in "
+                         "p(true class) when a group's spikes are swapped between test trials).",
+                         lambda: plot_neuron_importance(neuron_importance))
+        else:
+            skipped.append({"name": "importance_neurons",
+                            "reason": "the cube is not on the MNI brain template"})
+    if early_curves is not None:
+        curves = dict(early_curves["curves"])
+        main = early_curves.get("model", next(iter(curves)))
+        chance = early_curves.get("chance")
+        if chance is None:
+            _, counts = np.unique(labels, return_counts=True)
+            chance = float(counts.max() / counts.sum())
+        write_static("early_prediction_all",
+                     "Early prediction of every model on the same prefixes: trained on full "
+                     "trials, tested on the first part of each test trial (the rest filled from "
+                     "a random training trial, label-blind), cross-validated.",
+                     lambda: plot_accuracy_over_time(
+                         early_curves["fractions"], curves[main], n_steps=raster.n_steps,
+                         sfreq=sfreq, tmin=tmin or 0.0, chance=chance, label=main,
+                         baselines={k: v for k, v in curves.items() if k != main},
+                         title="Early prediction, every model on the same prefixes"))
 
     manifest = {"neucube_version": __version__, "formats": list(formats), "dpi": dpi,
                 "figures": figures, "skipped": skipped}
