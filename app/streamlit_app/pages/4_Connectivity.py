@@ -147,6 +147,54 @@ def class_section() -> None:
                    f"trials, {window[0]:.3f}-{window[1]:.3f} s.")
 
 
+# --------------------------------------------------------------------------- what was used
+@st.fragment
+def used_section() -> None:
+    st.subheader("What the model used")
+    st.markdown(
+        "Which input channels, in which time windows, the classifier's decisions rely on. A "
+        "copy of the model is trained on 75% of the trials; on the other 25% each channel's "
+        "input in each time window is shuffled across trials and the drop in the probability "
+        "of the true class is measured through the frozen cube and readout. Dots mark cells "
+        "significant after false-discovery-rate control (Benjamini-Hochberg, 5%). This shows "
+        "what the *model* uses, not where the brain differs: a channel the model ignores can "
+        "still carry a difference. `neucube run` reports the cross-validated version.")
+    from neucube import inspection
+
+    ikey = ("used", key)
+    if ikey not in st.session_state.get("_cache", {}) and not st.button(
+            "Compute (fits one more model and classifies many shuffled trials)",
+            key="cx_used_go", icon=":material/query_stats:"):
+        return
+    try:
+        with st.spinner("Training on 75% of the trials and shuffling the held-out 25%..."):
+            result = ui.cached(ikey, lambda: inspection.held_out_inspection(
+                model, trials, neurons=brain, random_state=0))
+    except ValueError as exc:
+        ui.show_error(exc, "No importance for these trials")
+        return
+    imp = result.importance
+    peak = imp.peak()
+    st.caption(f"Held-out accuracy {result.test_accuracy:.2f} ({result.n_test} trials; model "
+               f"trained on {result.n_train}). Most important: {peak['channel']} at "
+               f"{peak['window_s'][0]:.2f}-{peak['window_s'][1]:.2f} s; "
+               f"{int(imp.significant.sum())} of {imp.importance.size} cells significant.")
+    c1, c2 = st.columns([2, 3])
+    with c1:
+        fig = ui.cached(("used-map", key), lambda: plotting.plot_importance_map(imp))
+        ui.show_figure(fig, "importance_channel_time", "cx-used-map")
+    with c2:
+        if imp.coords is not None and imp.space in (None, "mni"):
+            fig = ui.cached(("used-topo", key), lambda: plotting.plot_importance_topomaps(imp))
+            ui.show_figure(fig, "importance_topomaps", "cx-used-topo")
+        else:
+            st.info("Scalp maps need channel positions in MNI space.")
+        if result.neurons is not None:
+            fig = ui.cached(("used-neurons", key),
+                            lambda: plotting.plot_neuron_importance(result.neurons))
+            ui.show_figure(fig, "importance_neurons", "cx-used-neurons")
+
+
 cube_section()
 st.divider()
 cluster_section()
@@ -156,5 +204,7 @@ st.divider()
 glass_section()
 st.divider()
 class_section()
+st.divider()
+used_section()
 st.page_link(ui.PAGES["export"], label="Next: export figures, model and study file",
              icon=":material/arrow_forward:")
