@@ -68,3 +68,21 @@ def test_new_parameter_errors(kwargs, err, match):
     with pytest.raises(err, match=match):
         NeuCubeClassifier(template="grid", coords=COORDS, coords_space="grid",
                           backend="reference", **kwargs).fit(X, y)
+
+
+def test_defaults_come_from_neucube_defaults_and_activity_is_measured(caplog):
+    from neucube.defaults import DEFAULTS
+
+    params = NeuCubeClassifier().get_params()
+    for key, value in DEFAULTS.items():
+        assert params[key] == value, key
+    X, y = small_case()
+    caplog.set_level(logging.ERROR)
+    clf = NeuCubeClassifier(template="grid", coords=COORDS, coords_space="grid",
+                            backend="reference", random_state=3, weight_scale="auto",
+                            stdp_bound="soft", homeostasis=True).fit(X, y)
+    act = clf.activity_
+    assert set(act) >= {"before_stdp", "after_stdp", "stdp_spike_ratio", "train", "weight_scale"}
+    assert act["weight_scale"] == clf.reservoir_.weight_scale_ > 1.0
+    assert act["train"]["active_share_mean"] >= 0.2
+    assert act["train"]["n_trials"] == 24
