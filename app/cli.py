@@ -186,7 +186,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
                                 "(is neucube installed from a complete checkout?)")
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(args.port),
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
     print(f"neucube app: serving {script.name} on http://127.0.0.1:{args.port} (Ctrl+C stops it)",
           file=sys.stderr, flush=True)
     proc = subprocess.Popen(cmd)

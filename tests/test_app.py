@@ -798,6 +798,7 @@ def test_streamlit_config_sets_headless_local_server_and_upload_limit() -> None:
     assert config["server"]["address"] == "127.0.0.1"
     assert config["server"]["maxUploadSize"] == 200
     assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["toolbarMode"] == "minimal"  # no Deploy button
 
 
 @pytest.mark.slow

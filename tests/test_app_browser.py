@@ -64,7 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cmd = [sys.executable, "-m", "streamlit", "run", str(HOME),
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
+           "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -123,6 +123,16 @@ def _screenshot(page, name: str, out_dir: Path) -> Path:
     return path
 
 
+def _fill(page, label: str, value: str) -> None:
+    """Type ``value`` into the number input ``label`` and commit it (Tab), as a user does."""
+    box = page.get_by_role("spinbutton", name=label)
+    box.wait_for()
+    page.wait_for_timeout(500)  # the upload's rerun resets the inputs to the preset first
+    box.fill(value)
+    box.press("Tab")
+    page.wait_for_timeout(800)
+
+
 def _nav(page, label: str) -> None:
     """Open a page from the sidebar (client-side, so the session and its state are kept)."""
     page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
@@ -138,6 +148,9 @@ def test_upload_train_and_download_in_a_real_browser(page, server: str, shared_d
     _nav(page, "Study")
     page.get_by_text("Upload recordings").click()
     page.locator("input[type=file]").first.set_input_files(str(edf))
+    # New files start from the ERP preset, whose 75 µV rejection drops every trial of this
+    # unfiltered motor-imagery recording: keep them all.
+    _fill(page, "Reject above (µV p-p)", "0")
     page.get_by_role("button", name="Read recording").click()
     page.get_by_text("Events → classes", exact=True).wait_for()
     for event, cls in (("T0", "rest"), ("T1", "task"), ("T2", "task")):
@@ -201,3 +214,92 @@ def test_upload_train_and_download_in_a_real_browser(page, server: str, shared_d
     page.locator(".js-plotly-plot").first.wait_for()
     assert page.get_by_test_id("stException").count() == 0
     _screenshot(page, "connectivity", tmp_path)
+
+
+# --------------------------------------------------------------------------- a student's walk
+def write_muse_like_csv(path: Path, *, n_per_class: int = 20, seed: int = 0) -> Path:
+    """A continuous Muse-like CSV: TP9, AF7, AF8, TP10, 'Right AUX' and a Marker0 column at
+    256 Hz; class 2 ("face") carries a frontal negativity at 170 ms; a few sample intervals
+    are irregular (as in the real eeg-notebooks files), so the loader warns."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    sfreq = 256.0
+    n = int(sfreq * (2 + 2 * n_per_class))
+    data = rng.normal(scale=4.0, size=(n, 5))
+    onsets = (np.arange(2 * n_per_class) * sfreq + sfreq).astype(int)
+    codes = np.tile([1, 2], n_per_class)
+    t = np.arange(int(0.6 * sfreq)) / sfreq
+    bump = 8.0 * np.exp(-(((t - 0.17) / 0.03) ** 2))
+    for onset in onsets[codes == 2]:
+        data[onset:onset + t.size, 1:3] -= bump[:, None]
+    markers = np.zeros(n, dtype=int)
+    markers[onsets] = codes
+    times = 1000 + np.arange(n) / sfreq
+    times[n // 2:] += 0.5 / sfreq * (np.arange(n - n // 2) % 7 == 0)  # jittered clock
+    frame = pd.DataFrame(data, columns=["TP9", "AF7", "AF8", "TP10", "Right AUX"])
+    frame.insert(0, "timestamps", times)
+    frame["Marker0"] = markers
+    frame.to_csv(path, index=False, float_format="%.5f")
+    return path
+
+
+def test_student_walk_demo_then_muse_like_upload(page, server: str, tmp_path: Path) -> None:
+    """Issue 20: demo study, then an uploaded continuous CSV with an AUX column: channel table,
+    ERP preset, reset of the demo's settings, loader warnings, an evaluation and its verdict."""
+    csv = write_muse_like_csv(tmp_path / "n170_sam1_.csv")
+    page.goto(server + "/")
+    page.get_by_role("button", name="Load the demo study").click()
+    page.get_by_role("heading", name="Loaded: familiarity (shipped study)").wait_for(
+        timeout=120_000)
+    assert page.get_by_test_id("stToolbar").get_by_text("Deploy").count() == 0
+
+    # ---- upload: the preprocessing starts from the ERP preset of the shipped N170 study
+    page.get_by_text("Upload recordings").click()
+    page.locator("input[type=file]").first.set_input_files(str(csv))
+    page.get_by_text("Start: the ERP preset of the shipped N170 study").wait_for()
+    expected = {"Epoch start (s)": -0.1, "Epoch end (s)": 0.8, "High-pass (Hz)": 1.0,
+                "Low-pass (Hz)": 30.0, "Resample to (Hz)": 128.0, "Reject above (µV p-p)": 75.0}
+    for label, value in expected.items():
+        box = page.get_by_role("spinbutton", name=label)
+        assert float(box.input_value()) == pytest.approx(value), label
+    page.get_by_role("button", name="Read recording").click()
+    page.get_by_text("Events → classes", exact=True).wait_for()
+    # ---- loader warnings in the page; the AUX column listed and left out
+    warning = page.get_by_test_id("stAlertContentWarning").filter(
+        has_text="Warnings while reading the recording")
+    warning.get_by_text("Irregular timestamps", exact=False).wait_for()
+    page.get_by_text("Left out by the reader: Right AUX (not EEG (by its name)).").wait_for()
+    for event, cls in (("1", "house"), ("2", "face")):
+        box = page.get_by_role("textbox", name=f"Class of '{event}'")
+        box.fill(cls)
+        box.press("Enter")
+        page.wait_for_timeout(300)
+    page.get_by_role("button", name="Load trials").click()
+    # File names are shown literally (no Markdown italics from the underscores).
+    page.get_by_role("heading", name="Loaded: n170_sam1_.csv").wait_for()
+    page.get_by_text("nothing was kept from familiarity (shipped study)").wait_for()
+    page.get_by_text("Channel table (4 used)").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    _screenshot(page, "walk_study_upload", tmp_path)
+
+    # ---- Train: the classifier's defaults, not the demo study's; a small evaluation
+    _nav(page, "Train")
+    page.get_by_text("Estimated run time:").wait_for()
+    page.get_by_text("Encoder: TBR", exact=False).first.wait_for()  # the demo used BSA
+    page.get_by_role("tab", name="Evaluation").click()
+    folds = page.get_by_role("spinbutton", name="Folds")
+    folds.fill("2")
+    folds.press("Tab")
+    page.get_by_role("button", name="Run evaluation").click()
+    page.get_by_text("What these results say").wait_for(timeout=400_000)
+    page.get_by_text("Against chance:").wait_for()
+    page.get_by_text("Against the shuffled-label control:").wait_for()
+    page.get_by_text("Against the best baseline:").wait_for()
+    assert page.get_by_test_id("stException").count() == 0
+    _screenshot(page, "walk_train_verdict", tmp_path)
+    # ---- a changed setting marks the results out of date
+    page.get_by_text("State (logistic regression on time-binned spike counts)",
+                     exact=True).click()
+    page.get_by_text("These results are out of date").wait_for()

@@ -178,7 +178,14 @@ def test_plot_cube_interactive_toggles_before_and_after(model):
 
     assert n_segments(after) == int(np.sum(np.abs(res.weights_) >= 0.08))
     assert n_segments(before) == int(np.sum(np.abs(res.weights_init_) >= 0.08))
-    assert {t.line.color for t in lines} <= {POSITIVE, NEGATIVE}
+    # Each sign's width classes are distinct shades of its colour, the strongest the colour.
+    for color in (POSITIVE, NEGATIVE):
+        shades = {t.line.color: t.line.width for t in lines if t.legendgroup.endswith(
+            "positive" if color == POSITIVE else "negative")}
+        assert len(shades) == len(set(shades.values()))
+        full = [c for c, w in shades.items() if w == pytest.approx(6.0)]  # strongest class
+        assert full in ([], [color.lower()])
+    assert fig.layout.margin.t >= 90 and fig.layout.title.y > 0.95  # title above the buttons
     buttons = fig.layout.updatemenus[0].buttons
     assert [b.label for b in buttons] == ["After STDP", "Before STDP"]
     show_before = buttons[1].args[0]["visible"]
@@ -283,7 +290,7 @@ def test_encoder_preview_reports_the_snr(model, trials):
     x = trials.X[2:3]
     expected = snr(x[0, c], model.encoder_.reconstruct(x)[0, c])
     top, bottom = fig.axes
-    assert top.get_title() == f"TBREncoder, Fz, trial 2: SNR {expected:.1f} dB"
+    assert top.get_title() == f"TBREncoder, Fz, trial 2: SNR of this trial {expected:.1f} dB"
     assert top.get_ylabel() == "amplitude (µV)"
     spikes = model.encoder_.transform(x)[0, c]
     up, down = bottom.collections[:2]
@@ -300,7 +307,7 @@ def test_class_difference_map(model, trials):
     act = class_activity(raster, trials.labels, window=(0.2, 0.4), sfreq=trials.sfreq,
                          tmin=trials.tmin)
     fig = plot_class_difference(model, act)
-    assert "familiar − unfamiliar, 0.2–0.4 s (Hz)" in fig.get_suptitle()
+    assert "familiar − unfamiliar, 200–400 ms (Hz)" in fig.get_suptitle()
     check_all_formats(fig)
     fig3d = plot_class_difference(model, act, kind="3d", a="unfamiliar", b="familiar")
     diff = act.difference("unfamiliar", "familiar")
@@ -347,7 +354,7 @@ def test_early_times_and_accuracy_curve():
     main = ax.lines[0]
     np.testing.assert_allclose(main.get_xdata(), early_times([0.3, 0.6, 1.0], 10, 100.0, -0.1))
     np.testing.assert_allclose(main.get_ydata(), acc.mean(axis=0))
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]  # below the axes
     assert legend == ["NeuCube (early prediction)", "± SD", "logreg (full trial)", "curve",
                       "chance"]
     check_all_formats(fig)

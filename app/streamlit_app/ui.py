@@ -134,7 +134,8 @@ def set_dataset(dataset: Dataset) -> None:
     """
     previous = get_dataset()
     st.session_state["dataset"] = dataset
-    for key in ("result", "export_manifest", "results_ready", "_cache", "results_stale"):
+    for key in ("result", "export_manifest", "results_ready", "_cache", "chosen_window",
+                "_job_estimate"):
         st.session_state.pop(key, None)
     for key in [k for k in st.session_state if str(k).startswith(_ANALYSIS_KEYS)]:
         st.session_state.pop(key, None)

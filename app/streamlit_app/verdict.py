@@ -24,6 +24,8 @@ ONE_CLASS_SHARE = 0.9
 #: Significance level of the statements (two-sided intervals at 1 - ALPHA).
 ALPHA = 0.05
 _CONTROL_SUFFIX = " (shuffled labels)"
+#: An interval of an accuracy difference wider than this decides nothing.
+WIDE_INTERVAL = 0.3
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ def verdict(ev: Any) -> list[Finding]:
                 tail = "The baseline is clearly better on these data."
             elif lo > 0:
                 tail = "NeuCube is clearly better on these data."
+            elif hi - lo > WIDE_INTERVAL:
+                tail = ("The interval is too wide to tell which is better: use more folds or "
+                        "repetitions.")
             else:
                 tail = "The two are within noise of each other."
             level = "warning" if hi < 0 else ("good" if lo > 0 else "neutral")

@@ -11,7 +11,8 @@ from neucube._validation import check_number
 from neucube.analysis._source import CubeSource
 from neucube.cube.network import CubeNetwork
 
-__all__ = ["Connections", "strong_connections", "time_axis", "glass_brain_ok"]
+__all__ = ["Connections", "strong_connections", "time_axis", "glass_brain_ok",
+           "format_window"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,19 @@ def input_labels(source: CubeSource) -> list[tuple[str, Any]]:
     """(channel name, position) of each channel's input neurons."""
     pos = source.final.positions[source.final.input_neurons[:, 0]]
     return list(zip(source.ch_names, pos, strict=True))
+
+
+def format_window(start: float, stop: float) -> str:
+    """A time window in seconds as a title reads it: ``"0–800 ms"`` (whole milliseconds), or
+    ``"2–5.5 s"`` from 10 s on (``0.800781`` is a sample time, not a number to print).
+
+    Examples
+    --------
+    >>> format_window(0.0, 0.800781)
+    '0–801 ms'
+    >>> format_window(-0.1015625, 0.2)
+    '-102–200 ms'
+    """
+    if max(abs(start), abs(stop)) < 10:
+        return f"{round(start * 1000):d}–{round(stop * 1000):d} ms"
+    return f"{start:.3g}–{stop:.3g} s"

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from neucube._validation import check_number
 from neucube.analysis._source import resolve_cube
 from neucube.analysis.activity import ClassActivity
-from neucube.plotting._common import glass_brain_ok
+from neucube.plotting._common import format_window, glass_brain_ok
 from neucube.plotting.style import (
     DIVERGING_CMAP,
     INPUT_COLOR,
@@ -32,8 +32,7 @@ __all__ = ["plot_class_difference"]
 
 
 def _describe(activity: ClassActivity, a: Any, b: Any) -> str:
-    when = "whole trial" if activity.window is None else \
-        f"{activity.window[0]:g}–{activity.window[1]:g} s"
+    when = "whole trial" if activity.window is None else format_window(*activity.window)
     return f"{a} − {b}, {when}"
 
 

@@ -231,7 +231,8 @@ def plot_cube_interactive(
     fig.add_trace(go.Scatter3d(
         x=inputs[:, 0], y=inputs[:, 1], z=inputs[:, 2], mode="markers+text",
         text=list(source.ch_names), textposition="top center", name="input neurons",
-        marker={"size": 4, "color": INPUT_COLOR, "line": {"color": "black", "width": 1}},
+        textfont={"size": 15, "color": "#111111", "family": "Arial Black, Arial, sans-serif"},
+        marker={"size": 6, "color": INPUT_COLOR, "line": {"color": "black", "width": 1}},
         hovertemplate="%{text}<br>(%{x:.0f}, %{y:.0f}, %{z:.0f}) mm<extra></extra>"))
     always.append(True)
 
@@ -248,9 +249,11 @@ def plot_cube_interactive(
                 seg = np.full((int(sel.sum()) * 3, 3), np.nan)
                 seg[0::3] = pos[conn.pre[sel]]
                 seg[1::3] = pos[conn.post[sel]]
+                # Weaker classes are lighter shades, so the legend tells them apart.
+                shade = _mix_with_white(color, 0.25 + 0.75 * b / n_width_bins)
                 fig.add_trace(go.Scatter3d(
                     x=seg[:, 0], y=seg[:, 1], z=seg[:, 2], mode="lines",
-                    line={"color": color, "width": max_linewidth * edges[b] / w_max},
+                    line={"color": shade, "width": max_linewidth * edges[b] / w_max},
                     name=f"{label} |w| ≤ {edges[b]:.3g}", legendgroup=f"{name}-{label}",
                     hoverinfo="skip", visible=name == "after", connectgaps=False))
                 owners.append(name)
@@ -266,15 +269,26 @@ def plot_cube_interactive(
                                     f"{threshold:g}"}],
         })
     after = dict((n, c) for n, _, c in states)["after"]
+    # The title sits on the top line and the before/after buttons on the line below it, both
+    # in the top margin, so neither hides the other or the cube.
     fig.update_layout(
         title={"text": f"After STDP: {after.n_positive} positive, {after.n_negative} negative "
-                       f"connections with |w| ≥ {threshold:g}", "font": {"size": 14}},
+                       f"connections with |w| ≥ {threshold:g}", "font": {"size": 15},
+               "x": 0.01, "xanchor": "left", "y": 0.985, "yanchor": "top"},
         updatemenus=[{"type": "buttons", "direction": "right", "buttons": buttons,
                       "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
-                      "showactive": True}],
+                      "pad": {"b": 6}, "showactive": True, "font": {"size": 13}}],
         scene={"aspectmode": "data", "xaxis_title": "x (mm)", "yaxis_title": "y (mm)",
                "zaxis_title": "z (mm)"},
-        template="simple_white", margin={"l": 0, "r": 0, "t": 60, "b": 0},
-        legend={"itemsizing": "constant"},
+        template="simple_white", margin={"l": 0, "r": 0, "t": 100, "b": 0},
+        legend={"itemsizing": "constant", "font": {"size": 13}},
+        font={"size": 13},
     )
     return fig
+
+
+def _mix_with_white(color: str, amount: float) -> str:
+    """``color`` (``#rrggbb``) at ``amount`` (1 = itself, 0 = white), as ``#rrggbb``."""
+    rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    mixed = 255.0 - (255.0 - rgb) * float(np.clip(amount, 0.0, 1.0))
+    return "#" + "".join(f"{int(round(v)):02x}" for v in mixed)

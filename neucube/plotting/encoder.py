@@ -99,7 +99,8 @@ def plot_encoder_preview(
     ratio = float(snr(signal, recon))
     times, xlabel = time_axis(signal.size, sfreq, tmin)
     name = ch_names[c] if ch_names is not None else f"channel {c}"
-    label = f"{type(encoder).__name__}, {name}, trial {trial % X.shape[0]}: SNR {ratio:.1f} dB"
+    label = (f"{type(encoder).__name__}, {name}, trial {trial % X.shape[0]}: "
+             f"SNR of this trial {ratio:.1f} dB")
 
     with figure_style():
         if ax is None:

@@ -130,7 +130,7 @@ def plot_accuracy_over_time(
     label: str = "NeuCube (early prediction)",
     ax: Any = None,
     width: str | float = "single",
-    height_mm: float | None = 58.0,
+    height_mm: float | None = 85.0,
     title: str | None = "Accuracy over time",
     path: str | os.PathLike[str] | None = None,
     formats: Sequence[str] | None = None,
@@ -209,7 +209,12 @@ def plot_accuracy_over_time(
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("accuracy")
-        ax.legend(loc="lower right")
+        # Below the axes: inside, the legend covered the curve it explains.
+        handles, labels = ax.get_legend_handles_labels()
+        if fig.get_layout_engine() is not None and ax is fig.axes[0] and len(fig.axes) == 1:
+            fig.legend(handles, labels, loc="outside lower center", ncol=1, frameon=False)
+        else:
+            ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=1, frameon=False)
         if title:
             ax.set_title(title)
     return finish(fig, path, formats, dpi)

@@ -221,6 +221,9 @@ def _channels(found: dict) -> tuple[str, ...]:
             "use", help="Feed this channel to the cube.")},
     )
     usable = {r["channel"] for r in rows if r["kind"] == "EEG"}
+    out = [f"{r['channel']} ({r['kind']})" for r in rows if r["kind"] != "EEG"]
+    if out:
+        st.caption("Left out by the reader: " + ", ".join(out) + ".")
     records = edited.to_dict("records")
     ticked = [r["channel"] for r in records if r["use"] and r["channel"] not in usable]
     if ticked:
@@ -296,7 +299,8 @@ def summary(ds: datasets.Dataset) -> None:
     with right:
         st.markdown("**Channels on the brain**")
         with st.expander(f"Channel table ({t.n_channels} used)", expanded=True):
-            st.dataframe(pd.DataFrame(datasets.channel_table(t)), hide_index=True,
+            table = pd.DataFrame(datasets.channel_table(t))
+            st.dataframe(table[["use", "channel", "kind", "x, y, z (mm)"]], hide_index=True,
                          width="stretch", column_config={"use": st.column_config.CheckboxColumn(
                              "use", help="Fed to the cube as an input")})
         if t.coords is None:
@@ -315,7 +319,9 @@ def summary(ds: datasets.Dataset) -> None:
               "or rename the channels in the recording.",
             icon=":material/warning:",
         )
-    show_warnings(list(ds.warnings or meta.get("warnings") or []),
+    found = st.session_state.get("discovery") or {}
+    shown = set(found.get("warnings") or []) if ds.source != "study" else set()
+    show_warnings([w for w in (ds.warnings or meta.get("warnings") or []) if w not in shown],
                   "Warnings while loading these trials")
     ground = meta.get("ground_truth")
     if ground:

@@ -38,7 +38,7 @@ def cube_section() -> None:
     with c1:
         st.plotly_chart(fig, key="cx_cube", config={"displaylogo": False})
         html = fig.to_html(include_plotlyjs=True, full_html=True)
-        st.download_button("Interactive cube (HTML)", data=html, file_name="cube_interactive.html",
+        st.download_button("cube_interactive.html", data=html, file_name="cube_interactive.html",
                            mime="text/html", key="dl-cube-html", on_click="ignore",
                            icon=":material/download:")
 
@@ -78,14 +78,27 @@ def interaction_section() -> None:
                         lambda: plotting.plot_interaction_circle(graph, min_fraction=min_fraction))
         ui.show_figure(fig, "interaction_network_circle", "cx-circle")
     nodes = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")
-    columns = [c for c in ("n_neurons", "proportion", "strength", "degree", "betweenness",
-                           "pagerank", "community") if c in nodes]
+    words = {"n_neurons": "neurons", "proportion": "share", "strength": "interaction",
+             "community": "group"}
+    columns = [c for c in words if c in nodes]
     with c2:
-        st.markdown(f"Interaction I_ab = L_a^T |W| L_b between the clusters of channels a and b. "
-                    f"Modularity {graph.graph.get('modularity', float('nan')):.3f}, "
-                    f"{graph.graph.get('n_communities', '?')} communities.")
-        st.dataframe(nodes[columns].sort_values(columns[0], ascending=False) if columns
-                     else nodes, width="stretch")
+        st.markdown("Each line joins two input channels; its width is the total strength "
+                    "(sum of |w|) of the trained connections between the neurons of one "
+                    "channel's cluster and those of the other's.")
+        n_groups = int(graph.graph.get("n_communities") or 0)
+        modularity = float(graph.graph.get("modularity") or 0.0)
+        if n_groups > 1 and modularity > 0:
+            st.caption(f"The channels fall into {n_groups} groups that interact more within "
+                       f"than between (modularity {modularity:.2f}; 0 = no such grouping).")
+        else:
+            st.caption("The channels form no separate groups: they all interact alike.")
+        table = (nodes[columns].sort_values(columns[0], ascending=False).rename(columns=words)
+                 if columns else nodes)
+        if "group" in table and (n_groups <= 1 or modularity <= 0):
+            table = table.drop(columns="group")
+        st.dataframe(table, width="stretch", column_config={
+            "share": st.column_config.NumberColumn(format="percent"),
+            "interaction": st.column_config.NumberColumn(format="%.3g")})
         if brain:
             fig = ui.cached(("glass-int", key),
                             lambda: plotting.plot_glass_interaction(graph))
@@ -123,8 +136,12 @@ def class_section() -> None:
     t0, t1 = float(trials.tmin), float(trials.tmax)
     default = (max(t0, 0.0), t1) if t0 < 0 < t1 else (t0, t1)
     step = max(round(1.0 / trials.sfreq, 4), 0.001)
-    window = c1.slider("Time window (s)", t0, t1, default, step, key="cx_window",
+    window = c1.slider("Time window (s)", t0, t1, st.session_state.get("chosen_window", default),
+                       step, key="cx_window",
                        help="Mean firing of each neuron per class within this window.")
+    # Kept outside the widget (Streamlit forgets a widget's value on other pages) so the
+    # Export page draws the same window.
+    st.session_state["chosen_window"] = tuple(window)
     a = c1.selectbox("Class A", classes, index=0, key="cx_a")
     b = c1.selectbox("minus class B", [c for c in classes if c != a], index=0, key="cx_b")
     threshold = c1.slider("Hide |difference| below", 0.0, 5.0, 0.0, 0.1, key="cx_diffthr",
@@ -141,10 +158,10 @@ def class_section() -> None:
         except ValueError as exc:
             ui.show_error(exc, "No map for this window")
             return
-        ui.show_figure(fig, f"class_difference_{a}_minus_{b}_{window[0]:g}-{window[1]:g}s",
-                       "cx-classdiff")
+        ms = f"{round(window[0] * 1000)}-{round(window[1] * 1000)}ms"
+        ui.show_figure(fig, f"class_difference_{a}_minus_{b}_{ms}", "cx-classdiff")
         st.caption(f"Mean firing rate of every neuron for {a} minus {b}, over the training "
-                   f"trials, {window[0]:.3f}-{window[1]:.3f} s.")
+                   f"trials, {round(window[0] * 1000)}–{round(window[1] * 1000)} ms.")
 
 
 # --------------------------------------------------------------------------- what was used

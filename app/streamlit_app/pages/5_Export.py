@@ -33,9 +33,12 @@ st.caption("The publication set of the trained model (neucube.plotting.export_fi
            "and PDF with editable text, PNG at 300 dpi, the interactive cube as HTML and the "
            "interaction network for Gephi.")
 t0, t1 = float(ds.trials.tmin), float(ds.trials.tmax)
+# The window chosen on the Connectivity page, if any, so both pages draw the same map.
+chosen = st.session_state.get("chosen_window")
 window = st.slider("Time window of the class difference map (s)", t0, t1,
-                   (max(t0, 0.0), t1) if t0 < 0 < t1 else (t0, t1),
-                   max(round(1.0 / ds.trials.sfreq, 4), 0.001), key="ex_window")
+                   tuple(chosen) if chosen else (max(t0, 0.0), t1) if t0 < 0 < t1 else (t0, t1),
+                   max(round(1.0 / ds.trials.sfreq, 4), 0.001), key="ex_window",
+                   help="Starts at the window chosen on the Connectivity page.")
 if st.button("Make the figure set", type="primary", icon=":material/image:", key="ex_figures"):
     try:
         with st.status("Drawing the figures ...", expanded=False) as status:
@@ -60,6 +63,8 @@ if manifest:
                 for fmt, rel in entry["files"].items():
                     _file_button(figures_dir / rel, fmt.upper(), f"ex-fig-{k}-{fmt}")
     for skipped in manifest.get("skipped", []):
+        if skipped["name"] == "cube_interactive (static)":
+            continue  # the HTML cube is the interactive one; cube_connections is its print
         st.caption(f"Skipped {skipped['name']}: {skipped['reason']}")
 if res.early is None:
     # No accuracy-over-time figure: the readout cannot predict early, or too few trials.
@@ -93,7 +98,7 @@ with right:
         res.model.save(path)
         return path.read_bytes()
 
-    st.download_button("model.zip", data=model_bytes, file_name="neucube_model.zip",
+    st.download_button("neucube_model.zip", data=model_bytes, file_name="neucube_model.zip",
                        mime="application/zip", key="ex-model", on_click="ignore",
                        icon=":material/download:")
 
@@ -118,7 +123,7 @@ if ready:
     files = sorted(p.relative_to(results_dir).as_posix() for p in results_dir.rglob("*")
                    if p.is_file())
     st.success(f"Results folder ready: {len(files)} files, {len(ready) / 1e6:.1f} MB.")
-    st.download_button("results.zip", data=ready, file_name="neucube_results.zip",
+    st.download_button("neucube_results.zip", data=ready, file_name="neucube_results.zip",
                        mime="application/zip", key="ex-results-zip", on_click="ignore",
                        type="primary", icon=":material/download:")
     with st.expander("Files"):

@@ -1,0 +1,172 @@
+"""Issue 20, a student's first hour: an uploaded continuous CSV with an AUX column, the ERP
+preset, the reset of analysis settings, the channel table, the warnings and the verdict.
+
+Tiny generated recordings (no shared data); the browser version of the walk is in
+``tests/test_app_browser.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from mne.decoding import Vectorizer
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from app.streamlit_app import datasets, estimate, labels, verdict
+from app.streamlit_app.training import TrainSettings
+from app.study.schema import PREPROCESSING_PRESETS
+from data_loaders import channel_positions
+from neucube.classifier import NeuCubeClassifier
+from neucube.evaluation import evaluate
+
+AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
+HOME = Path(__file__).resolve().parents[1] / "app" / "streamlit_app" / "Home.py"
+MUSE = ["TP9", "AF7", "AF8", "TP10"]
+
+
+def muse_csv(columns=(*MUSE, "Right AUX"), n_per_class: int = 12, jitter: bool = False,
+             seed: int = 0) -> bytes:
+    """A continuous Muse-like CSV at 256 Hz: channels, a timestamps and a Marker0 column."""
+    rng = np.random.default_rng(seed)
+    sfreq = 256.0
+    n = int(sfreq * (2 + 2 * n_per_class))
+    data = rng.normal(scale=4.0, size=(n, len(columns)))
+    markers = np.zeros(n, dtype=int)
+    markers[(np.arange(2 * n_per_class) * sfreq + sfreq).astype(int)] = np.tile([1, 2],
+                                                                                 n_per_class)
+    times = 1000 + np.arange(n) / sfreq
+    if jitter:
+        times[n // 2:] += 0.5 / sfreq * (np.arange(n - n // 2) % 7 == 0)
+    frame = pd.DataFrame(data, columns=list(columns))
+    frame.insert(0, "timestamps", times)
+    frame["Marker0"] = markers
+    return frame.to_csv(index=False, float_format="%.4f").encode()
+
+
+def read(at: AppTest, name: str, content: bytes, **options) -> AppTest:
+    at.switch_page("pages/1_Study.py").run()
+    at.radio(key="study_source").set_value("Upload recordings").run()
+    at.file_uploader(key="up_files").set_value([(name, content, "text/csv")])
+    at.run()
+    for key, value in options.items():
+        next(w for w in at.main if getattr(w, "key", None) == key).set_value(value)
+    at.run()
+    at.button(key="up_read").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@pytest.mark.slow  # simulates the demo study first (~10 s)
+def test_upload_after_demo_starts_from_the_erp_preset_and_classifier_defaults() -> None:
+    at = AppTest.from_file(str(HOME), default_timeout=180).run()
+    at.button(key="home_demo").click().run()
+    demo = at.session_state["settings"]
+    at = read(at, "n170_sam1_.csv", muse_csv(jitter=True))
+    preset = PREPROCESSING_PRESETS["erp"]
+    for key, field in (("up_tmin", "tmin"), ("up_tmax", "tmax"), ("up_lfreq", "l_freq"),
+                       ("up_hfreq", "h_freq"), ("up_resample", "resample"),
+                       ("up_reject", "reject_uv")):
+        assert at.number_input(key=key).value == pytest.approx(preset[field]), key
+    # The loader's warning is in the page, not only in the terminal.
+    assert any("Irregular timestamps" in w.value for w in at.warning)
+    channels = at.dataframe[1].value  # events, then the channel table
+    assert channels["channel"].tolist() == [*MUSE, "Right AUX"]
+    assert channels["use"].tolist() == [True, True, True, True, False]
+    assert channels["kind"].tolist()[-1] == "not EEG (by its name)"
+    at.text_input(key="up_class_1").set_value("house")
+    at.text_input(key="up_class_2").set_value("face")
+    at.run()
+    at.button(key="up_load").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    ds = at.session_state["dataset"]
+    assert ds.trials.ch_names == tuple(MUSE) and ds.trials.sfreq == preset["resample"]
+    np.testing.assert_allclose(ds.trials.coords, channel_positions(MUSE))
+    assert ds.preprocessing["l_freq"] == preset["l_freq"]
+    assert ds.loader_args["on_unknown"] == "drop"
+    # Settings: the classifier's defaults, not the demo study's (said in the page).
+    settings = at.session_state["settings"]
+    assert settings == TrainSettings.from_classifier() and settings != demo
+    defaults = NeuCubeClassifier().get_params()
+    assert settings.encoder == defaults["encoder"] and settings.readout == defaults["readout"]
+    assert any("nothing was kept from familiarity" in i.value for i in at.info)
+
+
+def test_stop_with_an_error_names_the_unknown_channel_with_a_suggestion() -> None:
+    at = AppTest.from_file(str(HOME), default_timeout=180).run()
+    content = muse_csv(columns=("TP9", "AF7", "TP09x"))
+    at = read(at, "r.csv", content, up_unknown="raise")
+    assert any("1 unknown: 'TP09x' (did you mean 'TP9'" in e.value for e in at.error)
+    at = read(at, "r.csv", content, up_unknown="drop")
+    channels = at.dataframe[1].value
+    row = channels[channels["channel"] == "TP09x"].iloc[0]
+    assert not row["use"] and row["kind"] == "no known position"
+    assert row["note"].startswith("did you mean TP9")
+
+
+def test_left_out_channels_are_dropped_and_written_to_the_study_file(tmp_path: Path) -> None:
+    (tmp_path / "r.csv").write_bytes(muse_csv())
+    plan = datasets.plan_upload([tmp_path / "r.csv"])
+    options = datasets.default_options(leave_out=("AF8",))
+    ds = datasets.load_upload(plan, options, {"house": [1], "face": [2]}, workdir=tmp_path)
+    assert ds.trials.ch_names == ("TP9", "AF7", "TP10")
+    assert ds.preprocessing["channels"] == ["TP9", "AF7", "TP10"]
+    assert ds.preprocessing["resample"] == PREPROCESSING_PRESETS["erp"]["resample"]
+    with pytest.raises(datasets.UploadError, match=r"^Channels: expected at least one channel "
+                                                   r"kept; found all 4 left out\.$"):
+        datasets.load_upload(plan, dataclasses.replace(options, leave_out=tuple(MUSE)),
+                             {"house": [1], "face": [2]}, workdir=tmp_path)
+
+
+# --------------------------------------------------------------------------- verdict
+def _evaluation(model, *, effect: float, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    y = np.repeat(["a", "b"], 20)
+    X = rng.normal(size=(40, 2, 10))
+    X[y == "b", 0, 2:8] += effect
+    return evaluate(model, X, y, n_splits=4, baselines=["vectorizer_logreg"], control=True)
+
+
+def test_verdict_against_chance_control_and_baseline() -> None:
+    ev = _evaluation(make_pipeline(Vectorizer(), LogisticRegression()), effect=2.0)
+    findings = verdict.verdict(ev)
+    text = " ".join(f.text for f in findings)
+    assert findings[0].level == "good" and "above chance (binomial test" in findings[0].text
+    assert "**Against the shuffled-label control:**" in text
+    assert "**Against the best baseline:** NeuCube" in text
+    assert not verdict.one_class_models(ev, share=0.9).get(ev.model_name)
+
+
+def test_verdict_flags_a_model_predicting_one_class() -> None:
+    ev = _evaluation(make_pipeline(Vectorizer(), DummyClassifier(strategy="most_frequent")),
+                     effect=0.0)
+    flagged = verdict.one_class_models(ev)
+    assert ev.model_name in flagged and flagged[ev.model_name][1] >= 0.9
+    texts = [f.text for f in verdict.verdict(ev)]
+    assert any(t.startswith("**NeuCube predicts one class:**") for t in texts)
+    assert verdict.verdict(ev)[0].level == "warning"  # not above chance
+
+
+def test_plain_model_names_keep_the_technical_name_for_tooltips() -> None:
+    assert labels.plain_name("vectorizer_logreg") == "Logistic regression on the whole epoch"
+    assert labels.plain_name("neucube (shuffled labels)") == "NeuCube, shuffled-label control"
+    assert "vectorizer_logreg" in labels.technical_note("vectorizer_logreg")
+
+
+def test_run_time_estimate_grows_with_the_data_size() -> None:
+    def est(n_trials: int, n_times: int, compile_needed: bool = False) -> float:
+        return estimate.estimate_seconds(n_trials, 4, n_times, n_fits_cv=10, n_splits=5,
+                                         n_rounds=1, n_extra_fits=2,
+                                         compile_needed=compile_needed)["seconds"]
+
+    assert est(40, 116) < est(80, 116) < est(80, 232)
+    assert est(40, 116, True) == pytest.approx(est(40, 116) + estimate.COMPILE_SECONDS)
+    text = estimate.describe(estimate.estimate_seconds(
+        1113, 4, 116, n_fits_cv=10, n_splits=5, n_rounds=1, n_extra_fits=2,
+        compile_needed=True))
+    assert "12 cube fits on 1113 trials × 4 channels × 116 samples" in text
