@@ -36,6 +36,7 @@ from neucube.analysis.activity import class_activity
 from neucube.analysis.clusters import neuron_clusters, neuron_proportions
 from neucube.analysis.export import export_graph
 from neucube.analysis.interaction import feature_interaction_network
+from neucube.plotting._common import format_window
 from neucube.plotting.activity import plot_class_difference
 from neucube.plotting.comparison import plot_fold_scores
 from neucube.plotting.connectome import plot_glass_connections, plot_glass_interaction
@@ -279,7 +280,7 @@ def export_figures(
         activity = class_activity(raster, labels, window=window if sfreq else None,
                                   sfreq=sfreq, tmin=tmin, classes=present)
         when = "the whole trial" if activity.window is None else \
-            f"{activity.window[0]:g}-{activity.window[1]:g} s"
+            format_window(*activity.window)
         write_static("class_difference",
                      f"Per-neuron firing difference {present[0]} minus {present[1]} over {when}.",
                      lambda: plot_class_difference(model, activity))
