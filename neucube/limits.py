@@ -4,7 +4,8 @@ A tired researcher types ``spacing_mm = 0.1`` or ``n_rounds = 1e9``; a hostile f
 billion-element array. Each would run for days or exhaust memory instead of failing. The limits
 below are far above anything a study of the NeuCube kind needs (the reason says what the value
 costs), and every layer reads them from here: the estimators' parameter checks, the study schema
-(:mod:`app.study.schema`), the app and the model-file reader (:mod:`neucube.persistence`).
+(:mod:`app.study.schema`, which the app's study files also pass) and the model-file reader
+(:mod:`neucube.persistence`).
 
 This module imports only the standard library, so the study schema can read it without loading
 the simulator.
