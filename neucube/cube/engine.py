@@ -102,6 +102,10 @@ ENGINE_VERSION = "3"
 #: reference) and a cached binary runs on any CPU of the same architecture.
 COMPILE_ARGS = ("-w", "-O3", "-ffp-contract=off", "-std=c++11")
 
+#: Version of the run-time file protocol (what the program reads and writes), part of the key.
+#: 2: the program writes only the arrays read back (spikes and weights), not all 40 or so.
+_PROTOCOL = "2"
+
 _MANIFEST = "neucube_build.json"
 _BINARY = "main.exe" if sys.platform == "win32" else "main"
 #: Folder of the arrays the program reads at start-up (e.g. the synapses' pre and post indices).
@@ -209,6 +213,7 @@ class BuildSpec:
         h = hashlib.sha256()
         header = {
             "engine": ENGINE_VERSION,
+            "protocol": _PROTOCOL,
             "brian2": version("brian2"),
             "compile_args": list(COMPILE_ARGS),
             "platform": [sys.platform, platform.machine(), platform.python_implementation()],
@@ -369,6 +374,32 @@ def _stat_signature(directory: Path, names: list[str]) -> tuple[tuple[str, int, 
     return tuple((name, st.st_size, st.st_mtime_ns) for name, st in stats)
 
 
+def _write_only(objects_cpp: Path, keep: set[str]) -> None:
+    """Make the generated program write only the result files named in ``keep``.
+
+    Brian2's standalone program ends by writing every array of the network to its results
+    folder (synapse indices, delays, neuron state, ...: megabytes per run for a 64-channel
+    cube), of which a run reads back only the spikes and the weights. Each array is written
+    by one block of ``_write_arrays()`` in ``objects.cpp`` that starts with its ``ofstream``
+    declaration and names its file; the blocks of other arrays are removed before compiling.
+    """
+    text = objects_cpp.read_text()
+    start = text.find("void _write_arrays()")
+    end = text.find("\n}\n", start)
+    if start < 0 or end < 0:
+        raise RuntimeError(f"{objects_cpp}: expected Brian2's _write_arrays() function; found "
+                           "none (unsupported Brian2 version?)")
+    body = text[start:end]
+    blocks = body.split("\n    ofstream ")
+    kept = [blocks[0]] + [b for b in blocks[1:] if "last_run_info" in b
+                          or any(f'"{name}"' in b for name in keep)]
+    found = {name for name in keep if any(f'"{name}"' in b for b in kept)}
+    if found != keep or len(kept) == len(blocks):
+        raise RuntimeError(f"{objects_cpp}: could not select the result files {sorted(keep)} in "
+                           "_write_arrays() (unsupported Brian2 version?)")
+    objects_cpp.write_text(text[:start] + "\n    ofstream ".join(kept) + text[end:])
+
+
 def _compile(spec: BuildSpec, directory: Path) -> dict[str, Any]:
     """Generate and compile the program into ``directory``; return its manifest."""
     with _BRIAN_LOCK, _quiet_brian():
@@ -391,8 +422,18 @@ def _compile(spec: BuildSpec, directory: Path) -> dict[str, Any]:
             stim = np.zeros((spec.chunk_steps, spec.n_columns + 1))
             objs = _make_network(b2, spec, stim)
             objs["net"].run(spec.chunk_steps * b2.second, namespace={})
-            device.build(directory=str(directory), compile=True, run=False)
+            device.build(directory=str(directory), compile=False, run=False)
             g, s, m = objs["neurons"], objs["synapses"], objs["monitor"]
+            outputs = {
+                "spike_i": device.get_array_filename(m.variables["i"]),
+                "spike_t": device.get_array_filename(m.variables["t"]),
+                "w": device.get_array_filename(s.variables["w"]),
+            }
+            _write_only(directory / "objects.cpp", set(outputs.values()))
+            from brian2.codegen.cpp_prefs import get_compiler_and_args
+
+            device.compile_source(str(directory), get_compiler_and_args()[0], debug=False,
+                                  clean=False)
 
             def arg(var: Any) -> dict[str, Any]:
                 return {"name": f"{var.owner.name}.{var.name}", "dtype": np.dtype(var.dtype).str}
@@ -409,11 +450,7 @@ def _compile(spec: BuildSpec, directory: Path) -> dict[str, Any]:
                     "stim": {"name": "cube_stim.values",
                              "dtype": np.dtype(objs["stim"].values.dtype).str},
                 },
-                "outputs": {
-                    "spike_i": device.get_array_filename(m.variables["i"]),
-                    "spike_t": device.get_array_filename(m.variables["t"]),
-                    "w": device.get_array_filename(s.variables["w"]),
-                },
+                "outputs": outputs,
                 "environment": {
                     **{k: str(v) for k, v in
                        b2.prefs["devices.cpp_standalone.run_environment_variables"].items()},
