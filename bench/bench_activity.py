@@ -37,6 +37,10 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "th0.5_r1_dep": {"threshold": 0.5, "n_rounds": 1, "stdp_rate": (0.001, 0.002)},
     "th0.1_r0": {"threshold": 0.1, "n_rounds": 0},
     "th0.1_r1_dep": {"threshold": 0.1, "n_rounds": 1, "stdp_rate": (0.001, 0.002)},
+    # The active cube: calibrated scale, soft-bound STDP, homeostasis (1, 3 and 5 rounds).
+    **{f"active_r{r}": {"weight_scale": "auto", "target_activity": 0.3, "stdp_bound": "soft",
+                        "homeostasis": True, "n_rounds": r} for r in (1, 3, 5)},
+    "active_hard_equal_r1": {"weight_scale": "auto", "target_activity": 0.3, "n_rounds": 1},
 }
 
 
@@ -89,6 +93,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", default="n170,familiarity")
     ap.add_argument("--max-trials", type=int, default=300)
+    ap.add_argument("--settings", default=",".join(SETTINGS),
+                    help="comma-separated names of SETTINGS to measure")
     ap.add_argument("--data", default=os.environ.get("NEUCUBE_DATA",
                                                      str(REPO.parent / "shared" / "data")))
     args = ap.parse_args()
@@ -112,7 +118,8 @@ def main() -> int:
         result[key] = {"n_trials": int(X.shape[0]), "n_channels": int(X.shape[1]),
                        "n_steps": int(X.shape[2]),
                        "encoder": type(enc).__name__,
-                       "settings": measure(spikes, np.asarray(trials.coords), SETTINGS)}
+                       "settings": measure(spikes, np.asarray(trials.coords),
+                                           {k: SETTINGS[k] for k in args.settings.split(",")})}
     print(json.dumps(result, indent=1))
     return 0
 
