@@ -823,6 +823,10 @@ def _check_loaded(path: Path, model: BaseEstimator) -> None:
             problems.append(f"coords_ of shape {coords.shape} for {n_channels} channels")
         if np.size(getattr(model, "classes_", ())) < 2:
             problems.append("fewer than 2 classes_")
+        sfreq = getattr(model, "sfreq_", None)
+        if sfreq is not None and not (isinstance(sfreq, (int, float))
+                                      and math.isfinite(sfreq) and sfreq > 0):
+            problems.append(f"sfreq_ = {sfreq!r} (expected None or a positive rate in Hz)")
     cube = getattr(model, "reservoir_", model if isinstance(model, Reservoir) else None)
     if cube is not None and hasattr(cube, "pre_"):
         n_neurons = getattr(cube, "n_neurons_", None)
@@ -849,5 +853,5 @@ def _check_loaded(path: Path, model: BaseEstimator) -> None:
             problems.append(f"reservoir fitted on {getattr(cube, 'n_features_in_', None)!r} "
                             f"channels for a model of {n_channels}")
     if problems:
-        raise ModelFileError(f"{where}: the arrays do not fit the model's parameters: "
+        raise ModelFileError(f"{where}: the fitted state is inconsistent: "
                              f"{'; '.join(problems)}.")

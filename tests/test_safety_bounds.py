@@ -288,7 +288,7 @@ def test_synapses_pointing_past_the_neurons_are_refused(model_zip):
     np.lib.format.write_array(buf, post)
     members[key] = buf.getvalue()
     rewrite(model_zip, {"arrays.npz": build_npz(members)})
-    with pytest.raises(ModelFileError, match=r"the arrays do not fit the model's parameters: "
+    with pytest.raises(ModelFileError, match=r"the fitted state is inconsistent: "
                                              r"reservoir post_ outside \[0, 67\)"):
         load_model(model_zip)
 
@@ -318,6 +318,15 @@ def test_wrong_json_types_name_the_member_and_key(model_zip, edit, match):
     edit(meta)
     rewrite(model_zip, {"model.json": json.dumps(meta).encode()})
     with pytest.raises(ModelFileError, match=match):
+        load_model(model_zip)
+
+
+def test_a_nan_sampling_rate_is_refused(model_zip):
+    meta = meta_of(model_zip)
+    meta["model"]["state"]["sfreq_"] = {"$float": "nan"}
+    rewrite(model_zip, {"model.json": json.dumps(meta).encode()})
+    with pytest.raises(ModelFileError, match=r"the fitted state is inconsistent: "
+                                             r"sfreq_ = nan \(expected None or a positive rate"):
         load_model(model_zip)
 
 
