@@ -78,6 +78,7 @@ n_rounds = 6
 scheme = ["stratified"]
 n_splits = 2
 baselines = ["channel_features_logreg"]
+ablations = []
 [figures]
 formats = ["png"]
 windows = [[0.0, 0.2]]

@@ -125,11 +125,11 @@ def test_metrics_validate(reference):
     assert "importance" not in metrics["schemes"]["stratified"]
     assert metrics["n_folds"] == 6 and metrics["schemes"]["stratified"]["n_folds"] == 3
     assert set(metrics["model"]["accuracy_by_subject"]) == {"sub-01", "sub-02"}
-    assert len(metrics["folds"]) == 3 * 6  # model, baseline, control
+    assert len(metrics["folds"]) == 5 * 6  # model, baseline, 2 ablations, control
     folds = pd.read_csv(out / "folds.csv")
     preds = pd.read_csv(out / "predictions.csv")
-    assert list(folds.columns[:3]) == ["scheme", "model", "seed"] and len(folds) == 27
-    assert len(preds) == 3 * 24 * 2  # every trial once per model and scheme
+    assert list(folds.columns[:3]) == ["scheme", "model", "seed"] and len(folds) == 45
+    assert len(preds) == 5 * 24 * 2  # every trial once per model and scheme
     primary = folds[(folds.scheme == "per_subject") & (folds.model == "neucube")]
     assert metrics["model"]["accuracy"]["mean"] == pytest.approx(primary.accuracy.mean())
 
@@ -173,7 +173,7 @@ def test_provenance_study_and_log(reference, study_file):
     again = parse_study(tomllib.loads((out / "study.toml").read_text()), path=study_file)
     assert again.config == study.config
     log = (out / "run.log").read_text()
-    assert "loading data: source=simulate" in log and "fit 27/27 done" in log
+    assert "loading data: source=simulate" in log and "fit 45/45 done" in log
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stages_done"] == ["load", "encode", "classify", "final_model", "figures"]
     assert set(summary["stage_times_s"]) == set(summary["stages_done"])
@@ -232,11 +232,11 @@ def test_sigkill_then_resume(reference, study_file, tmp_path):
     assert not out.exists()  # only hidden leftovers: the unfinished folder and the checkpoints
     resume = tmp_path / f"{RESUME_PREFIX}res"
     done = len(list(resume.glob("*.json"))) - 1
-    assert 3 <= done < 27
+    assert 3 <= done < 45
     again = neucube("run", str(study_file), "--out", str(out), "--resume")
     assert again.returncode == 0, again.stderr
     log = (out / "run.log").read_text()
-    assert f"resumed {done} of 27 fits" in log
+    assert f"resumed {done} of 45 fits" in log
     # Seeded fits: the resumed run equals an uninterrupted one.
     for name in ("metrics.json", "predictions.csv"):
         assert (out / name).read_bytes() == (ref / name).read_bytes(), name
