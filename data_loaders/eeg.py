@@ -320,13 +320,42 @@ def _eeglab_data_name(path: Path) -> str | None:
     return data if isinstance(data, str) else None
 
 
+def _fif_split_files(path: Path) -> None:
+    """Each next split file a FIF file names (``FIFF_REF_FILE_NAME``) stays in its folder.
+
+    MNE joins the stored name to the folder and follows it, so an absolute name or one with
+    ``..`` would make it read any file; each link of the chain is checked before MNE reads.
+    """
+    try:
+        from mne._fiff.open import _get_next_fname, fiff_open
+    except ImportError:  # pragma: no cover - MNE moved them; MNE then reads unchecked
+        logger.warning("%s: cannot check the FIF split-file names with this MNE", path)
+        return
+    current, seen = path, set()
+    while current not in seen and len(seen) < 1000:  # a chain, not a loop
+        seen.add(current)
+        try:
+            fid, tree, _ = fiff_open(current, preload=False)
+            with fid:
+                following = _get_next_fname(fid, current, tree)
+        except Exception:  # noqa: BLE001 - MNE reports the unreadable file itself
+            return
+        if following is None:
+            return
+        target = resolve_companion(path, os.path.abspath(following), what="its next split file",
+                                   field="next split file")
+        if not (target.exists() or target.is_symlink()):
+            return  # MNE warns and stops at a missing split
+        current = require_regular_file(target, "its next split file", source=path)
+
+
 def check_recording_files(path: str | os.PathLike[str]) -> None:
     """Refuse, before any reader opens them, a recording or companion that is not safe to read.
 
     The recording must be a regular file (an EGI ``.mff`` a folder); the files it names or reads
-    beside it (BrainVision ``DataFile``/``MarkerFile``, EEGLAB ``EEG.data``, the Nicolet
-    ``.head``/``.data`` pair) must resolve, after symlinks, inside its folder and be regular
-    files. Used by :func:`read_recording` and by :func:`data_loaders.load_bids` (mne-bids
+    beside it (BrainVision ``DataFile``/``MarkerFile``, EEGLAB ``EEG.data``, FIF split files,
+    the Nicolet ``.head``/``.data`` pair) must resolve, after symlinks, inside its folder and be
+    regular files. Used by :func:`read_recording` and by :func:`data_loaders.load_bids` (mne-bids
     follows the same names).
 
     Raises
@@ -350,6 +379,8 @@ def check_recording_files(path: str | os.PathLike[str]) -> None:
             target = resolve_companion(path, name, what="its data file", field="EEG.data")
             if target.exists() or target.is_symlink():
                 require_regular_file(target, "its data file", source=path)
+    elif ext in (".fif", ".fif.gz"):
+        _fif_split_files(path)
     elif ext in (".head", ".data"):  # MNE reads the pair by name
         for sibling in (path.with_suffix(".head"), path.with_suffix(".data")):
             target = resolve_companion(path, sibling.name, what=f"its {sibling.suffix} file")

@@ -172,9 +172,8 @@ def test_brainvision_companion_symlinked_inside_is_read(tmp_path: Path) -> None:
 def test_named_pipes_as_recording_or_companion_fail_at_once(tmp_path: Path) -> None:
     for name in ("rec.edf", "rec.vhdr", "rec.set", "rec_raw.fif"):
         os.mkfifo(tmp_path / name)
-        with deadline(), pytest.raises(
-            FileFormatError, match=f"{name}: expected an EEG recording " rf"\(a regular file\); {FIFO}"
-        ):
+        expected = f"{name}: expected an EEG recording " + r"\(a regular file\); " + FIFO
+        with deadline(), pytest.raises(FileFormatError, match=expected):
             load_eeg(tmp_path / name, **EEG_KW)
     d = tmp_path / "bv"
     d.mkdir()
@@ -429,3 +428,22 @@ def test_app_refuses_an_uploaded_header_naming_a_server_file(tmp_path: Path) -> 
     assert "neucube-app-" not in shown[0], "the server's own upload folder is not shown"
     assert "discovery" not in at.session_state or at.session_state["discovery"] is None
     assert never_opened(secret)
+
+
+def test_fif_next_split_file_outside_the_folder_is_refused(tmp_path: Path) -> None:
+    import mne
+
+    (tmp_path / "in").mkdir()
+    info = mne.create_info(4, 100.0, "eeg")
+    data = np.random.default_rng(0).normal(0, 1e-5, (4, 200_000))
+    p = tmp_path / "in" / "rec_raw.fif"
+    mne.io.RawArray(data, info, verbose="error").save(p, split_size="2MB", verbose="error")
+    assert (tmp_path / "in" / "rec_raw-1.fif").is_file()
+    assert read_recording(p).n_times == 200_000  # a split recording inside its folder is read
+    (tmp_path / "in" / "rec_raw-1.fif").replace(tmp_path / "_raw-1.fif")
+    # The first file names its successor: same length, one folder up (MNE alone follows it).
+    p.write_bytes(p.read_bytes().replace(b"rec_raw-1.fif", b"../_raw-1.fif"))
+    with pytest.raises(FileFormatError, match=re.escape(
+            f"rec_raw.fif: expected its next split file inside the folder of rec_raw.fif; found "
+            f"next split file={tmp_path / '_raw-1.fif'}, which resolves outside it.")):
+        read_recording(p)
