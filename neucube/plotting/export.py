@@ -249,7 +249,8 @@ def export_figures(
                     {"name": "interaction_network_glass_brain", "reason": reason}]
     write_static("interaction_network_circle",
                  "Feature interaction network as a circular graph; edge width proportional "
-                 "to the total interaction I_ab = L_a^T |W| L_b.",
+                 "to the total strength (sum of |w|) of the trained connections between two "
+                 "channels' neuron clusters.",
                  lambda: plot_interaction_circle(graph))
     write_static("neuron_proportions",
                  "Share of cube neurons in each input channel's cluster (label propagation).",
