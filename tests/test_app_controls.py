@@ -41,8 +41,8 @@ def test_training_job_runs_the_ablations_on_the_same_folds(result):
     p = ev.predictions
     tested = {m: sorted(g["trial"]) for m, g in p.groupby("model")}
     assert all(t == tested["neucube"] for t in tested.values())
-    assert [c["control"] for c in ev.comparisons(metrics=("accuracy",)) if c["role"] == "ablation"] \
-        == ["encoder_only", "no_stdp"]
+    ablations = [c for c in ev.comparisons(metrics=("accuracy",)) if c["role"] == "ablation"]
+    assert [c["control"] for c in ablations] == ["encoder_only", "no_stdp"]
 
 
 def test_settings_take_the_ablations_from_the_study_and_the_schema():
@@ -56,7 +56,8 @@ def test_settings_take_the_ablations_from_the_study_and_the_schema():
 
 
 def test_train_page_shows_the_controls_and_what_the_cube_adds(result):
-    at = AppTest.from_file(str(REPO / "app" / "streamlit_app" / "Home.py"), default_timeout=180).run()
+    home = REPO / "app" / "streamlit_app" / "Home.py"
+    at = AppTest.from_file(str(home), default_timeout=180).run()
     at.button(key="home_demo").click().run()
     at.switch_page("pages/3_Train.py").run()
     assert not at.exception, [e.message for e in at.exception]

@@ -111,7 +111,8 @@ def test_encoder_raster_has_a_neuron_per_channel_and_polarity():
 
 
 def test_ablations_that_do_not_apply_are_skipped_with_a_reason(trials):
-    search = GridSearchCV(make_baseline("lda_window_means"), {"lineardiscriminantanalysis__tol": [1e-4]}, cv=2)
+    search = GridSearchCV(make_baseline("lda_window_means"),
+                          {"lineardiscriminantanalysis__tol": [1e-4]}, cv=2)
     res = evaluate(search, trials, n_splits=3, baselines=[], ablations=["encoder_only", "no_stdp"])
     assert set(res.skipped) == {"encoder_only", "no_stdp"}
     assert "needs a NeuCubeClassifier" in res.skipped["no_stdp"]

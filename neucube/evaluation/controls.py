@@ -131,8 +131,8 @@ class EncoderOnlyClassifier(ClassifierMixin, BaseEstimator):
         if arr.ndim == 2:
             arr = arr[:, None, :]
         if arr.ndim != 3 or arr.shape[1] != self.n_channels_:
-            raise ValueError(f"X: expected trials of shape (n_trials, {self.n_channels_}, n_times); "
-                             f"found shape {arr.shape}")
+            raise ValueError(f"X: expected trials of shape (n_trials, {self.n_channels_}, "
+                             f"n_times); found shape {arr.shape}")
         return encoder_raster(self.encoder_.transform(arr))
 
     def predict_proba(self, X: Any) -> np.ndarray:
