@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> dict:
     doc = {"effect_sizes": summary, "runs": runs,
            "settings": {"model": args.model, "model_params": MODEL_PARAMS if args.model ==
                         "neucube" else "window_means_logreg",
-                        "n_subjects": args.n_subjects, "n_trials_per_class": args.n_trials_per_class,
+                        "n_subjects": args.n_subjects,
+                        "n_trials_per_class": args.n_trials_per_class,
                         "split": "one stratified half/half split per seed",
                         "n_windows": N_WINDOWS, "n_repeats": N_REPEATS,
                         "n_permutations": N_PERMUTATIONS, "alpha": ALPHA,

@@ -48,6 +48,15 @@ def _classification(cls: Mapping[str, Any]) -> list[str]:
     if early:
         pairs = [f"{f:.0%} {a:.2f}" for f, a in zip(early["fractions"], early["accuracy"], strict=True)]
         lines.append("Early prediction (share of the trial seen -> accuracy): " + ", ".join(pairs))
+    imp = cls.get("importance")
+    if imp:
+        peak = imp["peak"]
+        lines.append(f"What the model used ({imp['n_trials']} test trials): most important "
+                     f"{peak['channel']} at {peak['window_s'][0]:.2f}-{peak['window_s'][1]:.2f} s; "
+                     f"importance over channels peaks at {peak['peak_window_s'][0]:.2f}-"
+                     f"{peak['peak_window_s'][1]:.2f} s; {imp['n_significant']} of "
+                     f"{len(imp['ch_names']) * len(imp['windows_s'])} channel x window cells "
+                     f"significant (FDR {imp['alpha']:g})")
     return lines
 
 

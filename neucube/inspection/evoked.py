@@ -53,7 +53,8 @@ def importance_to_evoked(result: Any, info: Any = None, *, which: str = "importa
     mne.EvokedArray
         ``data[c, w]`` is the value of channel ``c`` in window ``w``; ``times`` are the window
         centres in seconds, rounded by MNE to a grid of one window width (so within half a
-        window of ``result.centres_s``), so ``plot_topomap(times=evoked.times)`` draws one map per window.
+        window of ``result.centres_s``), so ``plot_topomap(times=evoked.times)`` draws one map
+        per window.
     """
     import mne
 
