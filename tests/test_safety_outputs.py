@@ -306,6 +306,24 @@ def test_a_results_folder_with_user_files_needs_overwrite(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "metrics.json", "run.log"]
 
 
+def test_another_studys_results_need_overwrite(tmp_path):
+    """An explicit --out (or absolute output.dir) at another study's results does not replace
+    them silently; the same study's earlier results are replaced."""
+    out = tmp_path / "res"
+    _write(out, {"metrics.json": "wrist"}, command="run")
+    for study, command in (("n170", "run"), ("s", "search")):
+        with pytest.raises(ResultsFolderError, match=re.escape(
+                f"results folder '{out}': expected an absent folder or the results folder of "
+                f"neucube {command} of study '{study}'; found the results folder of neucube run of "
+                "study 's'. Choose another --out or pass --overwrite.")):
+            with results_folder(out, study=study, command=command):
+                pytest.fail("the block must not run")
+    assert (out / "metrics.json").read_text() == "wrist"
+    with results_folder(out, study="n170", overwrite=True) as tmp:
+        (tmp / "metrics.json").write_text("n170")
+    assert (out / "metrics.json").read_text() == "n170"
+
+
 def test_a_forged_or_damaged_marker_is_not_a_results_folder(tmp_path):
     out = tmp_path / "res"
     out.mkdir()

@@ -83,6 +83,11 @@ def _describe(path: Path, st: os.stat_result) -> str:
 
 def read_marker(folder: Path) -> set[str] | None:
     """The files a neucube results folder lists in its marker, or None if it has no valid one."""
+    doc = _marker(folder)
+    return None if doc is None else set(doc["files"])
+
+
+def _marker(folder: Path) -> dict[str, Any] | None:
     path = folder / MARKER
     try:
         st = path.lstat()
@@ -96,7 +101,7 @@ def read_marker(folder: Path) -> set[str] | None:
     files = doc.get("files")
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
         return None
-    return set(files)
+    return doc
 
 
 def _files(folder: Path) -> list[str]:
@@ -153,7 +158,8 @@ def protected_paths(study: Any) -> dict[str, Path]:
 
 
 def check_target(out_dir: Path, *, overwrite: bool = False,
-                 protected: Mapping[str, Path] | None = None) -> str:
+                 protected: Mapping[str, Path] | None = None, study: str | None = None,
+                 command: str = "run") -> str:
     """Check that a run may write its results folder at ``out_dir``; say what it replaces.
 
     Parameters
@@ -165,6 +171,9 @@ def check_target(out_dir: Path, *, overwrite: bool = False,
     protected : mapping of str to Path, optional
         Paths the folder may not be, hold or lie inside (see :func:`protected_paths`); data
         files may not be held, data folders neither held nor entered.
+    study, command : str, optional
+        The run's study name and command: the results folder of another study or command is
+        replaced only with ``overwrite`` (it is someone's results, not this run's earlier ones).
 
     Returns
     -------
@@ -188,14 +197,21 @@ def check_target(out_dir: Path, *, overwrite: bool = False,
             f"{head}: expected an absent folder or a neucube results folder; found "
             f"{_describe(out_dir, st)}, which neucube never replaces (not even with "
             "--overwrite). Choose another --out.")
-    listed = read_marker(out_dir)
-    if listed is not None:
+    doc = _marker(out_dir)
+    if doc is not None:
+        listed = set(doc["files"])
         foreign = [f for f in _files(out_dir) if f != MARKER and f not in listed and not _own(f)]
-        if not foreign:
+        theirs = (doc.get("study"), doc.get("command"))
+        if not foreign and (study is None or theirs == (study, command)):
             return "a neucube results folder"
         n = len(foreign)
-        found = (f"a neucube results folder with {n} file{'s' * (n > 1)} that neucube did not "
-                 f"write ({_examples(foreign)})")
+        if not foreign and not overwrite:
+            raise ResultsFolderError(
+                f"{head}: expected an absent folder or the results folder of neucube {command} "
+                f"of study {study!r}; found the results folder of neucube {theirs[1]} of study "
+                f"{theirs[0]!r}. Choose another --out or pass --overwrite.")
+        found = (f"a neucube results folder with {n} file{'s' * (n > 1)} that neucube did "
+                 f"not write ({_examples(foreign)})")
     else:
         entries = sorted(p.name for p in out_dir.iterdir() if not _own(p.name))
         if not entries:
@@ -408,7 +424,8 @@ def results_folder(out_dir: Path, *, overwrite: bool = False,
     out_dir = Path(out_dir)
     check_placement(out_dir, protected)  # before the lock creates the parent folders
     with exclusive(out_dir):
-        replaces = check_target(out_dir, overwrite=overwrite, protected=protected)
+        replaces = check_target(out_dir, overwrite=overwrite, protected=protected, study=study,
+                                command=command)
         if replaces == "a folder that neucube did not write":
             logger.warning("--overwrite: %s will be replaced when this run completes", out_dir)
         with atomic_directory(out_dir) as tmp:
@@ -438,7 +455,8 @@ def results_folder(out_dir: Path, *, overwrite: bool = False,
                     if not failed:  # otherwise the run's own error is the one to report
                         raise _named(exc, tmp, out_dir) from exc
             # The folder may have changed during the run (files copied into it).
-            check_target(out_dir, overwrite=overwrite, protected=protected)
+            check_target(out_dir, overwrite=overwrite, protected=protected, study=study,
+                         command=command)
             try:
                 write_marker(tmp, command=command, study=study)
             except OSError as exc:
