@@ -198,6 +198,8 @@ def _companion_hint(path: Path, suffix: str) -> str | None:
 _BV_COMPANION_RE = re.compile(
     r"^[ \t]*(datafile|markerfile)[ \t]*[=:][ \t]*(.*?)[ \t]*$", re.IGNORECASE | re.MULTILINE
 )
+#: Largest BrainVision header read (256 channels with positions take about 30 kB).
+_MAX_BV_HEADER_BYTES = 16_000_000
 _BV_WHAT = {
     "datafile": ("its data file", "DataFile"), "markerfile": ("its marker file", "MarkerFile"),
 }
@@ -231,6 +233,12 @@ def _brainvision_companions(path: Path) -> dict[str, list[tuple[str, Path]]]:
 
     found: dict[str, list[tuple[str, Path]]] = {"datafile": [], "markerfile": []}
     values: list[tuple[str, str]] = []
+    size = path.stat().st_size
+    if size > _MAX_BV_HEADER_BYTES:  # a header is text of a few kB; this one is not a header
+        raise FileFormatError(
+            path, f"a BrainVision header of at most {_MAX_BV_HEADER_BYTES // 1_000_000} MB",
+            f"{size / 1e6:.0f} MB",
+        )
     for text in _brainvision_texts(path.read_bytes()):
         values += [(k.lower(), v) for k, v in _BV_COMPANION_RE.findall(text)]
         # configparser joins indented continuation lines to a value: read as MNE reads.

@@ -447,3 +447,12 @@ def test_fif_next_split_file_outside_the_folder_is_refused(tmp_path: Path) -> No
             f"rec_raw.fif: expected its next split file inside the folder of rec_raw.fif; found "
             f"next split file={tmp_path / '_raw-1.fif'}, which resolves outside it.")):
         read_recording(p)
+
+
+def test_an_oversized_brainvision_header_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    p = write_brainvision(tmp_path / "rec.vhdr", signals())
+    with p.open("a") as fid:
+        fid.truncate(20_000_000)  # sparse: a 20 MB "header"
+    with pytest.raises(FileFormatError, match=re.escape(
+            "rec.vhdr: expected a BrainVision header of at most 16 MB; found 20 MB.")):
+        read_recording(p)
