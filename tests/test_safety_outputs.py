@@ -369,31 +369,57 @@ def test_overwrite_replaces_a_user_folder_with_a_results_folder(study, recording
 
 
 # ------------------------------------------------------------------ the lock of nested folders
-HOLD = textwrap.dedent("""\
-    import sys, time
+HOLDER = textwrap.dedent("""\
+    import contextlib, sys
     from pathlib import Path
     from app.study.outputs import exclusive
-    with exclusive(Path(sys.argv[1])):
-        print("locked", flush=True)
-        time.sleep(60)
+    stack = contextlib.ExitStack()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command, _, folder = line.rstrip("\\n").partition(" ")
+        if command == "lock":
+            stack.enter_context(exclusive(Path(folder)))
+            print("locked", flush=True)
+        else:
+            stack.close()
+            stack = contextlib.ExitStack()
+            print("released", flush=True)
 """)
 
 
+def start_holder() -> subprocess.Popen:
+    """Another process that takes and releases results-folder locks on request (the real lock
+    API; started once per module, as importing neucube takes a while)."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER], cwd=REPO, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def ask(proc: subprocess.Popen, line: str, answer: str) -> None:
+    proc.stdin.write(line + "\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline().strip() == answer
+
+
+@pytest.fixture(scope="module")
+def holder_process():
+    proc = start_holder()
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
 @pytest.fixture
-def holder():
-    procs: list[subprocess.Popen] = []
+def holder(holder_process):
+    """``holder(folder)`` makes the other process hold ``folder``'s lock until the test ends."""
 
     def hold(folder: Path) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-c", HOLD, str(folder)], cwd=REPO,
-                                stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "locked"
-        procs.append(proc)
-        return proc
+        ask(holder_process, f"lock {folder}", "locked")
+        return holder_process
 
     yield hold
-    for proc in procs:
-        proc.kill()
-        proc.wait()
+    ask(holder_process, "release", "released")
 
 
 @pytest.mark.parametrize("held, ours, where", [
@@ -420,8 +446,9 @@ def test_sibling_runs_are_not_nested(tmp_path, holder):
     assert read_marker(tmp_path / "X" / "b") == {"metrics.json", "run.log"}
 
 
-def test_a_killed_holder_frees_the_nested_lock(tmp_path, holder):
-    proc = holder(tmp_path / "X")
+def test_a_killed_holder_frees_the_nested_lock(tmp_path):
+    proc = start_holder()
+    ask(proc, f"lock {tmp_path / 'X'}", "locked")
     proc.kill()
     proc.wait()
     _write(tmp_path / "X" / "inner", {"metrics.json": "1"})
