@@ -671,3 +671,15 @@ def test_app_error_box_describes_os_errors():
     assert [box.value for box in at.error] == [
         "**The results folder could not be written**\n\n/srv/export/results: no space left on "
         "the device (ENOSPC). Free some space or choose a folder on another disk."]
+
+
+def test_overwrite_flag_is_documented(capsys):
+    from app.cli import build_parser
+
+    for command in ("run", "search"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert ("--overwrite replace a results folder that neucube did not write (an absent or "
+                "empty folder, or a neucube results folder, needs no flag); never a file, the "
+                "study file or its data") in text
