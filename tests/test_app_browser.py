@@ -303,3 +303,21 @@ def test_student_walk_demo_then_muse_like_upload(page, server: str, tmp_path: Pa
     page.get_by_text("State (logistic regression on time-binned spike counts)",
                      exact=True).click()
     page.get_by_text("These results are out of date").wait_for()
+
+    # ---- the trained cube and the export, without formula text, jargon or kaleido notes
+    _nav(page, "Connectivity")
+    page.get_by_role("heading", name="Class difference maps").wait_for(timeout=180_000)
+    page.locator(".js-plotly-plot").first.wait_for()
+    main = page.get_by_test_id("stMain")
+    for jargon in ("I_ab", "L_a^T", "Modularity 0.000", "1 communities"):
+        assert main.get_by_text(jargon, exact=False).count() == 0, jargon
+    page.get_by_role("button", name="cube_interactive.html").wait_for()
+    _screenshot(page, "walk_connectivity", tmp_path)
+    _nav(page, "Export")
+    page.get_by_role("button", name="Make the figure set").click()
+    page.get_by_text("figures written").wait_for(timeout=300_000)
+    for jargon in ("kaleido", "I_ab"):
+        assert main.get_by_text(jargon, exact=False).count() == 0, jargon
+    page.get_by_role("button", name="Prepare the results folder").click()
+    page.get_by_role("button", name="neucube_results.zip").wait_for(timeout=120_000)
+    _screenshot(page, "walk_export", tmp_path)

@@ -170,3 +170,22 @@ def test_run_time_estimate_grows_with_the_data_size() -> None:
         1113, 4, 116, n_fits_cv=10, n_splits=5, n_rounds=1, n_extra_fits=2,
         compile_needed=True))
     assert "12 cube fits on 1113 trials × 4 channels × 116 samples" in text
+
+
+def test_loader_warnings_are_captured_also_when_logging_captures_warnings() -> None:
+    """Brian2 turns on logging.captureWarnings when imported; the page still gets the text."""
+    import logging
+    import warnings
+
+    handlers = list(logging.getLogger("py.warnings").handlers)
+    before = warnings.showwarning
+    try:
+        with datasets.captured_warnings() as out:
+            logging.captureWarnings(True)
+            warnings.warn("Irregular timestamps: 16.5% of the intervals", UserWarning,
+                          stacklevel=1)
+    finally:
+        if warnings.showwarning is not before:  # leave the process as it was
+            logging.captureWarnings(False)
+    assert out == ["Irregular timestamps: 16.5% of the intervals"]
+    assert logging.getLogger("py.warnings").handlers == handlers

@@ -643,8 +643,10 @@ def default_options(**changes: Any) -> RecordingOptions:
 
 
 # --------------------------------------------------------------------------- warnings
-#: Loggers whose WARNING records a load shows on the page.
-_WARNING_LOGGERS = ("data_loaders", "mne", "app.study")
+#: Loggers whose WARNING records a load shows on the page. ``py.warnings`` receives Python
+#: warnings once :func:`logging.captureWarnings` is on (Brian2 turns it on when imported).
+_WARNING_LOGGERS = ("data_loaders", "mne", "app.study", "py.warnings")
+_PY_WARNING_RE = re.compile(r"^.*?:\d+: \w*Warning: (.*?)(?:\n  .*)?$", re.DOTALL)
 
 
 @contextlib.contextmanager
@@ -661,7 +663,11 @@ def captured_warnings() -> Iterator[list[str]]:
     class _Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             if record.thread == thread:
-                out.append(record.getMessage())
+                text = str(record.getMessage()).rstrip()
+                if record.name == "py.warnings":
+                    match = _PY_WARNING_RE.match(text)
+                    text = match.group(1) if match else text
+                out.append(text)
 
     handler = _Collect(logging.WARNING)
     loggers = [logging.getLogger(name) for name in _WARNING_LOGGERS]
