@@ -122,10 +122,11 @@ m[1].metric("Spike rate", f"{table['spike rate'].mean():.3f}",
 m[2].metric("Channels", len(table))
 st.caption(
     "SNR here pools all trials of a channel; the preview above gives the SNR of its one trial, "
-    "so the two differ. 0 dB means the reconstruction error is as large as the signal, and "
-    "each +10 dB is ten times less error; spike encoders of EEG typically reach 0–10 dB. Use "
-    "it to compare encoders and thresholds on the same data: a higher SNR keeps more of the "
-    "signal's shape, though not necessarily what separates the classes.")
+    "so the two differ. 0 dB means the reconstruction error is as large as the signal, below "
+    "0 dB larger (common for encoders whose reconstruction drifts, such as TBR), and each "
+    "+10 dB is ten times less error. Use it to compare encoders and thresholds on the same "
+    "data: a higher SNR keeps more of the signal's shape, though not necessarily what "
+    "separates the classes.")
 c1, c2 = st.columns([1, 1])
 c1.dataframe(table, hide_index=True, width="stretch",
              column_config={"threshold": st.column_config.NumberColumn(format="%.4g"),
