@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import logging
 import tempfile
@@ -374,7 +375,9 @@ def test_fuzz_neucube_folder(data) -> None:
             labels = labels[:-1]
         assert isinstance(ts, TrialSet)
         assert ts.n_trials == n_samples == len(labels) and ts.n_times == n_times
-        expected = np.array([[[float(v) for v in r] for r in rows] for rows in samples])
+        # The loader reads CSV, so a quoted cell ('"3"') is the number inside the quotes.
+        parsed = [[next(csv.reader([",".join(r)])) for r in rows] for rows in samples]
+        expected = np.array([[[float(v) for v in r] for r in rows] for rows in parsed])
         np.testing.assert_array_equal(ts.X, expected.transpose(0, 2, 1))  # also all finite
         stripped = [lab.strip() for lab in labels]
         if all(lab in ("1", "2", "1.0") for lab in stripped):  # numeric codes: "1.0" is class "1"
