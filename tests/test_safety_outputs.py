@@ -158,13 +158,16 @@ def test_out_under_a_file_is_refused(study, tmp_path):
 ])
 def test_out_never_replaces_the_study(study, target, found):
     out = target(study)
-    for flags in ([], ["--overwrite"]):
-        proc = neucube("run", str(study), "--out", str(out), *flags)
+    message = (f"results folder '{out}': expected a folder apart from the study file and its "
+               f"data; found that {found.format(study=study)}. Choose another --out (--overwrite "
+               "does not change this).")
+    for overwrite in (False, True):
+        with pytest.raises(ResultsFolderError, match=re.escape(message)):
+            run_study(load_study(study), out=out, overwrite=overwrite)
+    if out == study:  # the same through the command line, once
+        proc = neucube("run", str(study), "--out", str(out), "--overwrite")
         assert proc.returncode == 1
-        assert one_error_line(proc) == (
-            f"neucube run: error: results folder '{out}': expected a folder apart from the study "
-            f"file and its data; found that {found.format(study=study)}. Choose another --out "
-            "(--overwrite does not change this).")
+        assert one_error_line(proc) == f"neucube run: error: {message}"
     assert study.read_text() == TINY
 
 
