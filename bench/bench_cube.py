@@ -13,7 +13,12 @@ Measured in one process:
 - ``scaling_channels`` / ``scaling_neurons``: a warm STDP pass with 14/32/64 channels (synthetic
   spikes at the wrist data's rate, 10 mm template) and on the 10/8/6 mm templates (14 channels),
   each against the NumPy reference simulator on the same input (``ratio`` = reference / Brian2);
-- ``peak_rss_mb`` (this process) and ``peak_rss_simulator_mb`` (the compiled program, polled).
+- ``peak_rss_mb`` (this process) and ``peak_rss_simulator_mb`` (the compiled program, polled);
+- ``minimal_brian2``: a minimal Brian2 standalone network of the same neurons, synapses and input
+  spikes (plain Brian2 idioms: leaky neurons with a threshold, a ``SpikeGeneratorGroup`` for the
+  input, event-driven pair STDP on every synapse, a spike monitor), all trials in one program
+  run; its warm run (the compiled binary started again) is Brian2's own cost for this workload,
+  and ``ratio_stdp`` = our warm STDP pass / that run (target <= 2).
 
 ``--large``: 64 channels, 1000 trials of 128 steps, 5 mm template (synthetic spikes).
 
@@ -203,6 +208,63 @@ def scaling_sweeps(spikes: np.ndarray, chunk: int, cache: str) -> dict:
     return {"scaling_channels": channels, "scaling_neurons": neurons}
 
 
+def minimal_brian2(network, spikes: np.ndarray, repeats: int) -> dict:
+    """Warm run time of a minimal Brian2 standalone network of the same size and input."""
+    import subprocess
+
+    import brian2 as b2
+    from brian2.devices.device import get_device, reset_device, set_device
+
+    n_trials, n_channels, n_steps = spikes.shape
+    trial, channel, step = np.nonzero(spikes)
+    column = 2 * channel + (spikes[trial, channel, step] < 0)  # one input per sign, as the cube
+    times = (trial * n_steps + step).astype(float)
+    order = np.lexsort((column, times))
+    cols = network.input_columns()
+    drive_post = np.flatnonzero(cols >= 0)  # input neurons, each driven by its column
+    drive_pre = cols[drive_post]
+    directory = tempfile.mkdtemp(prefix="neucube-bench-minimal-")
+    try:
+        set_device("cpp_standalone", directory=directory, build_on_run=False)
+        device = get_device()
+        device.reinit()
+        device.activate(build_on_run=False)
+        b2.prefs["codegen.cpp.extra_compile_args_gcc"] = ["-w", "-O3", "-std=c++11"]
+        second = b2.second
+        inputs = b2.SpikeGeneratorGroup(2 * n_channels, column[order], times[order] * second,
+                                        dt=1 * second)
+        neurons = b2.NeuronGroup(network.n_neurons, "dv/dt = -v / (50 * second) : 1",
+                                 threshold="v > 0.5", reset="v = 0", refractory=6 * second,
+                                 method="exact", dt=1 * second)
+        drive = b2.Synapses(inputs, neurons, on_pre="v_post += 1", dt=1 * second)
+        drive.connect(i=drive_pre.astype(np.int32), j=drive_post.astype(np.int32))
+        active = np.flatnonzero(network.active)
+        syn = b2.Synapses(neurons, neurons, """w : 1
+            dapre/dt = -apre / (10 * second) : 1 (event-driven)
+            dapost/dt = -apost / (10 * second) : 1 (event-driven)""",
+                          on_pre="v_post += w\napre += 1\nw = clip(w - 0.002 * apost, -0.1, 0.1)",
+                          on_post="apost += 1\nw = clip(w + 0.001 * apre, -0.1, 0.1)",
+                          dt=1 * second)
+        syn.connect(i=network.pre[active].astype(np.int32),
+                    j=network.post[active].astype(np.int32))
+        syn.w = network.weights[active]
+        monitor = b2.SpikeMonitor(neurons)
+        b2.run(n_trials * n_steps * second)
+        t0 = time.perf_counter()
+        device.build(directory=directory, compile=True, run=True, with_output=False)
+        first_s = time.perf_counter() - t0
+        n_spikes = int(monitor.num_spikes)
+        warm_s, _ = timed(lambda: subprocess.run([str(Path(directory) / "main")], cwd=directory,
+                                                  check=True, capture_output=True), repeats)
+    finally:
+        device.reinit()
+        reset_device()
+        shutil.rmtree(directory, ignore_errors=True)
+    return {"n_neurons": network.n_neurons, "n_synapses": int(active.size),
+            "n_input_synapses": int(drive_pre.size), "n_spikes": n_spikes,
+            "build_and_first_run_s": round(first_s, 2), "warm_run_s": round(warm_s, 4)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--large", action="store_true", help="64 ch x 1000 trials, 5 mm template")
@@ -290,6 +352,9 @@ def measure(args: argparse.Namespace, network, spikes: np.ndarray, params: Model
                                                                     3)[0], 4)
         result["scaling_frozen"] = scaling
         result.update(scaling_sweeps(spikes, args.chunk, cache))
+    result["minimal_brian2"] = minimal_brian2(network, spikes, reps)
+    result["minimal_brian2"]["ratio_stdp"] = round(
+        stdp_s / result["minimal_brian2"]["warm_run_s"], 2)
     result["compile_count"] = compile_count()
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["peak_rss_simulator_mb"] = round(child.peak_kb / 1024, 1)
