@@ -4,8 +4,9 @@ A run never deletes or replaces what it did not create. Its results folder (``--
 study's ``output.dir``) must be
 
 - absent, or an empty folder;
-- a results folder that neucube wrote: it holds the marker file ``.neucube-results`` (JSON
-  listing every file of the folder) and no file that the list does not name;
+- a results folder that neucube wrote for the same study and command: it holds the marker file
+  ``.neucube-results`` (JSON naming the study and command and listing every file of the
+  folder) and no file that the list does not name;
 - anything else only with ``overwrite=True`` (``--overwrite``), and then only a folder: a
   regular file (``--out report.pdf``), a link, a named pipe or a device is never replaced.
 
