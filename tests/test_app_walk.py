@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 
 from app.streamlit_app import datasets, estimate, labels, verdict
 from app.streamlit_app.training import TrainSettings
-from app.study.schema import PREPROCESSING_PRESETS
+from neucube.presets import PREPROCESSING_PRESETS
 from data_loaders import channel_positions
 from neucube.classifier import NeuCubeClassifier
 from neucube.evaluation import evaluate

@@ -629,9 +629,10 @@ def subjects_of(trials: TrialSet) -> list[str]:
 
 # --------------------------------------------------------------------------- defaults
 def default_options(**changes: Any) -> RecordingOptions:
-    """Reading options an uploaded recording starts from: the ``erp`` preprocessing preset of
-    the study schema (the shipped N170 study's settings), with ``changes``."""
-    from app.study.schema import PREPROCESSING_PRESETS
+    """Reading options an uploaded recording starts from: the ``erp`` preprocessing preset
+    (:data:`neucube.presets.PREPROCESSING_PRESETS`, the shipped N170 study's settings), with
+    ``changes``."""
+    from neucube.presets import PREPROCESSING_PRESETS
 
     preset = PREPROCESSING_PRESETS["erp"]
     options = RecordingOptions(

@@ -37,6 +37,7 @@ from app.study.paths import PathContext, check_output_dir, folder_name, resolve_
 from app.study.sources import SOURCES, retarget
 from neucube.defaults import DEFAULTS, PRESETS
 from neucube.limits import check_neuron_count, estimated_brain_neurons
+from neucube.presets import PREPROCESSING_PRESETS
 
 __all__ = [
     "StudyError",
@@ -106,17 +107,6 @@ def _schemes(key: str, v: Any) -> list[str]:
     if len(set(schemes)) != len(schemes):
         raise StudyError(f"{key}: expected distinct schemes, got {show(v)}")
     return schemes
-
-
-#: Preprocessing presets by data type: ``[preprocessing] preset = "erp"`` fills the keys a study
-#: does not set. ``erp`` (event-related potentials) is the eeg-notebooks N170 reference
-#: (NEUCUBE_SPEC.md; studies/n170_faces_houses.toml uses it): 1-30 Hz band-pass, epochs -0.1 to
-#: 0.8 s, 75 uV peak-to-peak rejection, resampled to 128 Hz (halves the steps the cube simulates).
-#: The web app starts an uploaded recording from it.
-PREPROCESSING_PRESETS: dict[str, dict[str, Any]] = {
-    "erp": {"tmin": -0.1, "tmax": 0.8, "l_freq": 1.0, "h_freq": 30.0, "reject_uv": 75.0,
-            "resample": 128.0},
-}
 
 
 def _toml_default(value: Any) -> Any:
