@@ -120,7 +120,7 @@ def run_dataset(key: str, trials: TrialSet, candidates: dict[str, dict[str, Any]
 def select(results: dict[str, Any]) -> dict[str, Any]:
     """The declared rule: lowest mean rank; ties by the best worst relative score."""
     names = list(CANDIDATES)
-    done = [k for k in results if "candidates" in results[k]]
+    done = [k for k in results if set(results[k].get("candidates", {})) >= set(names)]
     ranks = {n: [] for n in names}
     rel = {n: [] for n in names}
     for key in done:
@@ -129,11 +129,22 @@ def select(results: dict[str, Any]) -> dict[str, Any]:
             ranks[n].append(float(r))
         for n, m in zip(names, means):
             rel[n].append(float(m / means.max()))
+    if not done:  # a process that ran part of the candidates: nothing to rank yet
+        return {"datasets": [], "winner": None}
     mean_rank = {n: float(np.mean(ranks[n])) for n in names}
     worst_rel = {n: float(np.min(rel[n])) for n in names}
     winner = min(names, key=lambda n: (mean_rank[n], -worst_rel[n]))
     return {"datasets": done, "mean_rank": mean_rank, "worst_relative": worst_rel,
             "winner": winner, "winner_params": CANDIDATES[winner]}
+
+
+def _write(out_path: Path, results: dict[str, Any]) -> None:
+    report = {"protocol": "bench/README.md, issue 16 section", "results": results,
+              "selection": select(results)}
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report, indent=1, default=list))
+    os.replace(tmp, out_path)
 
 
 def main() -> int:
@@ -142,23 +153,32 @@ def main() -> int:
     ap.add_argument("--data", default=os.environ.get("NEUCUBE_DATA",
                                                      str(REPO.parent / "shared" / "data")))
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "select_defaults.json"))
+    ap.add_argument("--candidates", default=",".join(CANDIDATES),
+                    help="a subset of the candidates (to split a dataset over processes; "
+                         "merge the results with --merge)")
+    ap.add_argument("--merge", nargs="*", default=[],
+                    help="result files whose datasets' candidates are merged into --out")
     args = ap.parse_args()
+    chosen = {k: CANDIDATES[k] for k in args.candidates.split(",")}
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")
     out_path = Path(args.out)
     results: dict[str, Any] = {}
     if out_path.exists():  # resume: datasets already done are kept
         results = json.loads(out_path.read_text()).get("results", {})
-    for key in args.datasets.split(","):
+    for other in args.merge:
+        for key, res in json.loads(Path(other).read_text()).get("results", {}).items():
+            if key in results:
+                results[key]["candidates"].update(res["candidates"])
+            else:
+                results[key] = res
+    for key in args.datasets.split(",") if args.datasets else []:
         if key in results:
             continue
-        results[key] = run_dataset(key, load(key, Path(args.data)), CANDIDATES)
-        report = {"protocol": "bench/README.md, issue 16 section", "results": results,
-                  "selection": select(results)}
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(report, indent=1, default=list))
-        os.replace(tmp, out_path)
+        results[key] = run_dataset(key, load(key, Path(args.data)), chosen)
+        _write(out_path, results)
+    if args.merge:
+        _write(out_path, results)
     print(json.dumps({"results": results, "selection": select(results)}, default=list))
     return 0
 

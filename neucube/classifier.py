@@ -121,7 +121,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    encoder : {"tbr", "step_forward", "moving_window", "bsa"} or encoder instance, default="tbr"
+    encoder : {"tbr", "step_forward", "moving_window", "bsa"} or instance, default="bsa"
         Spike encoder (see :mod:`neucube.encoding`); an instance is cloned.
     encoder_threshold : None, "auto", float or array-like, default=None
         The encoder's ``threshold`` (None: its data-driven rule; "auto": per-channel SNR
@@ -153,19 +153,19 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         STDP time constant in steps, or the pair (tau+, tau-).
     n_rounds : int, default=1
         STDP passes over the training trials (0: no learning).
-    weight_scale : float or "auto", default=1.0
+    weight_scale : float or "auto", default="auto"
         Factor on every initial weight of the cube (1: NeuCube's wiring). ``"auto"`` calibrates
         it on the training trials so that a share ``target_activity`` of the cube's non-input
         neurons fires in a typical trial (:mod:`neucube.cube.calibration`).
     target_activity : float, default=0.3
         Target of ``weight_scale="auto"`` and ``homeostasis``, in (0, 1).
-    stdp_bound : {"hard", "soft"}, default="hard"
+    stdp_bound : {"hard", "soft"}, default="soft"
         NeuCube's additive STDP clipped at the weight limit, or soft-bound (weight-dependent)
         STDP whose changes vanish at the bounds, so repeated rounds converge.
-    homeostasis : bool, default=False
+    homeostasis : bool, default=True
         After each STDP round, rescale the weights back to ``target_activity`` (needs no
         ``weight_scale="auto"``; uses the same calibration).
-    readout : {"desnn", "state"} or estimator, default="desnn"
+    readout : {"desnn", "state"} or estimator, default="state"
         ``"desnn"``: the deSNN classifier (:class:`~neucube.readout.DeSNNClassifier`, with
         ``mod`` ... ``c`` below). ``"state"``: L2 logistic regression on the spike counts of
         every neuron in ``n_bins`` time bins (:class:`~neucube.readout.StateClassifier`, with

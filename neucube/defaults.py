@@ -43,8 +43,20 @@ PUBLISHED: dict[str, Any] = {
     "state_c": "auto",
 }
 
-#: neucube's defaults: the winner of the protocol (see the module docstring).
-DEFAULTS: dict[str, Any] = {**PUBLISHED}
+#: neucube's defaults: the winner of the protocol (see the module docstring), candidate
+#: ``active_bsa_state``: Ben's Spiker Algorithm encoding (it encodes signal levels, not only
+#: changes), the active cube (weight scale calibrated on the training trials so that 30% of the non-input neurons fire
+#: in a typical trial; soft-bound STDP, one round, with homeostatic rescaling), and the state
+#: readout (logistic regression on 20 time bins of spike counts, C by inner CV).
+DEFAULTS: dict[str, Any] = {
+    **PUBLISHED,
+    "encoder": "bsa",
+    "weight_scale": "auto",
+    "target_activity": 0.3,
+    "stdp_bound": "soft",
+    "homeostasis": True,
+    "readout": "state",
+}
 
 #: Named presets (a study's ``[model] preset``): full sets of the parameters above.
 PRESETS: dict[str, dict[str, Any]] = {"default": DEFAULTS, "published": PUBLISHED}

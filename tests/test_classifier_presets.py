@@ -83,6 +83,6 @@ def test_defaults_come_from_neucube_defaults_and_activity_is_measured(caplog):
                             stdp_bound="soft", homeostasis=True).fit(X, y)
     act = clf.activity_
     assert set(act) >= {"before_stdp", "after_stdp", "stdp_spike_ratio", "train", "weight_scale"}
-    assert act["weight_scale"] == clf.reservoir_.weight_scale_ > 1.0
+    assert act["weight_scale"] == clf.reservoir_.weight_scale_ > 0
     assert act["train"]["active_share_mean"] >= 0.2
     assert act["train"]["n_trials"] == 24
