@@ -133,6 +133,19 @@ def _fill(page, label: str, value: str) -> None:
     page.wait_for_timeout(800)
 
 
+def _upload_mode(page) -> None:
+    """Switch the Study page to "Upload recordings" (again if a busy server's rerun lost the
+    click) and wait for the file input."""
+    for _ in range(6):
+        page.get_by_text("Upload recordings").click()
+        try:
+            page.locator("input[type=file]").first.wait_for(state="attached", timeout=10_000)
+            return
+        except sync_api.TimeoutError:
+            continue
+    raise AssertionError("the Study page did not switch to 'Upload recordings'")
+
+
 def _nav(page, label: str) -> None:
     """Open a page from the sidebar (client-side, so the session and its state are kept)."""
     page.locator('[data-testid="stSidebarNav"] a', has_text=label).click()
@@ -146,7 +159,7 @@ def test_upload_train_and_download_in_a_real_browser(page, server: str, shared_d
 
     # ---- Study: upload a real EDF recording, rest (T0) vs task (T1 + T2)
     _nav(page, "Study")
-    page.get_by_text("Upload recordings").click()
+    _upload_mode(page)
     page.locator("input[type=file]").first.set_input_files(str(edf))
     # New files start from the ERP preset, whose 75 µV rejection drops every trial of this
     # unfiltered motor-imagery recording: keep them all.
@@ -198,7 +211,7 @@ def test_upload_train_and_download_in_a_real_browser(page, server: str, shared_d
 
     # ---- download a figure (the confusion matrix as SVG)
     with page.expect_download() as info:
-        page.get_by_role("button", name="SVG").first.click()
+        page.locator(".st-key-dl-tr-cm-svg button").first.click()  # the confusion matrix's SVG
     download = info.value
     assert download.suggested_filename == "confusion_matrix_neucube.svg"
     svg = tmp_path / download.suggested_filename
@@ -256,7 +269,7 @@ def test_student_walk_demo_then_muse_like_upload(page, server: str, tmp_path: Pa
     assert page.get_by_test_id("stToolbar").get_by_text("Deploy").count() == 0
 
     # ---- upload: the preprocessing starts from the ERP preset of the shipped N170 study
-    page.get_by_text("Upload recordings").click()
+    _upload_mode(page)
     page.locator("input[type=file]").first.set_input_files(str(csv))
     page.get_by_text("Start: the ERP preset of the shipped N170 study").wait_for()
     expected = {"Epoch start (s)": -0.1, "Epoch end (s)": 0.8, "High-pass (Hz)": 1.0,
