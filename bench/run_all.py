@@ -32,6 +32,7 @@ BENCHES = {
     "encoders": ("bench_encoders.py", []),
     "cube": ("bench_cube.py", []),
     "accuracy": ("bench_accuracy.py", ["--quick"]),
+    "explain": ("bench_explain.py", ["--seeds", "11", "--effect-sizes", "0", "1"]),
 }
 
 
