@@ -144,7 +144,14 @@ def _onsets(path: Path, markers: np.ndarray) -> np.ndarray:
     return np.column_stack([onset, np.zeros_like(onset), codes[onset]])
 
 
-def _infer_sfreq(runs: list[dict[str, Any]], time_scale: float) -> float:
+def _warn(message: str, said: list[str], stacklevel: int) -> None:
+    """Issue a UserWarning and keep its text for ``metadata["warnings"]`` (a caller such as a
+    web server may not see Python warnings of its worker threads)."""
+    said.append(message)
+    warnings.warn(message, UserWarning, stacklevel=stacklevel + 1)
+
+
+def _infer_sfreq(runs: list[dict[str, Any]], time_scale: float, said: list[str]) -> float:
     spans, steps = [], []
     for run in runs:
         t = run["times"] * time_scale
@@ -174,14 +181,14 @@ def _infer_sfreq(runs: list[dict[str, Any]], time_scale: float) -> float:
     dt = np.concatenate([np.diff(run["times"] * time_scale) for run in runs])
     off = np.abs(dt * sfreq - 1.0) > TIMESTAMP_RTOL
     if off.any():
-        warnings.warn(
+        _warn(
             f"Irregular timestamps: {off.mean():.1%} of the sample intervals in {len(runs)} "
             f"file(s) "
             f"differ from 1/sfreq = {1e3 / sfreq:.4g} ms by more than {TIMESTAMP_RTOL:.0%} "
             f"(from {dt.min() * 1e3:.4g} to {dt.max() * 1e3:.4g} ms). sfreq was inferred from the "
             f"time span as {sfreq:.6g} Hz and the samples are treated as equally spaced; pass "
             f"sfreq= to set the rate yourself.",
-            UserWarning,
+            said,
             stacklevel=4,
         )
     return sfreq
@@ -312,7 +319,8 @@ def load_marker_csv(
         dropped by amplitude (``"n_rejected"``) or because the window left the recording
         (``"n_out_of_bounds"``), and the channel columns read (``"original_ch_names"``), left out
         as non-EEG (``"excluded_channels"``) or without a position (``"unknown_channels"``)
-        with where each kept position came from (``"coordinate_sources"``).
+        with where each kept position came from (``"coordinate_sources"``), and the texts of
+        the warnings issued (``"warnings"``), for callers that do not see Python warnings.
 
     Raises
     ------
@@ -379,6 +387,7 @@ def _load(
             f"The 'path' parameter of {_OWNER} must name at least one file; got {path!r}."
         )
 
+    said: list[str] = []  # the warnings issued, also kept in metadata["warnings"]
     runs = [_parse_run(p, marker_column, time_column, channels) for p in paths]
     ch_names = runs[0]["channels"]
     for run in runs[1:]:
@@ -390,7 +399,8 @@ def _load(
     desc = paths[0] if len(paths) == 1 else f"{len(paths)} files ({paths[0].name}, ...)"
     all_names = list(ch_names)
     ch_names, coords, chan_meta = _channels(
-        coordinates, all_names, space, on_unknown, exclude_non_eeg and channels is None, desc
+        coordinates, all_names, space, on_unknown, exclude_non_eeg and channels is None, desc,
+        said,
     )
     if ch_names != all_names:
         keep = [all_names.index(n) for n in ch_names]
@@ -407,7 +417,7 @@ def _load(
                 "none",
                 hint="Pass sfreq= or time_column=.",
             )
-        sfreq = _infer_sfreq(runs, _TIME_UNITS[time_unit])
+        sfreq = _infer_sfreq(runs, _TIME_UNITS[time_unit], said)
     if h_freq is not None and h_freq >= sfreq / 2:
         raise ValueError(
             f"The 'h_freq' parameter of {_OWNER} must be below the Nyquist frequency "
@@ -490,6 +500,7 @@ def _load(
         "baseline": baseline,
         "reject": reject,
         **chan_meta,
+        "warnings": list(said),
     }
     ts = TrialSet(
         np.concatenate(X_parts),
@@ -581,6 +592,7 @@ def _channels(
     on_unknown: str,
     exclude_non_eeg: bool,
     source: Any,
+    said: list[str],
 ) -> tuple[list[str], np.ndarray | None, dict[str, Any]]:
     """The channels to read, their positions (or None) and what the metadata says of them."""
     from data_loaders.coordinates import is_non_eeg_name, locate_channels, read_coordinate_file
@@ -619,11 +631,11 @@ def _channels(
     )
     meta["unknown_channels"] = list(loc.unknown)
     if loc.unknown and on_unknown == "ignore":
-        warnings.warn(
+        _warn(
             f"No channel coordinates set: no standard 10-05 position for {list(loc.unknown)} "
             "(on_unknown='ignore'). Pass on_unknown='drop' to leave them out, or coordinates= "
             "to give their positions.",
-            UserWarning,
+            said,
             stacklevel=5,
         )
         return names, None, meta

@@ -443,6 +443,7 @@ def test_n170_filter_reject_and_inferred_rate(shared_data: Path) -> None:
             files, {"house": 1, "face": 2}, -0.1, 0.8, channels=MUSE, l_freq=1, h_freq=30, reject=75
         )
     assert ts.sfreq == pytest.approx(256, rel=1e-3) and ts.metadata["sfreq_inferred"]
+    assert ts.metadata["warnings"][0].startswith("Irregular timestamps: ")
     # SOURCE.txt: 1-30 Hz, -0.1..0.8 s, reject 75 uV keeps 1113 of 1174 epochs.
     assert ts.n_trials == 1113 and ts.metadata["n_rejected"] == 1174 - 1113
     assert ts.metadata["n_events"] == 1174
