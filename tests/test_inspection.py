@@ -29,9 +29,11 @@ N_TIMES = 40
 
 
 def fast(**params) -> NeuCubeClassifier:
-    """The small grid cube with the NumPy reference simulator (as in test_classifier)."""
-    return NeuCubeClassifier(**{"backend": "reference", "template": grid_template((4, 4, 4)),
-                                "random_state": 0, "readout": "state", "n_bins": 4, **params})
+    """NeuCube's published settings (fixed, whatever the defaults become) with the state readout,
+    on a small grid cube with the NumPy reference simulator."""
+    return NeuCubeClassifier.published(**{
+        "backend": "reference", "template": grid_template((4, 4, 4)), "random_state": 0,
+        "readout": "state", "n_bins": 4, **params})
 
 
 def one_channel_task(rng: np.random.Generator, n_per_class: int, start: int, stop: int
