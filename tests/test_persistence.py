@@ -96,10 +96,14 @@ def brian_model(cache_env):
 
 @pytest.fixture
 def small_model(rng):
-    """A model with the NumPy reference simulator (no compile), for the error cases."""
+    """A model with the NumPy reference simulator (no compile), for the error cases.
+
+    NeuCube's published settings (deSNN readout, which keeps the training raster), the defaults
+    these tests were written for before the defaults changed (issue 16).
+    """
     X, y = make_trials(rng, 5)
-    clf = NeuCubeClassifier(backend="reference", template=TEMPLATE, coords=COORDS,
-                            coords_space="grid", random_state=0)
+    clf = NeuCubeClassifier.published(backend="reference", template=TEMPLATE, coords=COORDS,
+                                      coords_space="grid", random_state=0)
     return clf.fit(X, y), X
 
 
