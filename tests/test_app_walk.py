@@ -20,10 +20,10 @@ from sklearn.pipeline import make_pipeline
 
 from app.streamlit_app import datasets, estimate, labels, verdict
 from app.streamlit_app.training import TrainSettings
-from neucube.presets import PREPROCESSING_PRESETS
 from data_loaders import channel_positions
 from neucube.classifier import NeuCubeClassifier
 from neucube.evaluation import evaluate
+from neucube.presets import PREPROCESSING_PRESETS
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 HOME = Path(__file__).resolve().parents[1] / "app" / "streamlit_app" / "Home.py"
