@@ -160,6 +160,6 @@ def plot_neuron_importance(
                           colorbar=True, title=None, annotate=True)
         n_sig = int(result.significant.sum())
         fig.suptitle(title or f"Neuron groups the readout relies on ({values.size} groups, "
-                              f"{n_sig} FDR-significant); drop in p(true class) when a group's "
+                              f"{n_sig} FDR-significant)\ndrop in p(true class) when a group's "
                               "spikes are swapped between test trials", fontsize=6.5, y=0.99)
     return finish(fig, path, formats, dpi)
