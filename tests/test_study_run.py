@@ -53,6 +53,7 @@ spacing_mm = 20.0
 scheme = ["per_subject", "stratified"]
 n_splits = 3
 baselines = ["channel_features_logreg"]
+importance = true
 [figures]
 formats = ["svg"]
 windows = [[0.0, 0.2], [0.2, 0.4]]

@@ -207,7 +207,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "control": Field(f.boolean, True, "also run with shuffled labels (must be at chance)"),
         "ablations": Field(f.list_of(f.choice(*ABLATIONS)), list(ABLATIONS), "ablation controls on the same folds: encoder_only (the readout on the input spikes, no cube), no_stdp (the cube without STDP)"),
         "early_prediction": Field(f.boolean, True, "accuracy from the first part of each test trial (deSNN)"),
-        "importance": Field(f.boolean, True, "what the model used: channel x time permutation importance of the model and every model's early prediction on the same prefixes, on the test folds of the first scheme and seed"),
+        "importance": Field(f.boolean, False, "what the model used: channel x time permutation importance of the model and every model's early prediction on the same prefixes, on the test folds of the first scheme and seed (costs about n_channels x 9 + 20 extra classifications of every trial)"),
         "n_jobs": Field(f.optional(f.limited("n_jobs")), None, "parallel fits (default: every core this process may use; overridden by --n-jobs)"),
     },
     "figures": {
