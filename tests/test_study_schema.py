@@ -14,6 +14,7 @@ from app.study import StudyError, load_study, parse_study
 from app.study.paths import DATA_ROOT_ENV
 from app.study.schema import SEARCHABLE, SECTIONS
 from app.study.sources import SOURCES
+from neucube.defaults import DEFAULTS
 
 REPO = Path(__file__).resolve().parents[1]
 STUDIES = sorted((REPO / "studies").glob("*.toml"))
@@ -45,8 +46,10 @@ def test_default_study_parses():
 
 def test_defaults_filled():
     study = parse_study(MINIMAL)
-    assert study.config["encoder"]["kind"] == "tbr"
-    assert study.config["encoder"]["alpha"] == 0.5
+    # Model keys default to the classifier's defaults (one declaration, neucube.defaults).
+    assert study.config["encoder"]["kind"] == DEFAULTS["encoder"]
+    assert study.config["encoder"]["alpha"] == DEFAULTS["encoder_alpha"]
+    assert study.config["readout"]["kind"] == DEFAULTS["readout"]
     assert study.config["evaluation"]["scheme"] == ["stratified"]
     assert study.config["figures"]["formats"] == ["svg", "pdf", "png"]
     assert study.config["preprocessing"]["l_freq"] is None
@@ -101,7 +104,7 @@ SECTION_LIST = ("cube, data, encoder, evaluation, events, figures, output, prepr
         (with_(readout={"mod": 1.5}), r"^readout\.mod: expected a number in \(0, 1\], got 1\.5$"),
         (with_(figure={"dpi": 300}), rf"^figure: unknown section; expected one of {SECTION_LIST}$"),
         (with_(evaluation={"control": "yes"}), r'^evaluation\.control: expected true or false, got "yes"$'),
-        (with_(evaluation={"baselines": ["svm"]}), r'^evaluation\.baselines\[0\]: expected one of "vectorizer_logreg", "channel_features_logreg", "window_means_logreg", got "svm"$'),
+        (with_(evaluation={"baselines": ["svm"]}), r'^evaluation\.baselines\[0\]: expected one of "vectorizer_logreg", "channel_features_logreg", "window_means_logreg", "lda_window_means", "xdawn_tangent_logreg", "tangent_space_logreg", "riemann_mdm", got "svm"$'),
         (with_(evaluation={"scheme": ["loso", "kfold"]}), r'^evaluation\.scheme\[1\]: expected one of "stratified", "loso", "per_subject", got "kfold"$'),
         (with_(evaluation={"scheme": ["loso", "loso"]}), r'^evaluation\.scheme: expected distinct schemes, got \["loso", "loso"\]$'),
         (with_(evaluation={"scheme": []}), r"^evaluation\.scheme: expected a value or a non-empty list, got \[\]$"),
