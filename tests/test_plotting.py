@@ -59,7 +59,8 @@ def trials():
 @pytest.fixture(scope="module")
 def model(trials):
     classifier = pytest.importorskip("neucube.classifier")
-    return classifier.NeuCubeClassifier(backend="reference", random_state=0).fit(trials)
+    # The published (deSNN) model: these figures include the deSNN's early-prediction curve.
+    return classifier.NeuCubeClassifier.published(backend="reference", random_state=0).fit(trials)
 
 
 @pytest.fixture(scope="module")
@@ -370,8 +371,8 @@ def test_early_times_and_accuracy_curve():
 def test_export_figures_writes_the_whole_set(model, trials, tmp_path: Path):
     from neucube.evaluation.cross_validation import evaluate
 
-    result = evaluate(model.__class__(backend="reference", random_state=0), trials, n_splits=2,
-                      baselines=("vectorizer_logreg",))
+    result = evaluate(model.__class__.published(backend="reference", random_state=0), trials,
+                      n_splits=2, baselines=("vectorizer_logreg",))
     fractions = [0.25, 0.5, 1.0]
     curve = {"fractions": fractions,
              "accuracy": model.early_predict_curve(trials, fractions=fractions)}
