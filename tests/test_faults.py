@@ -58,6 +58,8 @@ STUDY = """
 [study]
 name = "faults"
 seed = 3
+# The published model (deSNN, unscaled cube): what these tests were written for, and fast.
+preset = "published"
 [data]
 source = "simulate"
 n_subjects = 2
@@ -78,6 +80,9 @@ n_rounds = 6
 scheme = ["stratified"]
 n_splits = 2
 baselines = ["channel_features_logreg"]
+# One process, as these tests were written for (the default is every core): the log and the
+# signals reach every fit.
+n_jobs = 1
 ablations = []
 [figures]
 formats = ["png"]
