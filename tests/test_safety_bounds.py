@@ -114,7 +114,7 @@ def test_reservoir_bounds_its_own_neurons_and_synapses():
         ({"refractory": 10**7}, ValueError, r"'refractory' .* \[0, 100000\]"),
         ({"readout": "state", "n_bins": 10**6}, ValueError, r"'n_bins' .* \[1, 10000\] \(the "
                                                             r"state readout has n_neurons"),
-        ({"k": 10**6}, ValueError, r"'k' .* \[1, 10000\]"),
+        ({"readout": "desnn", "k": 10**6}, ValueError, r"'k' .* \[1, 10000\]"),
     ],
 )
 def test_work_parameters_are_bounded_before_any_simulation(params, err, match):
