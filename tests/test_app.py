@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from neucube.defaults import DEFAULTS
 from app.streamlit_app import datasets, studyfile
 from app.streamlit_app.datasets import (
     RecordingOptions,
@@ -418,18 +419,20 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path,
     assert accuracy == pytest.approx(res.evaluation.scores()["accuracy"]["mean"], abs=5e-4)
     assert float(metric(at, "Chance level")) == pytest.approx(19 / 37, abs=5e-4)
     scores = at.dataframe[0].value
-    assert scores["model"].tolist() == ["neucube", "vectorizer_logreg",
-                                        "channel_features_logreg"]
+    # Plain names on the page, the technical ones beside them (the ablations come by default).
+    assert scores["name in files"].tolist()[:3] == ["neucube", "vectorizer_logreg",
+                                                    "channel_features_logreg"]
+    assert scores["model"].tolist()[:2] == ["NeuCube", "Logistic regression on the whole epoch"]
     if desnn:
-        assert len(at.image) == 2, "confusion matrix and accuracy over time"
+        assert len(at.image) == 3, "scores per fold, confusion matrix and accuracy over time"
         assert res.early is not None and res.early.n_test == 10
-        assert any("NeuCube fit 5/5" in line for line in res.log), res.log
+        assert any(re.search(r"NeuCube fit (\d+)/\1:", line) for line in res.log), res.log
         assert not at.info
     else:
-        assert len(at.image) == 1, "the confusion matrix; no early prediction"
+        assert len(at.image) == 2, "scores per fold and the confusion matrix; no early prediction"
         assert res.early is None
-        assert [i.value for i in at.info] == [NO_EARLY_NOTE]
-        assert any("NeuCube fit 4/4" in line for line in res.log), res.log
+        assert NO_EARLY_NOTE in [i.value for i in at.info]
+        assert any(re.search(r"NeuCube fit (\d+)/\1:", line) for line in res.log), res.log
     assert any(c.value.startswith(f"{'deSNN' if desnn else 'State'} readout; Stratified k-fold")
                for c in at.caption)
 
@@ -615,11 +618,12 @@ def test_from_study_reads_the_readout_and_a_pair_stdp_rate() -> None:
     model = s.make_model(verbose=False)
     assert model.get_params()["stdp_rate"] == (0.001, 0.003)
     assert (model.readout, model.n_bins, model.state_c) == ("state", 12, 0.5)
-    # Equal amplitudes, or one number, give one rate (A+ = A-); the readout defaults to deSNN.
+    # Equal amplitudes, or one number, give one rate (A+ = A-); the readout defaults to the
+    # classifier's default (neucube.defaults), with the deSNN one study key away.
     s = settings({"rate": [0.002, 0.002]}, {})
-    assert (s.stdp_rate, s.stdp_pair, s.readout, s.state_c) == (0.002, (0.002, 0.002), "desnn",
-                                                                 "auto")
-    assert s.early_prediction
+    assert (s.stdp_rate, s.stdp_pair, s.readout, s.state_c) == (
+        0.002, (0.002, 0.002), DEFAULTS["readout"], "auto")
+    assert settings({"rate": 0.002}, {"kind": "desnn"}).early_prediction
     assert settings({"rate": 0.0015}, {"n_bins": 7}).stdp_rate == 0.0015
     assert TrainSettings.stdp_rate_of(0.001, 0.002) == (0.001, 0.002)
     assert TrainSettings.stdp_rate_of(0.001, 0.001) == 0.001
@@ -832,10 +836,9 @@ def test_two_sessions_train_at_the_same_time_without_mixing(edf_bytes, monkeypat
         assert res.raster.n_trials == ds.trials.n_trials
         fits = [line for line in res.log if "NeuCube fit" in line]
         assert len(fits) == job.total_fits, res.log
-    # An upload trains the deSNN (2 folds, final, early-prediction model); the familiarity
-    # study its state readout (no early-prediction model).
-    assert [r.settings.readout for r in results] == ["desnn", "state"]
-    assert [job.total_fits for job in jobs] == [4, 3]
+    # An upload trains the classifier's default readout; the familiarity study its state
+    # readout. Each job counted its own fits (checked above), ablations included.
+    assert [r.settings.readout for r in results] == [DEFAULTS["readout"], "state"]
     assert results[0].model.n_channels_ == 64 and results[1].model.n_channels_ == 19
     # Each session's scores and model equal a direct serial run of its settings on its data.
     from sklearn.base import clone
