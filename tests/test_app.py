@@ -427,7 +427,7 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path,
         assert len(at.image) == 3, "scores per fold, confusion matrix and accuracy over time"
         assert res.early is not None and res.early.n_test == 10
         assert any(re.search(r"NeuCube fit (\d+)/\1:", line) for line in res.log), res.log
-        assert not at.info
+        assert NO_EARLY_NOTE not in [i.value for i in at.info]
     else:
         assert len(at.image) == 2, "scores per fold and the confusion matrix; no early prediction"
         assert res.early is None
@@ -441,7 +441,7 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path,
     assert again is not res and again.settings.control and again.settings.readout == readout
     assert not again.compiled, again.log
     assert any("the compiled cube was reused" in c.value for c in at.caption)
-    assert "neucube (shuffled labels)" in at.dataframe[0].value["model"].tolist()
+    assert "neucube (shuffled labels)" in at.dataframe[0].value["name in files"].tolist()
 
     # ---- Connectivity
     open_page(at, "pages/4_Connectivity.py")
@@ -485,7 +485,10 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path,
     study = tomllib.loads(archive.read("results/study.toml").decode())
     assert study["data"] == {"source": "eeg", "path": edf_bytes[0], "on_unknown": "drop"}
     assert study["events"] == {"rest": ["T0"], "task": ["T1", "T2"]}
-    assert study["preprocessing"] == {"tmin": -0.2, "tmax": 0.8}
+    # The upload started from the ERP preset (the shipped ERP study's preprocessing).
+    assert {k: study["preprocessing"][k] for k in ("tmin", "tmax", "l_freq", "h_freq",
+                                                   "resample")} == {
+        "tmin": -0.1, "tmax": 0.8, "l_freq": 1.0, "h_freq": 30.0, "resample": 128.0}
     assert study["evaluation"]["n_splits"] == 3
     assert (study["readout"]["kind"], study["readout"]["state_c"]) == (
         readout, "auto" if desnn else 0.001)
