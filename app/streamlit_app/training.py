@@ -316,6 +316,9 @@ def prepare_job_imports() -> None:
         import neucube.classifier  # noqa: F401
         import neucube.evaluation  # noqa: F401
         import neucube.readout  # noqa: F401
+        import pyriemann.estimation  # noqa: F401  (the Riemannian baselines import it lazily)
+        import pyriemann.tangentspace  # noqa: F401
+        import pyriemann.classification  # noqa: F401
     ensure_brian2()
 
 
