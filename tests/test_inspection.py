@@ -133,6 +133,9 @@ def test_importance_converts_to_an_evoked_that_mne_plots(rng):
     assert np.allclose(evoked.times, res.centres_s, atol=width / 2 + 1e-9)
     fig = evoked.plot_topomap(times=evoked.times, scalings=1, units="drop", show=False)
     assert len(fig.axes) >= 3
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # MNE registers its figures with pyplot
     assert res.to_evoked(evoked.info).data.shape == (19, 3)
     with pytest.raises(ValueError, match="'which': expected one of"):
         importance_to_evoked(res, which="bad")
