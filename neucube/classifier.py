@@ -53,6 +53,7 @@ from neucube.limits import (
     check_synapse_count,
     estimated_brain_neurons,
 )
+from neucube.progress import ProgressCallback
 from neucube.readout import DEFAULT_FRACTIONS, DeSNNClassifier, StateClassifier
 from neucube.readout.state import check_penalty
 from neucube.spaces import convert_coords
@@ -591,7 +592,8 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         return arr
 
     # ------------------------------------------------------------------ API
-    def fit(self, X: Any, y: Any = None) -> NeuCubeClassifier:
+    def fit(self, X: Any, y: Any = None, progress: ProgressCallback | None = None
+            ) -> NeuCubeClassifier:
         """Fit encoder, reservoir (STDP) and readout on the training trials ``X``.
 
         Parameters
@@ -600,6 +602,8 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             Training trials.
         y : array-like of shape (n_trials,), optional
             Labels; defaults to the TrialSet's/Epochs' class names.
+        progress : callable, optional
+            Told about each STDP round (:meth:`neucube.cube.Reservoir.fit`).
 
         Returns
         -------
@@ -637,7 +641,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             target_activity=self.target_activity, stdp_bound=self.stdp_bound,
             homeostasis=self.homeostasis, backend=self.backend,
             random_state=self.random_state, verbose=self.verbose,
-        ).fit(spikes)
+        ).fit(spikes, progress=progress)
         self.train_raster_ = self.reservoir_.transform(spikes)
         self.activity_ = {
             **self.reservoir_.activity_,

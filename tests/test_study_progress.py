@@ -1,4 +1,4 @@
-"""Progress reporting: terminal bars, plain lines, callbacks, and the cube's log records."""
+"""Progress reporting: terminal bars, plain lines, callbacks, and neucube's progress callbacks."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ import termios
 
 import pytest
 
+import numpy as np
+
 from app.study.progress import (
     CallbackProgress,
-    CubeProgressBridge,
     LogProgress,
     Progress,
     TqdmProgress,
+    as_callback,
     as_progress,
 )
 
@@ -74,19 +76,26 @@ def test_callback_and_log(caplog):
         as_progress(3)
 
 
-def test_bridge_turns_cube_logs_into_progress():
+def test_neucube_callbacks_become_progress():
+    """The STDP rounds of a real fit and the fits of evaluate() reach a Progress (no log text)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from neucube.cube import Reservoir, grid_template
+    from neucube.evaluation import evaluate
+
     messages: list[str] = []
-    progress = CallbackProgress(messages.append)
-    reservoir, engine = logging.getLogger("neucube.cube.reservoir"), logging.getLogger("neucube.cube.engine")
-    level = reservoir.level
-    with CubeProgressBridge(progress, n_rounds=2):
-        engine.info("compiling network with %d neurons and %d candidate synapses (one-time, ~%.0f s) into %s",
-                    10, 20, 3.0, "/cache/x")
-        reservoir.info("STDP round %d/%d: %d spikes in %.2f s", 1, 2, 5, 0.1)
-        reservoir.info("STDP round %d/%d: %d spikes in %.2f s", 2, 2, 5, 0.1)
-        reservoir.info("cube: 10 neurons")  # not progress
-    assert messages == [
-        "compiling the cube with 10 neurons and 20 candidate synapses (one-time, ~3 s) into /cache/x",
-        "STDP rounds: 1/2 rounds", "STDP rounds: 2/2 rounds",
-    ]
-    assert reservoir.level == level and not any(isinstance(h, CubeProgressBridge) for h in reservoir.handlers)
+    callback = as_callback(messages.append)
+    rng = np.random.default_rng(0)
+    spikes = rng.choice(np.array([-1, 0, 1], dtype=np.int8), p=[0.1, 0.8, 0.1], size=(3, 2, 20))
+    Reservoir(template=grid_template((3, 3, 3), 10.0), coords=np.array([[0.0, 0, 0], [20, 20, 20]]),
+              n_rounds=2, backend="reference", random_state=0).fit(spikes, progress=callback)
+    assert messages == ["STDP rounds: 1/2 rounds", "STDP rounds: 2/2 rounds"]
+
+    messages.clear()
+    X = rng.normal(size=(12, 2, 10))
+    y = np.array(["a", "b"] * 6)
+    flat = make_pipeline(FunctionTransformer(lambda x: x.reshape(len(x), -1)), LogisticRegression())
+    evaluate(flat, X, y, n_splits=3, baselines=(), progress=callback)
+    assert messages == [f"cross-validation: {k}/3 fits" for k in (1, 2, 3)]

@@ -7,9 +7,10 @@ The runner reports through a :class:`Progress` object:
   encoders compared, cross-validation fits, STDP rounds).
 
 :class:`TqdmProgress` draws progress bars on a terminal (the command line), :class:`LogProgress`
-writes log lines, and :func:`as_progress` wraps a plain ``callable(message)`` (the form the web
-app uses). :class:`CubeProgressBridge` turns the cube's own log records (compile, STDP rounds)
-into progress, because those happen deep inside ``NeuCubeClassifier.fit``.
+writes log lines, and :func:`as_progress` wraps a plain ``callable(message)``.
+:func:`as_callback` turns a :class:`Progress` into the ``callback(task, done, total)`` that
+neucube's long calls accept (:mod:`neucube.progress`: ``evaluate``, ``NeuCubeClassifier.fit``
+for its STDP rounds), so a bar follows the work itself, never log wording.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 __all__ = ["Progress", "LogProgress", "CallbackProgress", "TqdmProgress", "as_progress",
-           "CubeProgressBridge", "TqdmLoggingHandler"]
+           "as_callback", "TqdmLoggingHandler"]
 
 logger = logging.getLogger(__name__)
 
@@ -169,46 +170,30 @@ def as_progress(progress: Progress | Callable[[str], None] | None) -> Progress:
     raise TypeError(f"The 'progress' argument must be a Progress, a callable(message) or None; got {progress!r}.")
 
 
-class CubeProgressBridge(logging.Handler):
-    """Turn the cube's log records into progress: a compile step and an STDP-rounds bar.
+#: Units of neucube's progress tasks, for the bars.
+UNITS = {"cross-validation": "fits", "STDP rounds": "rounds"}
 
-    Attach it (``with bridge:``) around the fit of a model built with ``verbose=True``: the
-    reservoir then logs each STDP round at INFO, and the engine logs a compile when the network
-    is not in the build cache. With ``n_rounds=0`` only compiles are reported (around fits that
-    are not verbose, e.g. cross-validation in this process).
-    """
 
-    TASK = "STDP rounds"
+class _TaskCallback:
+    """``callback(task, done, total)`` feeding a :class:`Progress` (start, advance, finish)."""
 
-    def __init__(self, progress: Progress, n_rounds: int) -> None:
-        super().__init__(level=logging.INFO)
+    def __init__(self, progress: Progress) -> None:
         self._progress = progress
-        self._n_rounds = n_rounds
-        self._started = False
-        self._targets = [logging.getLogger("neucube.cube.engine"), logging.getLogger("neucube.cube.reservoir")]
-        self._levels: list[int] = []
+        self._done: dict[str, int] = {}
 
-    def emit(self, record: logging.LogRecord) -> None:
-        msg = str(record.msg)
-        if msg.startswith("compiling network"):
-            self._progress.step(record.getMessage().replace("compiling network", "compiling the cube", 1))
-        elif msg.startswith("STDP round") and self._n_rounds > 0:
-            if not self._started:
-                self._progress.start(self.TASK, self._n_rounds, "rounds")
-                self._started = True
-            self._progress.advance(self.TASK)
+    def __call__(self, task: str, done: int, total: int) -> None:
+        last = self._done.get(task)
+        if last is None or done == 0 or done < last:  # a new run of this task
+            self._progress.start(task, total, UNITS.get(task, ""))
+            last = 0
+        if done > last:
+            self._progress.advance(task, done - last)
+        self._done[task] = done
+        if done >= total:
+            self._progress.finish(task)
+            self._done.pop(task, None)
 
-    def __enter__(self) -> CubeProgressBridge:
-        for log in self._targets:
-            self._levels.append(log.level)
-            if log.getEffectiveLevel() > logging.INFO:
-                log.setLevel(logging.INFO)
-            log.addHandler(self)
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        for log, level in zip(self._targets, self._levels, strict=True):
-            log.removeHandler(self)
-            log.setLevel(level)
-        if self._started:
-            self._progress.finish(self.TASK)
+def as_callback(progress: Progress | Callable[[str], None] | None) -> Callable[[str, int, int], None]:
+    """The ``callback(task, done, total)`` (:mod:`neucube.progress`) that reports to ``progress``."""
+    return _TaskCallback(as_progress(progress))

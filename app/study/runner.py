@@ -35,7 +35,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ from app.study.inspection import inspection_metrics, pooled_importance
 from app.study.jobs import Plan, assemble, available_cores, plan_evaluation, run_jobs
 from app.study.metrics import dumps, metrics_document, scheme_metrics, without_folds
 from app.study.outputs import protected_paths, results_folder
-from app.study.progress import CubeProgressBridge, Progress, as_progress
+from app.study.progress import Progress, as_callback, as_progress
 from app.study.provenance import provenance
 from app.study.schema import Study, StudyError
 from app.study.sources import load_source
@@ -71,10 +71,16 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StudyResult:
-    """What a run produced: the results folder and its ``summary.json`` content."""
+    """What a run produced: the results folder and its ``summary.json`` content.
+
+    ``evaluations`` (scheme -> :class:`~neucube.evaluation.EvaluationResult`) and ``model`` (the
+    final model) are the run's objects in memory, for a front end that shows them (the web app).
+    """
 
     out_dir: Path
     summary: dict[str, Any]
+    evaluations: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    model: Any = field(default=None, compare=False, repr=False)
 
 
 def make_encoder(config: dict[str, Any], kind: str | None = None) -> Any:
@@ -319,6 +325,7 @@ def run_study(
     resume: bool = False,
     figures: bool | None = None,
     overwrite: bool = False,
+    trials: TrialSet | None = None,
 ) -> StudyResult:
     """Run ``study`` and write its results folder.
 
@@ -346,6 +353,9 @@ def run_study(
         Replace a folder at ``out`` that is not a neucube results folder (``--overwrite``). An
         absent folder, an empty one or a neucube results folder is written without it; a file,
         the study file and its data are never replaced (see :mod:`app.study.outputs`).
+    trials : TrialSet, optional
+        The study's trials, already loaded by :func:`load_trials` (the web app loads them
+        when the study is chosen); default: load them.
 
     Returns
     -------
@@ -369,7 +379,8 @@ def run_study(
     with results_folder(out_dir, overwrite=overwrite, protected=protected_paths(study),
                         study=study.name) as tmp, contextlib.ExitStack() as stack:
         progress.step("loading trials")
-        trials = load_trials(study, progress=progress)
+        if trials is None:
+            trials = load_trials(study, progress=progress)
         logger.info("%r", trials)
         t = lap("load", t0)
         progress.step("encoding spikes (encoder comparison)")
@@ -380,10 +391,9 @@ def run_study(
         stack.callback(_keep_fits_hint, checkpoint)
         progress.step(f"classifying: NeuCube and baselines, {' and '.join(study.schemes)} "
                       "cross-validation (each worker compiles the cube once)")
-        with CubeProgressBridge(progress, n_rounds=0):  # compiles in this process are shown
-            evaluations = cross_validate(study, trials, make_classifier(study.config, seed=study.seed),
-                                         n_jobs=n_jobs, scheduler=scheduler, progress=progress,
-                                         checkpoint=checkpoint)
+        evaluations = cross_validate(study, trials, make_classifier(study.config, seed=study.seed),
+                                     n_jobs=n_jobs, scheduler=scheduler, progress=progress,
+                                     checkpoint=checkpoint)
         schemes = {s: scheme_metrics(r, extras) for s, (r, extras) in evaluations.items()}
         # What the model used (app.study.inspection): primary scheme, first seed.
         first_scheme = study.schemes[0]
@@ -397,8 +407,7 @@ def run_study(
 
         progress.step(f"fitting the final model on all {trials.n_trials} trials")
         model = make_classifier(study.config, seed=study.seed).set_params(verbose=True)
-        with CubeProgressBridge(progress, study.config["stdp"]["n_rounds"]):
-            model.fit(trials)
+        model.fit(trials, progress=as_callback(progress))
         model.set_params(verbose=False)
         model.save(tmp / "model.zip")
         t = lap("final_model", t)
@@ -447,7 +456,7 @@ def run_study(
         _write(tmp / "provenance.json", json.dumps(prov, indent=2) + "\n")
         stack.pop_all()
     checkpoint.remove()
-    return StudyResult(out_dir, summary)
+    return StudyResult(out_dir, summary, evaluations, model)
 
 
 def _keep_fits_hint(checkpoint: Checkpoint) -> None:

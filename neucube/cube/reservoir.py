@@ -36,6 +36,7 @@ from neucube.limits import (
     check_synapse_count,
     estimated_brain_neurons,
 )
+from neucube.progress import ProgressCallback, no_progress
 
 __all__ = ["Reservoir"]
 
@@ -334,7 +335,8 @@ class Reservoir(TransformerMixin, BaseEstimator):
         return check_spikes(X, n_channels if reset else self.n_features_in_, name="X")
 
     # ------------------------------------------------------------------ API
-    def fit(self, X: Any, y: Any = None, coords: Any = None) -> Reservoir:
+    def fit(self, X: Any, y: Any = None, coords: Any = None,
+            progress: ProgressCallback | None = None) -> Reservoir:
         """Build the cube and train it with STDP on ``X``.
 
         Parameters
@@ -346,6 +348,8 @@ class Reservoir(TransformerMixin, BaseEstimator):
             Ignored (STDP is unsupervised); present for pipelines.
         coords : array-like of shape (n_channels, 3), optional
             Channel coordinates in mm; overrides the ``coords`` parameter.
+        progress : callable, optional
+            ``progress("STDP rounds", done, n_rounds)`` (:mod:`neucube.progress`).
 
         Returns
         -------
@@ -422,6 +426,9 @@ class Reservoir(TransformerMixin, BaseEstimator):
         self.network_init_ = network
         before = self._activity(network, probe)
         self.round_scales_ = []
+        report = progress or no_progress
+        if n_rounds:
+            report("STDP rounds", 0, n_rounds)
         for r in range(n_rounds):
             start = time.perf_counter()
             result = self._simulate(network, spikes, plastic=True)
@@ -432,6 +439,7 @@ class Reservoir(TransformerMixin, BaseEstimator):
                 factor = self._rescale(network, probe)[0]
                 network = network.with_weights(network.weights * factor)
                 self.round_scales_.append(float(factor))
+            report("STDP rounds", r + 1, n_rounds)
         after = before if n_rounds == 0 else self._activity(network, probe)
         self.activity_ = {
             "before_stdp": before,

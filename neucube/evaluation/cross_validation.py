@@ -28,6 +28,8 @@ from neucube.data import TrialSet
 from neucube.evaluation.baselines import BASELINES, baseline_skip_reason, make_baseline
 from neucube.evaluation.controls import ABLATION_SUFFIX, ablation_skip_reason, make_ablation
 from neucube.evaluation.statistics import paired_comparison
+from neucube.progress import ProgressCallback
+from neucube.progress import no_progress as _no_progress
 
 __all__ = [
     "evaluate",
@@ -38,9 +40,13 @@ __all__ = [
     "EvaluationResult",
     "SCHEMES",
     "METRICS",
+    "PROGRESS_TASK",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Task name of the fits in progress reports (``progress(PROGRESS_TASK, done, total)``).
+PROGRESS_TASK = "cross-validation"
 
 #: Cross-validation schemes: stratified k-fold on all trials, leave-one-subject-out, or
 #: stratified k-fold within each subject (per-subject accuracy, then the group mean).
@@ -311,6 +317,7 @@ def evaluate(
     model_name: str = "neucube",
     n_jobs: int | None = 1,
     verbose: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> EvaluationResult:
     """Cross-validate ``model`` and the baselines on identical folds, for several seeds.
 
@@ -348,6 +355,9 @@ def evaluate(
         own compiled networks.
     verbose : bool
         Log one line per fold at INFO level.
+    progress : callable, optional
+        ``progress(task, done, total)`` (:data:`ProgressCallback`), called with ``done = 0``
+        before the first fit and after each completed fit, with task :data:`PROGRESS_TASK`.
 
     Returns
     -------
@@ -393,10 +403,16 @@ def evaluate(
             for fold, (train, test, subject) in enumerate(cv_splits(cv, lab, groups_arr, n_splits, seed)):
                 tasks.append((name, est, d, lab, train, test, seed, fold, subject))
     logger.log(logging.INFO if verbose else logging.DEBUG, "evaluating %d fits (%s, seeds %s)", len(tasks), cv, seeds)
-    results = Parallel(n_jobs=n_jobs)(
+    report = progress or _no_progress
+    report(PROGRESS_TASK, 0, len(tasks))
+    results = []
+    # In task order (as completed): the fits' order never changes the result tables.
+    for result in Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(run_fold)(name, est, d, lab, groups_arr, tr, te, seed, fold, subject, classes)
         for name, est, d, lab, tr, te, seed, fold, subject in tasks
-    )
+    ):
+        results.append(result)
+        report(PROGRESS_TASK, len(results), len(tasks))
     folds = pd.DataFrame([r for r, _ in results])
     predictions = pd.concat([p for _, p in results], ignore_index=True)
     for _, row in folds[folds["model"] == model_name].iterrows():
