@@ -186,7 +186,7 @@ class TimeInterpolator(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> NDArray[np.float64]:
-        """Interpolate every trial; returns ``(n_trials, n_channels, (n_times - 1) * factor + 1)``."""
+        """Interpolate every trial: ``(n_trials, n_channels, (n_times - 1) * factor + 1)``."""
         X = self._check(X)
         if hasattr(self, "n_channels_in_") and X.shape[1:] != (self.n_channels_in_,
                                                               self.n_times_in_):
