@@ -492,7 +492,7 @@ class TrialSet:
 
     def with_coords(self, coords: Any, space: str) -> TrialSet:
         """Return a copy with new channel coordinates (for example converted to Talairach)."""
-        return self._replace(coords=coords, space=space)
+        return self.replace(coords=coords, space=space)
 
     def to_space(self, space: str, *, variant: str = "other") -> TrialSet:
         """Return a copy with coordinates converted to ``space`` (``"mni"`` <-> ``"talairach"``).
@@ -508,9 +508,27 @@ class TrialSet:
 
     def with_metadata(self, **items: Any) -> TrialSet:
         """Return a copy whose metadata is updated with ``items``."""
-        return self._replace(metadata={**self._metadata, **items})
+        return self.replace(metadata={**self._metadata, **items})
 
-    def _replace(self, **changes: Any) -> TrialSet:
+    def replace(self, **changes: Any) -> TrialSet:
+        """Return a copy with some fields replaced, checked like a new :class:`TrialSet`.
+
+        Parameters
+        ----------
+        **changes
+            Constructor arguments to change (``X``, ``y``, ``sfreq``, ``ch_names``, ``coords``,
+            ``space``, ``class_names``, ``tmin``, ``subject``, ``session``, ``run``,
+            ``metadata``); the others are kept.
+
+        Returns
+        -------
+        TrialSet
+
+        Examples
+        --------
+        >>> filtered = trials.replace(X=filtered_X)  # doctest: +SKIP
+        >>> relabelled = trials.replace(y=new_y, class_names=("a", "b"))  # doctest: +SKIP
+        """
         fields: dict[str, Any] = dict(
             sfreq=self._sfreq,
             ch_names=self._ch_names,
@@ -523,6 +541,11 @@ class TrialSet:
             run=self._run,
             metadata=self._metadata,
         )
+        unknown = sorted(set(changes) - set(fields) - {"X", "y"})
+        if unknown:
+            raise TypeError(
+                f"TrialSet.replace: expected fields of a TrialSet; found {', '.join(unknown)}"
+            )
         fields.update(changes)
         X = fields.pop("X", self._X)
         y = fields.pop("y", self._y)

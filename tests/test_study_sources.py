@@ -12,7 +12,7 @@ import pytest
 from app.study import StudyError, load_study, parse_study
 from app.study.runner import load_trials
 from app.study.simulate_fmri import CONDITIONS, simulate_block_fmri
-from app.study.sources import apply_preprocessing, eeg_files, relabel
+from app.study.adapters import apply_preprocessing, eeg_files, relabel
 from data_loaders.simulate import simulate_familiarity
 from neucube.data import TrialSet
 

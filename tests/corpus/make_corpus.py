@@ -1339,7 +1339,7 @@ def _extract_zip(archive: Path, dest: str) -> Path:
     """The app's extraction of an uploaded NeuCube CSV zip (into ``dest``), with its limits."""
     from app.streamlit_app import datasets
 
-    return datasets.extract_zip(archive, Path(dest), max_bytes=datasets._MAX_EXTRACT)
+    return datasets.extract_zip(archive, Path(dest), max_bytes=datasets.MAX_EXTRACT_BYTES)
 
 
 def _edit_line(path: Path, line: int, change: Callable[[str], str]) -> None:
