@@ -386,9 +386,9 @@ def test_parallel_processes_share_one_build_and_broken_builds_are_redone(tmp_pat
     manifest = json.loads(manifest_path.read_text())
     del manifest["files"]
     manifest_path.write_text(json.dumps(manifest))
-    from neucube.cube import engine
+    from neucube.cube.engine import build
 
-    engine._PROGRAMS.clear()
+    build._PROGRAMS.clear()
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="neucube.cube.engine"):
         CompiledCube.get(spec, cache)
@@ -401,7 +401,7 @@ def test_stale_run_folders_of_dead_processes_are_swept(monkeypatch, tmp_path, ca
     """A SIGKILLed run cannot remove its per-run folder; the next process does. Liveness comes
     from the folder's owner lock (held by a real process here), so a live run of another pid
     namespace is never taken for dead; folders without a lock need a dead pid and an hour."""
-    from neucube.cube import engine
+    from neucube.cube.engine import tempdirs
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
@@ -430,10 +430,10 @@ def test_stale_run_folders_of_dead_processes_are_swept(monkeypatch, tmp_path, ca
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        monkeypatch.setattr(engine.tempfile, "tempdir", str(tmp_path))
-        monkeypatch.setattr(engine, "_swept", False)
+        monkeypatch.setattr(tempdirs.tempfile, "tempdir", str(tmp_path))
+        monkeypatch.setattr(tempdirs, "_swept", False)
         with caplog.at_level(logging.DEBUG, logger="neucube.cube.engine"):
-            engine._sweep_stale_run_folders()
+            tempdirs.sweep_stale_run_folders()
     finally:
         holder.communicate("")
     gone = {key for key, folder in folders.items() if not folder.exists()}
@@ -443,21 +443,21 @@ def test_stale_run_folders_of_dead_processes_are_swept(monkeypatch, tmp_path, ca
     # Once per process: a folder left later is not looked for again.
     (folders["old_unlocked"] / "results").mkdir(parents=True)
     os.utime(folders["old_unlocked"], (two_hours_ago, two_hours_ago))
-    engine._sweep_stale_run_folders()
+    tempdirs.sweep_stale_run_folders()
     assert folders["old_unlocked"].exists()
 
 
 def test_a_run_holds_its_folders_owner_lock_until_it_ends(tmp_path):
     """While the compiled program runs, its folder's owner lock is taken (the sweep of another
     process leaves it alone); when the lock is let go the owner counts as gone."""
-    from neucube.cube import engine
+    from neucube.cube.engine import tempdirs
 
     workdir = tmp_path / "neucube-run-1-x"
     workdir.mkdir()
-    fd = engine._hold_owner_lock(workdir)
+    fd = tempdirs._hold_owner_lock(workdir)
     try:
-        assert engine._owner_is_gone(workdir) is False
+        assert tempdirs._owner_is_gone(workdir) is False
     finally:
         os.close(fd)
-    assert engine._owner_is_gone(workdir) is True
-    assert engine._owner_is_gone(tmp_path) is None  # no owner file
+    assert tempdirs._owner_is_gone(workdir) is True
+    assert tempdirs._owner_is_gone(tmp_path) is None  # no owner file

@@ -75,7 +75,7 @@ def test_dask_equals_serial(cluster, study, serial, tmp_path):
     assert f"scheduler {cluster.scheduler_address}" in log
     # Each worker process loaded its own compiled cube (built once, or reused from the cache).
     with distributed.Client(cluster) as client:
-        loaded = client.run(lambda: len(__import__("neucube.cube.engine", fromlist=["_"])._PROGRAMS))
+        loaded = client.run(lambda: len(__import__("neucube.cube.engine.build", fromlist=["_"])._PROGRAMS))
     assert len(loaded) == 2 and all(n >= 1 for n in loaded.values()), loaded
 
 
