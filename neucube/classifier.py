@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import numbers
 import os
 import weakref
 from collections.abc import Sequence
@@ -35,7 +34,7 @@ from sklearn.utils.validation import (
 )
 
 from neucube._inputs import ModelInput, read_model_input
-from neucube._validation import check_number, check_option
+from neucube._validation import check_option
 from neucube.cube.activity import activity_stats
 from neucube.cube.connectivity import CONNECTIVITY_RULES
 from neucube.cube.engine import BACKENDS
@@ -48,11 +47,11 @@ from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder
 from neucube.limits import (
     MAX_CHANNELS,
     MAX_TIMES,
-    check_limit,
     check_neuron_count,
     check_synapse_count,
     estimated_brain_neurons,
 )
+from neucube.params import ParamSpec, check_params
 from neucube.progress import ProgressCallback
 from neucube.readout import DEFAULT_FRACTIONS, DeSNNClassifier, StateClassifier
 from neucube.readout.state import check_penalty
@@ -89,18 +88,6 @@ def _is_brain(template: Any) -> bool:
     return isinstance(template, str) and template == "brain"
 
 
-def _check_number_or_pair(name: str, value: Any, *, low_inclusive: bool) -> None:
-    """``stdp_rate``/``tau_stdp``: a number, or a (potentiation, depression) pair of numbers."""
-    if isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2:
-        for v in value:
-            check_number(name, v, low=0.0, low_inclusive=low_inclusive, owner=_OWNER)
-    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-        check_number(name, value, low=0.0, low_inclusive=low_inclusive, owner=_OWNER)
-    else:
-        raise TypeError(f"The {name!r} parameter of {_OWNER} must be a number or a pair of "
-                        f"numbers (potentiation, depression); got {value!r}.")
-
-
 def _spread_inputs(template: np.ndarray, n_channels: int) -> np.ndarray:
     """Deterministic farthest-point sample of ``n_channels`` template positions.
 
@@ -116,6 +103,15 @@ def _spread_inputs(template: np.ndarray, n_channels: int) -> np.ndarray:
         dist = np.minimum(dist, np.linalg.norm(template - template[nxt], axis=1))
     return template[chosen]
 
+
+def _checked_by_encoder(name: str, value: Any, *, owner: str | None = None) -> None:
+    """``encoder_threshold`` is checked by the encoder, which knows the channel count and
+    whether its rule allows a zero threshold."""
+
+
+_ENCODER = ("encoder", ("tbr", "step_forward", "moving_window"))
+_DESNN = ("readout", ("desnn",))
+_STATE = ("readout", ("state",))
 
 class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
     """NeuCube spiking neural network classifier for spatiotemporal data (EEG, fMRI).
@@ -247,6 +243,93 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
     >>> cross_val_score(clf, trials, trials.labels, cv=5)        # doctest: +SKIP
     """
 
+    #: Every parameter declared once (:mod:`neucube.params`): the check in ``fit``, the study
+    #: schema, the search grid, the app's widgets and ``docs/parameters.md`` come from here.
+    _parameter_constraints: dict[str, ParamSpec] = {
+        "encoder": ParamSpec("choice", choices=tuple(ENCODERS), other="a spike encoder instance",
+                             doc="spike encoder", section="encoder", searchable=True),
+        "encoder_threshold": ParamSpec(
+            "threshold", low=0.0, low_inclusive=False, keywords=("auto",),
+            checker=_checked_by_encoder, section="encoder", searchable=True,
+            doc="None (the encoder's data-driven rule), 'auto' (SNR search), a number or "
+                "per-channel list"),
+        "encoder_alpha": ParamSpec(
+            "float", low=0.0, when=_ENCODER, section="encoder", searchable=True,
+            doc="TBR, step-forward, moving window: threshold = mean|dx| + alpha * std|dx|"),
+        "coords": ParamSpec("any", other="None or an array of shape (n_channels, 3)",
+                            doc="channel coordinates in mm (array input; default: the data's own)"),
+        "coords_space": ParamSpec("choice", choices=("mni", "talairach", "grid"),
+                                  doc="space of coords"),
+        "template": ParamSpec(
+            "choice", choices=("brain", "grid"), other="an array of neuron positions",
+            section="cube", doc="neuron positions: MNI152 brain or a grid spanning the channels"),
+        "spacing_mm": ParamSpec("float", limit="spacing_mm", section="cube", searchable=True,
+                                doc="template spacing in mm"),
+        "radius": ParamSpec("float", limit="radius", section="cube", searchable=True,
+                            doc="connection radius in multiples of the spacing"),
+        "connectivity": ParamSpec("choice", choices=tuple(CONNECTIVITY_RULES), section="cube",
+                                  doc="connection rule"),
+        "threshold": ParamSpec("float", low=0.0, low_inclusive=False, section="cube",
+                               searchable=True, doc="firing threshold"),
+        "leak": ParamSpec("float", low=0.0, section="cube", searchable=True,
+                          doc="leak per step"),
+        "refractory": ParamSpec("int", limit="refractory", section="cube",
+                                doc="refractory period in steps"),
+        "neuron_model": ParamSpec("choice", choices=tuple(NEURON_MODELS), section="cube",
+                                  doc="NeuCube SLIF or exponential LIF"),
+        "stdp_rate": ParamSpec("number_or_pair", low=0.0, section="stdp", searchable=True,
+                               doc="STDP amplitude A+ = A-, or [A+, A-]"),
+        "tau_stdp": ParamSpec("number_or_pair", limit="tau_stdp", section="stdp",
+                              searchable=True,
+                              doc="STDP time constant in steps, or [tau+, tau-]"),
+        "n_rounds": ParamSpec("int", limit="n_rounds", section="stdp", searchable=True,
+                              doc="STDP passes over the training trials (0: no learning)"),
+        "weight_scale": ParamSpec(
+            "float", low=0.0, low_inclusive=False, keywords=("auto",), section="cube",
+            doc="factor on every initial weight ('auto': calibrated on the training trials to "
+                "target_activity)"),
+        "target_activity": ParamSpec(
+            "float", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False,
+            section="cube", doc="share of non-input neurons firing per trial that "
+                                "weight_scale = 'auto' and homeostasis aim at"),
+        "stdp_bound": ParamSpec(
+            "choice", choices=tuple(STDP_BOUNDS), section="stdp",
+            doc="hard: additive STDP clipped at the weight limit (NeuCube); soft: "
+                "weight-dependent changes that vanish at the bounds"),
+        "homeostasis": ParamSpec("bool", section="stdp", doc="rescale the weights to "
+                                 "target_activity after each STDP round"),
+        "readout": ParamSpec(
+            "choice", choices=READOUTS, other="a classifier instance", section="readout",
+            searchable=True, doc="readout classifier: deSNN, or 'state' (logistic regression "
+                                 "on time-binned spike counts)"),
+        "mod": ParamSpec("float", low=0.0, high=1.0, low_inclusive=False, when=_DESNN,
+                         section="readout", searchable=True,
+                         doc="deSNN rank-order modulation"),
+        "drift_up": ParamSpec("float", low=0.0, when=_DESNN, section="readout",
+                              searchable=True, doc="deSNN weight increase per later spike"),
+        "drift_down": ParamSpec("float", low=0.0, when=_DESNN, section="readout",
+                                searchable=True, doc="deSNN weight decrease per silent step"),
+        "recall": ParamSpec("choice", choices=("wknn", "psp"), when=_DESNN, section="readout",
+                            doc="deSNN recall: weighted k-NN (NeuCube software) or PSP race"),
+        "k": ParamSpec("int", limit="k", when=_DESNN, section="readout", searchable=True,
+                       doc="wknn neighbours"),
+        "sigma": ParamSpec("float", low=0.0, low_inclusive=False, when=_DESNN,
+                           section="readout", searchable=True, doc="wknn kernel width"),
+        "c": ParamSpec("float", low=0.0, high=1.0, low_inclusive=False, when=_DESNN,
+                       section="readout", doc="psp firing fraction"),
+        "n_bins": ParamSpec("int", limit="n_bins", when=_STATE, section="readout",
+                            searchable=True, doc="state readout: time bins per trial"),
+        "state_c": ParamSpec(
+            "float", low=0.0, low_inclusive=False, keywords=("auto",), when=_STATE,
+            checker=check_penalty, section="readout", searchable=True,
+            doc="state readout: inverse L2 penalty ('auto': inner CV on the training trials)"),
+        "backend": ParamSpec("choice", choices=tuple(BACKENDS), section="cube",
+                             doc="simulator of the cube"),
+        "random_state": ParamSpec("seed", doc="seed of the cube's connectivity (a study sets "
+                                  "it from its seed)"),
+        "verbose": ParamSpec("any", other="a bool", doc="log progress at INFO level"),
+    }
+
     def __init__(
         self,
         *,
@@ -347,61 +430,13 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ parameter checks
     def _check_params(self) -> None:
         """Validate the parameters before any costly step, naming this class in errors."""
-        positive = {"low": 0.0, "low_inclusive": False, "owner": _OWNER}
-        if isinstance(self.encoder, str):
-            kind = check_option("encoder", self.encoder, ENCODERS, owner=_OWNER)
-            if kind != "bsa":
-                check_number("encoder_alpha", self.encoder_alpha, low=0.0, owner=_OWNER)
-        check_option("coords_space", self.coords_space, ("mni", "talairach", "grid"),
-                     owner=_OWNER)
-        if isinstance(self.template, str):
-            check_option("template", self.template, ("brain", "grid"), owner=_OWNER)
-        spacing = check_limit("spacing_mm", self.spacing_mm, owner=_OWNER)
-        radius = check_limit("radius", self.radius, owner=_OWNER)
+        check_params(self)
         if _is_brain(self.template):  # before any allocation (grid: in _template_positions)
+            spacing, radius = float(self.spacing_mm), float(self.radius)
             n_neurons = check_neuron_count(estimated_brain_neurons(spacing),
                                            cause=f"spacing_mm={spacing:g}", owner=_OWNER)
             check_synapse_count(n_neurons, radius, cause=f"spacing_mm={spacing:g}",
                                 owner=_OWNER)
-        check_option("connectivity", self.connectivity, CONNECTIVITY_RULES, owner=_OWNER)
-        check_number("threshold", self.threshold, **positive)
-        check_number("leak", self.leak, low=0.0, owner=_OWNER)
-        check_limit("refractory", self.refractory, owner=_OWNER)
-        check_option("neuron_model", self.neuron_model, NEURON_MODELS, owner=_OWNER)
-        _check_number_or_pair("stdp_rate", self.stdp_rate, low_inclusive=True)
-        _check_number_or_pair("tau_stdp", self.tau_stdp, low_inclusive=False)
-        for tau in np.atleast_1d(np.asarray(self.tau_stdp, dtype=np.float64)):
-            check_limit("tau_stdp", float(tau), owner=_OWNER)
-        check_limit("n_rounds", self.n_rounds, owner=_OWNER)
-        if isinstance(self.weight_scale, str):
-            check_option("weight_scale", self.weight_scale, ("auto",), owner=_OWNER)
-        else:
-            check_number("weight_scale", self.weight_scale, **positive)
-        check_number("target_activity", self.target_activity, low=0.0, high=1.0,
-                     low_inclusive=False, high_inclusive=False, owner=_OWNER)
-        check_option("stdp_bound", self.stdp_bound, STDP_BOUNDS, owner=_OWNER)
-        if not isinstance(self.homeostasis, (bool, np.bool_)):
-            raise TypeError(f"The 'homeostasis' parameter of {_OWNER} must be a bool; got "
-                            f"{self.homeostasis!r}.")
-        kind = (check_option("readout", self.readout, READOUTS, owner=_OWNER)
-                if isinstance(self.readout, str) else None)
-        if kind == "state":
-            check_limit("n_bins", self.n_bins, owner=_OWNER)
-            check_penalty("state_c", self.state_c, owner=_OWNER)
-        elif kind == "desnn":
-            check_number("mod", self.mod, low=0.0, high=1.0, low_inclusive=False, owner=_OWNER)
-            check_number("drift_up", self.drift_up, low=0.0, owner=_OWNER)
-            check_number("drift_down", self.drift_down, low=0.0, owner=_OWNER)
-            check_option("recall", self.recall, ("wknn", "psp"), owner=_OWNER)
-            check_limit("k", self.k, owner=_OWNER)
-            check_number("sigma", self.sigma, **positive)
-            check_number("c", self.c, low=0.0, high=1.0, low_inclusive=False, owner=_OWNER)
-        check_option("backend", self.backend, BACKENDS, owner=_OWNER)
-        rs = self.random_state
-        if not (rs is None or (isinstance(rs, numbers.Integral) and not isinstance(rs, bool))
-                or isinstance(rs, (np.random.Generator, np.random.RandomState))):
-            raise TypeError(f"The 'random_state' parameter of {_OWNER} must be None, an int, a "
-                            f"numpy.random.Generator or a numpy.random.RandomState; got {rs!r}.")
 
     # ------------------------------------------------------------------ building blocks
     def _make_encoder(self) -> BaseEstimator:

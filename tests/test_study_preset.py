@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.study._fields import StudyError
-from app.study.runner import make_classifier
-from app.study.schema import MODEL_KEYS, parse_study
+from app.study.schema import MODEL_KEYS, make_model, parse_study
 from neucube.classifier import NeuCubeClassifier
 from neucube.defaults import DEFAULTS, PUBLISHED
 
@@ -14,7 +13,7 @@ MINIMAL = {"study": {"name": "s"}, "data": {"source": "simulate"}}
 
 
 def model_params(raw):
-    clf = make_classifier(parse_study(raw).config, seed=0)
+    clf = make_model(parse_study(raw).config, seed=0)
     params = clf.get_params()
     return {p: params[p] for p in MODEL_KEYS.values()}
 
@@ -23,16 +22,17 @@ def test_a_study_without_model_keys_gets_the_classifier_defaults():
     got = model_params(MINIMAL)
     want = {p: NeuCubeClassifier().get_params()[p] for p in MODEL_KEYS.values()}
     assert got == want
-    assert got == {p: DEFAULTS[p] for p in MODEL_KEYS.values()}
+    assert {p: got[p] for p in DEFAULTS} == DEFAULTS
 
 
 def test_the_published_preset_gives_the_2014_settings_and_keys_override_it():
     raw = {"study": {"name": "s", "preset": "published"}, "data": {"source": "simulate"}}
     got = model_params(raw)
     want = {p: NeuCubeClassifier.published().get_params()[p] for p in MODEL_KEYS.values()}
-    assert got == want == {p: PUBLISHED[p] for p in MODEL_KEYS.values()}
-    raw["readout"] = {"kind": "state"}
-    raw["stdp"] = {"rate": [0.001, 0.002]}
+    assert got == want
+    assert {p: got[p] for p in PUBLISHED} == PUBLISHED
+    raw["readout"] = {"readout": "state"}
+    raw["stdp"] = {"stdp_rate": [0.001, 0.002]}
     got = model_params(raw)
     assert got["readout"] == "state" and got["stdp_rate"] == (0.001, 0.002)
     assert got["encoder"] == PUBLISHED["encoder"]

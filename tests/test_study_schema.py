@@ -47,9 +47,9 @@ def test_default_study_parses():
 def test_defaults_filled():
     study = parse_study(MINIMAL)
     # Model keys default to the classifier's defaults (one declaration, neucube.defaults).
-    assert study.config["encoder"]["kind"] == DEFAULTS["encoder"]
-    assert study.config["encoder"]["alpha"] == DEFAULTS["encoder_alpha"]
-    assert study.config["readout"]["kind"] == DEFAULTS["readout"]
+    assert study.config["encoder"]["encoder"] == DEFAULTS["encoder"]
+    assert study.config["encoder"]["encoder_alpha"] == DEFAULTS["encoder_alpha"]
+    assert study.config["readout"]["readout"] == DEFAULTS["readout"]
     assert study.config["evaluation"]["scheme"] == ["stratified"]
     assert study.config["figures"]["formats"] == ["svg", "pdf", "png"]
     assert study.config["preprocessing"]["l_freq"] is None
@@ -75,9 +75,9 @@ def test_search_grid_roundtrips_with_distributions():
         "readout": {"drift_up": {"distribution": "loguniform", "low": 0.001, "high": 0.02}},
     }})
     study = parse_study(raw)
-    assert study.config["search"]["grid"] == {
-        "encoder.alpha": [0.3, 0.5],
-        "readout.drift_up": {"distribution": "loguniform", "low": 0.001, "high": 0.02},
+    assert study.config["search"]["grid"] == {  # by the parameters' own names
+        "encoder_alpha": [0.3, 0.5],
+        "drift_up": {"distribution": "loguniform", "low": 0.001, "high": 0.02},
     }
     again = parse_study(tomllib.loads(study.to_toml()))
     assert again.config == study.config
@@ -98,7 +98,7 @@ SECTION_LIST = ("cube, data, encoder, evaluation, events, figures, output, prepr
         (with_(encoder={"threshold": [1, "x"]}), r'^encoder\.threshold\[1\]: expected a positive number, got "x"$'),
         (with_(encoder={"window": 2.5}), r"^encoder\.window: expected an integer in \[1, 100000\] \(a moving window longer than any trial only costs memory\), got 2\.5$"),
         (with_(encoder={"compare": "tbr"}), r'^encoder\.compare: expected a list, got "tbr"$'),
-        (with_(encoder={"colour": 1}), r"^encoder\.colour: unknown key; expected one of kind, threshold, alpha, window, compare$"),
+        (with_(encoder={"colour": 1}), r"^encoder\.colour: unknown key; expected one of encoder, encoder_threshold, encoder_alpha, window, compare$"),
         (with_(study={"seed": True}), r"^study\.seed: expected an integer in \[0, 4294967295\] \(NumPy seeds are 32-bit\), got True$"),
         (with_(cube={"spacing_mm": "ten"}), r'^cube\.spacing_mm: expected a number in \(0, 1000\] \(the cube.s neuron count grows as 1 / spacing_mm\*\*3\), got "ten"$'),
         (with_(readout={"mod": 1.5}), r"^readout\.mod: expected a number in \(0, 1\], got 1\.5$"),
@@ -121,7 +121,7 @@ SECTION_LIST = ("cube, data, encoder, evaluation, events, figures, output, prepr
         (with_(figures={"dpi": 72}), r"^figures\.dpi: expected a number in \[300, 1200\] \(an image's pixel count grows as dpi\*\*2; 1200 dpi is print quality\), got 72$"),
         (with_(figures={"contrast": ["a"]}), r'^figures\.contrast: expected two different class names \[a, b\], got \["a"\]$'),
         (with_(figures={"contrast": ["a", "b"]}, events={"x": 1, "y": 2}), r'^figures\.contrast\[0\]: expected a class of \[events\] \(x, y\), got "a"$'),
-        (with_(search={"grid": {"encoder.colour": [1]}}), r"^search\.grid\.encoder\.colour: not a searchable parameter; expected one of encoder\.kind, encoder\.threshold, "),
+        (with_(search={"grid": {"encoder.colour": [1]}}), r"^search\.grid\.encoder\.colour: not a searchable parameter; expected one of encoder, encoder_threshold, "),
         (with_(search={"grid": {"encoder.alpha": []}}), r"^search\.grid\.encoder\.alpha: expected a non-empty list of values or a distribution"),
         (with_(search={"grid": {"encoder": {"alpha": [0.5, -1]}}}), r"^search\.grid\.encoder\.alpha\[1\]: expected a number >= 0, got -1$"),
         (with_(search={"grid": {"stdp.rate": {"distribution": "uniform", "low": 0.001, "high": 0.01}}}),

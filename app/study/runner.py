@@ -48,11 +48,11 @@ from app.study.metrics import dumps, metrics_document, scheme_metrics, without_f
 from app.study.outputs import protected_paths, results_folder
 from app.study.progress import Progress, as_callback, as_progress
 from app.study.provenance import provenance
-from app.study.schema import Study, StudyError
+from app.study.schema import Study, StudyError, make_model
 from app.study.sources import load_source
 from neucube import TrialSet
 from neucube._version import __version__
-from neucube.classifier import ENCODERS, NeuCubeClassifier
+from neucube.classifier import ENCODERS
 from neucube.encoding import snr, spike_rate
 
 __all__ = [
@@ -60,7 +60,6 @@ __all__ = [
     "run_study",
     "load_trials",
     "make_encoder",
-    "make_classifier",
     "data_fingerprint",
     "results_folder",
     "cross_validate",
@@ -84,56 +83,16 @@ class StudyResult:
 
 
 def make_encoder(config: dict[str, Any], kind: str | None = None) -> Any:
-    """Build the encoder named by ``kind`` (default ``encoder.kind``) from the study's settings."""
-    kind = kind or config["kind"]
-    params: dict[str, Any] = {"threshold": config["threshold"]}
+    """Build the encoder named by ``kind`` (default the study's encoder) from its ``[encoder]``."""
+    kind = kind or config["encoder"]
+    params: dict[str, Any] = {"threshold": config["encoder_threshold"]}
     if kind == "tbr":
-        params["alpha"] = config["alpha"]
+        params["alpha"] = config["encoder_alpha"]
     elif kind == "moving_window":
         params["window"] = config["window"]
-    if kind == "bsa" and isinstance(config["threshold"], list):
-        params["threshold"] = np.asarray(config["threshold"])
+    if kind == "bsa" and isinstance(config["encoder_threshold"], list):
+        params["threshold"] = np.asarray(config["encoder_threshold"])
     return ENCODERS[kind](**params)
-
-
-def make_classifier(config: dict[str, Any], *, seed: int) -> NeuCubeClassifier:
-    """The study's NeuCube model: encoder, cube, STDP and readout sections as parameters."""
-    enc, cube, stdp, readout = config["encoder"], config["cube"], config["stdp"], config["readout"]
-    encoder: Any = enc["kind"]
-    if enc["kind"] == "moving_window" and enc["window"] != 5:
-        encoder = make_encoder(enc)  # the window length is not a classifier parameter
-    return NeuCubeClassifier(
-        encoder=encoder,
-        encoder_threshold=enc["threshold"],
-        encoder_alpha=enc["alpha"],
-        template=cube["template"],
-        spacing_mm=cube["spacing_mm"],
-        radius=cube["radius"],
-        connectivity=cube["connectivity"],
-        threshold=cube["threshold"],
-        leak=cube["leak"],
-        refractory=cube["refractory"],
-        neuron_model=cube["neuron_model"],
-        backend=cube["backend"],
-        stdp_rate=tuple(stdp["rate"]) if isinstance(stdp["rate"], list) else stdp["rate"],
-        tau_stdp=stdp["tau"],
-        n_rounds=stdp["n_rounds"],
-        weight_scale=cube["weight_scale"],
-        target_activity=cube["target_activity"],
-        stdp_bound=stdp["bound"],
-        homeostasis=stdp["homeostasis"],
-        readout=readout["kind"],
-        n_bins=readout["n_bins"],
-        state_c=readout["state_c"],
-        mod=readout["mod"],
-        drift_up=readout["drift_up"],
-        drift_down=readout["drift_down"],
-        recall=readout["recall"],
-        k=readout["k"],
-        sigma=readout["sigma"],
-        c=readout["c"],
-        random_state=seed,
-    )
 
 
 def load_trials(
@@ -391,7 +350,7 @@ def run_study(
         stack.callback(_keep_fits_hint, checkpoint)
         progress.step(f"classifying: NeuCube and baselines, {' and '.join(study.schemes)} "
                       "cross-validation (each worker compiles the cube once)")
-        evaluations = cross_validate(study, trials, make_classifier(study.config, seed=study.seed),
+        evaluations = cross_validate(study, trials, make_model(study.config, seed=study.seed),
                                      n_jobs=n_jobs, scheduler=scheduler, progress=progress,
                                      checkpoint=checkpoint)
         schemes = {s: scheme_metrics(r, extras) for s, (r, extras) in evaluations.items()}
@@ -406,7 +365,7 @@ def run_study(
         t = lap("classify", t)
 
         progress.step(f"fitting the final model on all {trials.n_trials} trials")
-        model = make_classifier(study.config, seed=study.seed).set_params(verbose=True)
+        model = make_model(study.config, seed=study.seed).set_params(verbose=True)
         model.fit(trials, progress=as_callback(progress))
         model.set_params(verbose=False)
         model.save(tmp / "model.zip")
@@ -427,7 +386,7 @@ def run_study(
             "study": study.name,
             "seed": study.seed,
             "data": _trials_summary(trials),
-            "encoding": {"primary": study.config["encoder"]["kind"], "encoders": encoding},
+            "encoding": {"primary": study.config["encoder"]["encoder"], "encoders": encoding},
             "classification": without_folds(metrics),
             "final_model": {"file": "model.zip", "n_neurons": int(model.reservoir_.n_neurons_),
                             "n_synapses": int(model.reservoir_.pre_.size),

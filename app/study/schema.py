@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 import json
 import numbers
 import re
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +37,11 @@ from app.study import _fields as f
 from app.study._fields import Field, StudyError, show
 from app.study.paths import PathContext, check_output_dir, folder_name, resolve_path
 from app.study.sources import SOURCES, retarget
-from neucube.defaults import DEFAULTS, PRESETS
+from neucube.classifier import NeuCubeClassifier
+from neucube.defaults import PRESETS
+from neucube.encoding import MovingWindowEncoder
 from neucube.limits import check_neuron_count, estimated_brain_neurons
+from neucube.params import ParamSpec, describe
 from neucube.presets import PREPROCESSING_PRESETS
 
 __all__ = [
@@ -48,15 +53,31 @@ __all__ = [
     "SECTIONS",
     "PREPROCESSING_PRESETS",
     "SEARCHABLE",
+    "MODEL_PARAMS",
+    "MODEL_SECTIONS",
+    "RENAMED",
+    "StudyKeyRenamed",
+    "model_params",
+    "make_model",
     "SCHEMES",
     "to_toml",
     "write_toml",
 ]
 
-ENCODERS = ("tbr", "step_forward", "moving_window", "bsa")
-#: Named readouts of NeuCubeClassifier (its READOUTS; not imported so that parsing a study
-#: does not import the simulator).
-READOUTS = ("desnn", "state")
+#: The NeuCube model's parameters, as NeuCubeClassifier declares them (:mod:`neucube.params`):
+#: the ones with a ``section`` are the keys of the study's model sections, by the same names.
+MODEL_PARAMS: dict[str, ParamSpec] = describe(NeuCubeClassifier)
+#: Sections of a study that hold model parameters, in file order.
+MODEL_SECTIONS = ("encoder", "cube", "stdp", "readout")
+#: Study keys renamed to the estimator's parameter names (old key -> new key). Old keys are
+#: still read, with a :class:`StudyKeyRenamed` warning naming both.
+RENAMED: dict[str, str] = {
+    "encoder.kind": "encoder.encoder", "encoder.threshold": "encoder.encoder_threshold",
+    "encoder.alpha": "encoder.encoder_alpha", "stdp.rate": "stdp.stdp_rate",
+    "stdp.tau": "stdp.tau_stdp", "stdp.bound": "stdp.stdp_bound",
+    "readout.kind": "readout.readout",
+}
+ENCODERS = MODEL_PARAMS["encoder"].choices
 #: Baselines and ablation controls of neucube.evaluation (its BASELINES and ABLATIONS; not
 #: imported so that parsing a study does not import scikit-learn, MNE and pyRiemann).
 BASELINES = ("vectorizer_logreg", "channel_features_logreg", "window_means_logreg",
@@ -68,20 +89,6 @@ FIGURE_FORMATS = ("svg", "pdf", "png")
 GRAPH_FORMATS = ("graphml", "gexf", "csv")
 #: The data sources a study may name in ``data.source``.
 DATA_SOURCES = tuple(SOURCES)
-
-
-def _threshold(key: str, v: Any) -> Any:
-    if v == "auto":
-        return v
-    if isinstance(v, list):
-        return [f.number(0, strict=True)(f"{key}[{i}]", x) for i, x in enumerate(v)]
-    return f.number(0, strict=True)(key, v)
-
-
-def _pair(key: str, v: Any) -> list[float]:
-    if not isinstance(v, list) or len(v) != 2:
-        raise StudyError(f"{key}: expected a pair [A+, A-], got {show(v)}")
-    return [f.number(0)(f"{key}[0]", v[0]), f.number(0)(f"{key}[1]", v[1])]
 
 
 def _event_mapping(key: str, v: Any) -> dict[str, list[int | str]]:
@@ -114,19 +121,27 @@ def _toml_default(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+class StudyKeyRenamed(FutureWarning):
+    """A study uses an old key name (see :data:`RENAMED`); it is read under its new name."""
+
+
+def _renamed(old: str, new: str) -> None:
+    warnings.warn(f"{old}: renamed {new} (the NeuCubeClassifier parameter of that name); read "
+                  f"as {new}. Rename the key in the study file: the old name will stop working "
+                  "in a future version.", StudyKeyRenamed, stacklevel=4)
+
+
+def _model_fields(section: str) -> dict[str, Field]:
+    """The study keys of a model section: the estimator's parameters declared for it."""
+    return {name: Field(f.from_spec(spec), _toml_default(spec.default), spec.doc)
+            for name, spec in MODEL_PARAMS.items() if spec.section == section}
+
+
 #: Study keys of the model sections and the NeuCubeClassifier parameter each sets (a
 #: ``[study] preset`` fills the ones a study does not give).
-MODEL_KEYS: dict[str, str] = {
-    "encoder.kind": "encoder", "encoder.alpha": "encoder_alpha",
-    "cube.threshold": "threshold", "cube.leak": "leak", "cube.refractory": "refractory",
-    "cube.weight_scale": "weight_scale", "cube.target_activity": "target_activity",
-    "stdp.rate": "stdp_rate", "stdp.tau": "tau_stdp", "stdp.n_rounds": "n_rounds",
-    "stdp.bound": "stdp_bound", "stdp.homeostasis": "homeostasis",
-    "readout.kind": "readout", "readout.mod": "mod", "readout.drift_up": "drift_up",
-    "readout.drift_down": "drift_down", "readout.recall": "recall", "readout.k": "k",
-    "readout.sigma": "sigma", "readout.c": "c", "readout.n_bins": "n_bins",
-    "readout.state_c": "state_c",
-}
+MODEL_KEYS: dict[str, str] = {f"{spec.section}.{name}": name
+                              for name, spec in MODEL_PARAMS.items() if spec.section}
+_WINDOW = inspect.signature(MovingWindowEncoder).parameters["window"].default
 
 
 def _baseline(key: str, v: Any) -> list[float]:
@@ -161,44 +176,13 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "channels": Field(f.list_of(f.string), [], "channels to keep (default: all)"),
     },
     "encoder": {
-        "kind": Field(f.choice(*ENCODERS), DEFAULTS["encoder"], "spike encoder"),
-        "threshold": Field(f.optional(_threshold), None, "None (data-driven rule), 'auto' (SNR search), a number or per-channel list"),
-        "alpha": Field(f.number(0), DEFAULTS["encoder_alpha"], "TBR: threshold = mean|dx| + alpha * std|dx|"),
-        "window": Field(f.limited("window"), 5, "moving-window length in samples"),
+        **_model_fields("encoder"),
+        "window": Field(f.limited("window"), _WINDOW, "moving-window length in samples"),
         "compare": Field(f.list_of(f.choice(*ENCODERS)), list(ENCODERS), "encoders compared in the encoding report"),
     },
-    "cube": {
-        "template": Field(f.choice("brain", "grid"), "brain", "neuron positions: MNI152 brain or a grid spanning the channels"),
-        "spacing_mm": Field(f.limited("spacing_mm"), 10.0, "template spacing in mm"),
-        "radius": Field(f.limited("radius"), 2.5, "connection radius in multiples of the spacing"),
-        "connectivity": Field(f.choice("small_world", "gaussian"), "small_world", "connection rule"),
-        "threshold": Field(f.number(0, strict=True), DEFAULTS["threshold"], "firing threshold"),
-        "leak": Field(f.number(0), DEFAULTS["leak"], "leak per step"),
-        "refractory": Field(f.limited("refractory"), DEFAULTS["refractory"], "refractory period in steps"),
-        "weight_scale": Field(f.any_of(f.choice("auto"), f.number(0, strict=True), expected="'auto' or a number > 0"), DEFAULTS["weight_scale"], "factor on every initial weight ('auto': calibrated on the training trials to target_activity)"),
-        "target_activity": Field(f.number(0, strict=True, high=0.999), DEFAULTS["target_activity"], "share of non-input neurons firing per trial that weight_scale = 'auto' and homeostasis aim at"),
-        "neuron_model": Field(f.choice("slif", "lif"), "slif", "NeuCube SLIF or exponential LIF"),
-        "backend": Field(f.choice("cpp_standalone", "cython", "numpy", "reference"), "cpp_standalone", "simulator"),
-    },
-    "stdp": {
-        "rate": Field(f.any_of(f.number(0), _pair, expected="a number >= 0 or a pair [A+, A-] of numbers >= 0"), _toml_default(DEFAULTS["stdp_rate"]), "STDP amplitude A+ = A-, or [A+, A-]"),
-        "tau": Field(f.limited("tau_stdp"), DEFAULTS["tau_stdp"], "STDP time constant in steps"),
-        "n_rounds": Field(f.limited("n_rounds"), DEFAULTS["n_rounds"], "STDP passes over the training trials (0: no learning)"),
-        "bound": Field(f.choice("hard", "soft"), DEFAULTS["stdp_bound"], "hard: additive STDP clipped at the weight limit (NeuCube); soft: weight-dependent changes that vanish at the bounds"),
-        "homeostasis": Field(f.boolean, DEFAULTS["homeostasis"], "rescale the weights to target_activity after each STDP round"),
-    },
-    "readout": {
-        "kind": Field(f.choice(*READOUTS), DEFAULTS["readout"], "readout classifier: deSNN, or 'state' (logistic regression on time-binned spike counts)"),
-        "mod": Field(f.number(0, strict=True, high=1.0), DEFAULTS["mod"], "deSNN rank-order modulation, in (0, 1]"),
-        "drift_up": Field(f.number(0), DEFAULTS["drift_up"], "deSNN weight increase per later spike"),
-        "drift_down": Field(f.number(0), DEFAULTS["drift_down"], "deSNN weight decrease per silent step"),
-        "recall": Field(f.choice("wknn", "psp"), DEFAULTS["recall"], "deSNN recall"),
-        "k": Field(f.limited("k"), DEFAULTS["k"], "wknn neighbours"),
-        "sigma": Field(f.number(0, strict=True), DEFAULTS["sigma"], "wknn kernel width"),
-        "c": Field(f.number(0, strict=True, high=1.0), DEFAULTS["c"], "psp firing fraction"),
-        "n_bins": Field(f.limited("n_bins"), DEFAULTS["n_bins"], "state readout: time bins per trial"),
-        "state_c": Field(f.any_of(f.choice("auto"), f.number(0, strict=True), expected="'auto' or a number > 0"), DEFAULTS["state_c"], "state readout: inverse L2 penalty ('auto': inner CV on the training trials)"),
-    },
+    "cube": _model_fields("cube"),
+    "stdp": _model_fields("stdp"),
+    "readout": _model_fields("readout"),
     "evaluation": {
         "scheme": Field(_schemes, ["stratified"], "cross-validation scheme(s), e.g. [\"per_subject\", \"stratified\"]; the first is the headline"),
         "n_splits": Field(f.limited("n_splits"), 5, "folds of the stratified schemes"),
@@ -232,27 +216,34 @@ SECTIONS: dict[str, dict[str, Field]] = {
     },
 }
 
-#: Study keys ``[search.grid]`` may tune, and the NeuCubeClassifier parameter each sets.
-SEARCHABLE: dict[str, str] = {
-    "encoder.kind": "encoder",
-    "encoder.threshold": "encoder_threshold",
-    "encoder.alpha": "encoder_alpha",
-    "cube.spacing_mm": "spacing_mm",
-    "cube.radius": "radius",
-    "cube.threshold": "threshold",
-    "cube.leak": "leak",
-    "stdp.rate": "stdp_rate",
-    "stdp.tau": "tau_stdp",
-    "stdp.n_rounds": "n_rounds",
-    "readout.mod": "mod",
-    "readout.drift_up": "drift_up",
-    "readout.drift_down": "drift_down",
-    "readout.k": "k",
-    "readout.sigma": "sigma",
-    "readout.kind": "readout",
-    "readout.n_bins": "n_bins",
-    "readout.state_c": "state_c",
-}
+#: Study keys ``[search.grid]`` may tune (``section.parameter``), and the NeuCubeClassifier
+#: parameter each sets: every parameter declared ``searchable``. The grid names them by the
+#: parameter alone (``stdp_rate = [0.001, 0.01]``); ``"stdp.stdp_rate"`` and old keys
+#: (``"stdp.rate"``) are read too.
+SEARCHABLE: dict[str, str] = {key: name for key, name in MODEL_KEYS.items()
+                              if MODEL_PARAMS[name].searchable}
+def model_params(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The NeuCubeClassifier parameters a study's model sections set (pairs as tuples)."""
+    out: dict[str, Any] = {}
+    for name in MODEL_KEYS.values():
+        spec = MODEL_PARAMS[name]
+        value = copy.deepcopy(config[spec.section][name])
+        out[name] = tuple(value) if spec.kind == "number_or_pair" and isinstance(value, list) \
+            else value
+    return out
+
+
+def make_model(config: Mapping[str, Any], *, seed: int) -> NeuCubeClassifier:
+    """The study's NeuCube model: its model sections as parameters, the study seed as its own."""
+    params = model_params(config)
+    enc = config["encoder"]
+    if params["encoder"] == "moving_window" and enc["window"] != _WINDOW:
+        # The window length is the moving-window encoder's own parameter, not the classifier's.
+        params["encoder"] = MovingWindowEncoder(threshold=params["encoder_threshold"],
+                                                window=enc["window"])
+    return NeuCubeClassifier(**params, random_state=seed)
+
+
 _DISTRIBUTIONS = ("uniform", "loguniform", "randint")
 
 
@@ -281,15 +272,29 @@ def _distribution(key: str, v: Mapping[str, Any]) -> dict[str, Any]:
     return {"distribution": kind, "low": low, "high": high}
 
 
+def _grid_param(where: str, name: str) -> str:
+    """The parameter a ``[search.grid]`` key names (``stdp_rate``, ``stdp.stdp_rate``, ``stdp.rate``)."""
+    if name in RENAMED:
+        _renamed(where, f"{where.rsplit('.', 2)[0]}.{RENAMED[name].split('.')[1]}")
+        name = RENAMED[name]
+    param = SEARCHABLE.get(name, name)
+    if param not in MODEL_PARAMS or not MODEL_PARAMS[param].searchable:
+        names = ", ".join(SEARCHABLE.values())
+        raise StudyError(f"{where}: not a searchable parameter; expected one of {names}")
+    return param
+
+
 def _search_grid(key: str, v: Any) -> dict[str, Any]:
     grid = _flatten("", f.table(key, v))
     out: dict[str, Any] = {}
     for name, values in grid.items():
         where = f"{key}.{name}"
-        if name not in SEARCHABLE:
-            raise StudyError(f"{where}: not a searchable parameter; expected one of {', '.join(SEARCHABLE)}")
-        section, item = name.split(".")
-        check = SECTIONS[section][item].check
+        param = _grid_param(where, name)
+        if param in out:
+            raise StudyError(f"{where}: {param} is already in the grid under another name")
+        spec = MODEL_PARAMS[param]
+        check = SECTIONS[spec.section][param].check
+        name = param
         if isinstance(values, Mapping):
             out[name] = _distribution(where, values)
             for end in ("low", "high"):  # a distribution stays inside the key's own range
@@ -339,7 +344,7 @@ def _check_data(section: Any, ctx: PathContext, data: str | Path | None) -> dict
     return {"source": source, "args": args}
 
 
-def _check_consistency(config: dict[str, Any]) -> None:
+def _check_consistency(config: dict[str, Any], raw: Mapping[str, Any]) -> None:
     pre = config["preprocessing"]
     if pre["l_freq"] is not None and pre["h_freq"] is not None and pre["l_freq"] >= pre["h_freq"]:
         raise StudyError(f"preprocessing.l_freq: expected a value below preprocessing.h_freq = "
@@ -363,9 +368,8 @@ def _check_consistency(config: dict[str, Any]) -> None:
                                cause=f"cube.spacing_mm = {cube['spacing_mm']:g}")
         except ValueError as exc:
             raise StudyError(f"cube.spacing_mm: {exc}") from None
-    search = config["search"]
-    if search["method"] == "grid":
-        for name, values in search["grid"].items():
+    if config["search"]["method"] == "grid":  # named as the study wrote them
+        for name, values in _flatten("", raw.get("search", {}).get("grid", {})).items():
             if isinstance(values, Mapping):
                 raise StudyError(f"search.grid.{name}: a distribution needs search.method = \"random\"")
 
@@ -495,13 +499,22 @@ class Study:
 def _check_section(section: str, values: Any, fields: dict[str, Field]) -> dict[str, Any]:
     if not isinstance(values, Mapping):
         raise StudyError(f"{section}: expected a table, got {show(values)}")
+    written = {}  # key -> the key as the study wrote it (an old name is read as the new one)
     for key in values:
-        if key not in fields:
+        new = RENAMED.get(f"{section}.{key}", f"{section}.{key}").split(".", 1)[1]
+        if new not in fields:
             raise StudyError(f"{section}.{key}: unknown key; expected one of {', '.join(fields)}")
+        if new in written:
+            raise StudyError(f"{section}.{key}: given twice, as {section}.{written[new]} and "
+                             f"{section}.{key}; keep {section}.{new} ({section}."
+                             f"{key if new != key else written[new]} is its old name)")
+        if new != key:
+            _renamed(f"{section}.{key}", f"{section}.{new}")
+        written[new] = key
     out = {}
     for key, spec in fields.items():
-        if key in values:
-            out[key] = spec.check(f"{section}.{key}", values[key])
+        if key in written:
+            out[key] = spec.check(f"{section}.{written[key]}", values[written[key]])
         elif spec.required:
             raise StudyError(f"{section}.{key}: expected a value ({spec.doc}), but the key is missing")
         else:
@@ -548,16 +561,17 @@ def parse_study(raw: Mapping[str, Any], *, path: Path | None = None, data: str |
             pre[key] = copy.deepcopy(value)
     preset = PRESETS[config["study"]["preset"]]
     for name, param in MODEL_KEYS.items():
-        section, key = name.split(".")
-        if key not in raw.get(section, {}):
-            config[section][key] = copy.deepcopy(_toml_default(preset[param]))
+        section = name.split(".")[0]
+        given = {RENAMED.get(f"{section}.{k}", f"{section}.{k}") for k in raw.get(section, {})}
+        if name not in given and param in preset:
+            config[section][param] = copy.deepcopy(_toml_default(preset[param]))
     config["events"] = _event_mapping("events", raw["events"]) if "events" in raw else None
     if "data" not in raw:
         raise StudyError("data: expected a [data] table naming the data source, but it is missing")
     ctx = PathContext.for_study(base, config["study"]["data_root"] or None)
     check_output_dir("output.dir", config["output"]["dir"], base)
     config["data"] = _check_data(raw["data"], ctx, data)
-    _check_consistency(config)
+    _check_consistency(config, raw)
     return Study(path, config, copy.deepcopy(dict(raw)))
 
 

@@ -7,13 +7,13 @@ The ``[search]`` section names the parameters and their candidate values by stud
     inner_splits = 3
     scoring = "balanced_accuracy"
 
-    [search.grid]
-    "encoder.alpha" = [0.3, 0.5, 0.8]
-    "stdp.rate" = [0.001, 0.01]
-    "readout.mod" = [0.7, 0.8, 0.9]
-    "cube.spacing_mm" = [10.0, 12.0]
+    [search.grid]                     # NeuCubeClassifier parameters declared searchable
+    encoder_alpha = [0.3, 0.5, 0.8]
+    stdp_rate = [0.001, 0.01]
+    mod = [0.7, 0.8, 0.9]
+    spacing_mm = [10.0, 12.0]
     # random search also takes distributions:
-    # "readout.drift_up" = { distribution = "loguniform", low = 0.001, high = 0.02 }
+    # drift_up = { distribution = "loguniform", low = 0.001, high = 0.02 }
 
 The searched model is scikit-learn's ``GridSearchCV``/``RandomizedSearchCV`` around the study's
 ``NeuCubeClassifier``, with an inner stratified k-fold. It is cross-validated like any model
@@ -59,9 +59,8 @@ from app.study.runner import (
     cross_validate,
     data_fingerprint,
     load_trials,
-    make_classifier,
 )
-from app.study.schema import SEARCHABLE, Study, to_toml
+from app.study.schema import MODEL_PARAMS, Study, make_model, to_toml
 
 __all__ = ["make_search", "run_search", "param_space"]
 
@@ -75,8 +74,7 @@ def param_space(grid: Mapping[str, Any]) -> dict[str, Any]:
     from scipy import stats
 
     space: dict[str, Any] = {}
-    for key, values in grid.items():
-        param = SEARCHABLE[key]
+    for param, values in grid.items():
         if isinstance(values, Mapping):
             low, high = values["low"], values["high"]
             kind = values["distribution"]
@@ -93,8 +91,8 @@ def make_search(study: Study) -> GridSearchCV | RandomizedSearchCV:
     cfg = study.config["search"]
     if not cfg["grid"]:
         raise StudyError("search.grid: expected at least one parameter to tune, e.g. "
-                         '[search.grid] "encoder.alpha" = [0.3, 0.5, 0.8]')
-    base = make_classifier(study.config, seed=study.seed)
+                         "[search.grid] encoder_alpha = [0.3, 0.5, 0.8]")
+    base = make_model(study.config, seed=study.seed)
     inner = StratifiedKFold(n_splits=cfg["inner_splits"], shuffle=True, random_state=study.seed)
     space = param_space(cfg["grid"])
     # n_jobs=1: the outer folds are the parallel jobs (one search per worker).
@@ -108,10 +106,10 @@ def make_search(study: Study) -> GridSearchCV | RandomizedSearchCV:
 def tuned_config(study: Study, best: Mapping[str, Any]) -> dict[str, Any]:
     """The study's configuration with the parameters a search chose."""
     config = copy.deepcopy(study.config)
-    by_param = {v: k for k, v in SEARCHABLE.items()}
     for param, value in best.items():
-        section, item = by_param[param].split(".")
-        config[section][item] = value.item() if isinstance(value, np.generic) else value
+        value = value.item() if isinstance(value, np.generic) else value
+        config[MODEL_PARAMS[param].section][param] = list(value) if isinstance(value, tuple) \
+            else value
     config["search"] = {**config["search"], "grid": {}}
     config["study"]["description"] = (f"{config['study']['description']}\n[parameters chosen by "
                                       f"neucube search on all trials]").strip()
