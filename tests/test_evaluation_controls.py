@@ -222,10 +222,32 @@ def test_fold_scores_figure_orders_model_ablations_baselines_control():
                               ablations={"encoder_only": "neucube (encoder only)"})
     fig = plot_fold_scores(result)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == [
-        "NeuCube", "encoder only", "lda_window_means", "shuffled labels"]
+    # Plain names (neucube.model_names), wrapped to the column width.
+    assert [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()] == [
+        "NeuCube", "NeuCube, without the cube (encoder only)",
+        "Shrinkage LDA on time-window means (classic ERP decoder)",
+        "NeuCube, shuffled-label control"]
+    assert ax.get_title() == "Accuracy per fold (3 stratified folds)"
     means = sorted(line.get_ydata()[0] for line in ax.lines if len(line.get_xdata()) == 2
                    and line.get_color() == "black")
     assert means == pytest.approx([0.55, 0.65, 0.75, 0.85])
+    # Too narrow for names under the columns: the models become rows, named on the left.
+    narrow = plot_fold_scores(result, width=40.0, height_mm=60.0)
+    assert [t.get_text().replace("\n", " ") for t in narrow.axes[0].get_yticklabels()][0] == (
+        "NeuCube")
+    assert narrow._suptitle.get_text() == "Accuracy per fold (3 stratified folds)"
     with pytest.raises(ValueError, match="'metric' argument of plot_fold_scores"):
         plot_fold_scores(result, metric="f1")
+
+
+def test_every_model_row_has_a_plain_name():
+    from neucube.evaluation import BASELINES
+    from neucube.evaluation.controls import ABLATION_SUFFIX
+    from neucube.evaluation.cross_validation import CONTROL_SUFFIX
+    from neucube.model_names import BASELINE_NAMES, CONTROL_WORDS, plain_name
+
+    assert set(BASELINE_NAMES) == set(BASELINES)
+    assert set(CONTROL_WORDS) == {CONTROL_SUFFIX, *ABLATION_SUFFIX.values()}
+    assert plain_name("neucube (no STDP)") == "NeuCube, without STDP learning"
+    assert plain_name("my_cube", "my_cube") == "NeuCube"
+    assert plain_name("something else") == "something else"

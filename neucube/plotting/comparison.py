@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from neucube.plotting.style import NEUTRAL, OKABE_ITO, figure_style, finish, new_figure
+from neucube.model_names import plain_name
+from neucube.plotting.style import MM_PER_INCH, NEUTRAL, OKABE_ITO, figure_style, finish, new_figure
 
 __all__ = ["plot_fold_scores"]
 
@@ -17,12 +19,16 @@ _METRIC_LABELS = {"accuracy": "accuracy", "balanced_accuracy": "balanced accurac
                   "roc_auc": "ROC-AUC"}
 
 
-def _short(name: str, model_name: str) -> str:
-    """Model rows without the model's name in front (``"neucube (no STDP)"`` -> ``"no STDP"``)."""
-    if name == model_name:
-        return "NeuCube" if name == "neucube" else name
-    prefix = model_name + " ("
-    return name[len(prefix):-1] if name.startswith(prefix) and name.endswith(")") else name
+#: Cross-validation schemes of :data:`neucube.evaluation.SCHEMES` as a title says them.
+_SCHEME_WORDS = {"stratified": "stratified folds", "loso": "leave-one-subject-out folds",
+                 "per_subject": "stratified folds within each subject"}
+
+
+def _tick_label(name: str, model_name: str, chars: int) -> str:
+    """The plain name of a model column (:func:`neucube.model_names.plain_name`), wrapped to
+    lines of about ``chars`` characters so that neighbouring labels do not overlap."""
+    return textwrap.fill(plain_name(name, model_name), width=max(chars, 8),
+                         break_long_words=False)
 
 
 def plot_fold_scores(
@@ -99,30 +105,50 @@ def plot_fold_scores(
             ax = fig.add_subplot()
         else:
             fig = ax.figure
-        # Each fold keeps one horizontal offset in every column, so its line meets its points.
+        # Plain names as tick labels: below the columns, wrapped to a column's width (6.5 pt
+        # text: ~1.4 mm a character); when the columns are too narrow for that, the models
+        # become rows with their names on the left.
+        column_mm = fig.get_figwidth() * MM_PER_INCH * 0.9 / max(len(order), 1)
+        rows = column_mm < 12
+
+        def xy(pos: Any, value: Any) -> tuple[Any, Any]:
+            return (value, pos) if rows else (pos, value)
+
+        # Each fold keeps one offset in every column, so its line meets its points.
         offset = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else np.zeros(1)
         paired = len(order) - len(controls)  # the shuffled-label folds are other splits
         for row, dx in zip(values, offset, strict=True):
             ok = np.isfinite(row[:paired])
-            ax.plot(x[:paired][ok] + dx, row[:paired][ok], color="0.82", lw=0.5, zorder=1)
+            ax.plot(*xy(x[:paired][ok] + dx, row[:paired][ok]), color="0.82", lw=0.5, zorder=1)
         for j, name in enumerate(order):
             col = values[:, j]
             ok = np.isfinite(col)
-            ax.scatter(x[j] + offset[ok], col[ok], s=12, color=colors[name], zorder=2,
+            ax.scatter(*xy(x[j] + offset[ok], col[ok]), s=12, color=colors[name], zorder=2,
                        edgecolors="white", linewidths=0.3)
             if ok.any():
                 mean = float(col[ok].mean())
-                ax.plot([x[j] - 0.28, x[j] + 0.28], [mean, mean], color="black", lw=1.2,
+                ax.plot(*xy([x[j] - 0.28, x[j] + 0.28], [mean, mean]), color="black", lw=1.2,
                         zorder=3)
-        ax.axhline(chance, color=NEUTRAL, ls="--", lw=0.8, zorder=0, label="chance")
-        labels = [_short(m, model) for m in order]
-        ax.set_xticks(x, labels, rotation=30, ha="right")
-        ax.set_xlim(-0.5, len(order) - 0.5)
-        ax.set_ylim(0, 1.02)
-        ax.set_ylabel(_METRIC_LABELS[metric])
-        ax.legend(loc="lower left")
+        if rows:
+            ax.axvline(chance, color=NEUTRAL, ls="--", lw=0.8, zorder=0, label="chance")
+            ax.set_yticks(x, [_tick_label(m, model, 30) for m in order])
+            ax.set_ylim(len(order) - 0.5, -0.5)  # the model on top
+            ax.set_xlim(0, 1.02)
+            ax.set_xlabel(_METRIC_LABELS[metric])
+            ax.legend(loc="best")
+        else:
+            ax.axhline(chance, color=NEUTRAL, ls="--", lw=0.8, zorder=0, label="chance")
+            ax.set_xticks(x, [_tick_label(m, model, int(column_mm / 1.4)) for m in order])
+            ax.set_xlim(-0.5, len(order) - 0.5)
+            ax.set_ylim(0, 1.02)
+            ax.set_ylabel(_METRIC_LABELS[metric])
+            ax.legend(loc="lower left")
         n = len(values)
         label = _METRIC_LABELS[metric]
-        ax.set_title(title or f"{label[0].upper() + label[1:]} per fold ({n} folds, "
-                              f"{result.scheme}): model, ablations, baselines, control")
+        scheme = _SCHEME_WORDS.get(result.scheme, result.scheme)
+        title = title or f"{label[0].upper() + label[1:]} per fold ({n} {scheme})"
+        if rows and fig.axes == [ax]:
+            fig.suptitle(title, fontsize="medium")  # over the names too, not cut off
+        else:
+            ax.set_title(title)
     return finish(fig, path, formats, dpi)
