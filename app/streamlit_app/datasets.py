@@ -228,72 +228,65 @@ class RecordingOptions:
         return values
 
 
-def _loader_call(
-    plan: UploadPlan,
-    options: RecordingOptions,
-    event_id: Mapping[str, Any] | None,
-    coordinates: Path | None,
-    workdir: Path,
-) -> tuple[TrialSet, dict[str, Any], dict[str, Any], Path]:
-    """Run the loader.
-
-    Returns the trials; the study file's ``[data]`` keys (paths relative to the returned folder)
-    and ``[preprocessing]`` keys for this call; and the folder those paths are relative to.
-    """
-    import data_loaders
-
+def _sections(
+    plan: UploadPlan, options: RecordingOptions, coordinates: Path | None, workdir: Path
+) -> tuple[dict[str, Any], dict[str, Any], Path]:
+    """The study file's ``[data]`` keys (file names relative to the returned folder) and
+    ``[preprocessing]`` keys for reading the upload with ``options``, and that folder."""
     if plan.kind == "neucube_csv":
         root = workdir / "extracted"
         folder = extract_zip(plan.paths[0], root, max_bytes=MAX_EXTRACT_BYTES)
-        # The folder's own mapping file (Talairach, as NeuCube writes it) places the channels.
-        trials = data_loaders.load_neucube_csv(folder, sfreq=options.sfreq,
-                                               on_unknown=options.on_unknown, exclude_non_eeg=True)
         rel = folder.relative_to(root.resolve()).as_posix()
-        trials, pre = _finish(trials, options, {}, resample=False)
-        return trials, {"folder": rel or ".", "sfreq": options.sfreq,
-                        "on_unknown": options.on_unknown, "exclude_non_eeg": True}, pre, root
+        # The folder's own mapping file (Talairach, as NeuCube writes it) places the channels.
+        return {"folder": rel or ".", "sfreq": options.sfreq, "on_unknown": options.on_unknown,
+                "exclude_non_eeg": True}, {}, root
     # (tmin, 0) rather than MNE's (None, 0): the same interval, and it can be written to TOML.
     baseline = (options.tmin, 0.0) if options.baseline and options.tmin < 0 else None
     pre = {"tmin": options.tmin, "tmax": options.tmax, "baseline": baseline,
            "l_freq": options.l_freq, "h_freq": options.h_freq, "reject_uv": options.reject_uv}
-    coords = {"coordinates": coordinates} if coordinates is not None else {}
+    coords = {"coordinates": coordinates.name} if coordinates is not None else {}
     if plan.kind == "marker_csv":
-        paths = list(plan.paths)
-        trials = data_loaders.load_marker_csv(
-            paths if len(paths) > 1 else paths[0], event_id, options.tmin, options.tmax,
-            sfreq=options.sfreq, l_freq=options.l_freq, h_freq=options.h_freq,
-            reject=options.reject_uv, baseline=baseline, subject=options.subject,
-            on_unknown=options.on_unknown, **coords,
-        )
-        data = {"path": [p.name for p in paths], "sfreq": options.sfreq,
+        if options.resample:
+            pre["resample"] = options.resample
+        return {"path": [p.name for p in plan.paths], "sfreq": options.sfreq,
                 "subject": options.subject, "on_unknown": options.on_unknown,
-                **({"coordinates": coordinates.name} if coordinates is not None else {})}
-        trials, pre = _finish(trials, options, pre, resample=True)
-        return trials, data, pre, paths[0].parent
-    trials = data_loaders.load_eeg(
-        plan.paths[0], event_id, options.tmin, options.tmax, l_freq=options.l_freq,
-        h_freq=options.h_freq, baseline=baseline, resample=options.resample,
-        reject=None if options.reject_uv is None else options.reject_uv * 1e-6,
-        stim_channel=options.stim_channel or None, on_unknown=options.on_unknown,
-        subject=options.subject, **coords,
-    )
-    data = {"path": plan.paths[0].name, "stim_channel": options.stim_channel or None,
-            "on_unknown": options.on_unknown,
-            **({"coordinates": coordinates.name} if coordinates is not None else {})}
-    trials, pre = _finish(trials, options, {**pre, "resample": options.resample}, resample=False)
-    return trials, data, pre, plan.paths[0].parent
+                **coords}, pre, plan.paths[0].parent
+    return {"path": plan.paths[0].name, "stim_channel": options.stim_channel or None,
+            "on_unknown": options.on_unknown, **coords}, {**pre, "resample": options.resample}, \
+        plan.paths[0].parent
 
 
-def _finish(
-    trials: TrialSet, options: RecordingOptions, pre: dict[str, Any], *, resample: bool
-) -> tuple[TrialSet, dict[str, Any]]:
-    """Steps the loader does not do, as ``neucube run`` does them for the study file:
-    resampling (CSV loaders; ``resample=True``) and the channels the user left out."""
-    from app.study.sources import apply_preprocessing
+def _read(
+    plan: UploadPlan,
+    options: RecordingOptions,
+    events: Mapping[str, list[int | str]] | None,
+    coordinates: Path | None,
+    workdir: Path,
+) -> tuple[TrialSet, dict[str, Any], dict[str, Any], Path]:
+    """Read the upload as ``neucube run`` reads the study file written for it.
 
-    steps: dict[str, Any] = {}
-    if resample and options.resample:
-        steps["resample"] = options.resample
+    The ``[data]`` and ``[preprocessing]`` sections of :func:`_sections` go through
+    :func:`app.study.adapters.load_source`, the study runner's own loader; the channels the
+    user left out are then dropped as its ``preprocessing.channels``. Returns the trials, the two
+    sections (channels included) and the folder the section's file names are relative to.
+    """
+    from app.study.adapters import apply_preprocessing, load_source
+    from app.study.sources import SOURCES
+
+    data, pre, folder = _sections(plan, options, coordinates, workdir)
+    args = {k: f.default for k, f in SOURCES[plan.kind].fields.items()
+            if not f.required and f.default is not None}
+    args.update({k: v for k, v in data.items() if v is not None})
+    primary = SOURCES[plan.kind].primary
+    args[primary] = ([str(folder / n) for n in data[primary]] if isinstance(data[primary], list)
+                     else str(folder / data[primary]))
+    if coordinates is not None:
+        args["coordinates"] = str(coordinates)
+    trials = load_source(plan.kind, args, preprocessing=pre, events=events, seed=0)
+    if options.subject is not None and plan.kind == "eeg":
+        trials = trials.replace(subject=[options.subject] * trials.n_trials)
+    elif plan.kind == "eeg":
+        trials = trials.replace(subject=None)  # the file name is no subject id here
     if options.leave_out:
         keep = [c for c in trials.ch_names if c not in set(options.leave_out)]
         if not keep:
@@ -302,10 +295,9 @@ def _finish(
                 "left out."
             )
         if len(keep) < trials.n_channels:
-            steps["channels"] = keep
-    if steps:
-        trials = apply_preprocessing(trials, steps, done=tuple(k for k in pre if k not in steps))
-    return trials, {**pre, **steps}
+            trials = apply_preprocessing(trials, {"channels": keep}, done=tuple(pre))
+            pre = {**pre, "channels": keep}
+    return trials, data, pre, folder
 
 
 def discover_events(
@@ -318,8 +310,11 @@ def discover_events(
     classes.
     """
     with captured_warnings() as caught:
-        trials, _, _, _ = _loader_call(plan, options, options.event_list(plan.kind), coordinates,
-                                       workdir)
+        listed = options.event_list(plan.kind)
+        if listed is not None:  # each listed event its own class, as [events] spells it
+            listed = {str(v): [v] for v in (listed.values() if isinstance(listed, dict)
+                                              else listed)}
+        trials, _, _, _ = _read(plan, options, listed, coordinates, workdir)
     return trials.with_metadata(load_warnings=_merge_warnings(trials, caught))
 
 
@@ -362,11 +357,8 @@ def load_upload(
     coordinates: Path | None = None,
 ) -> Dataset:
     """Load the uploaded recording as labelled trials, with ``events`` mapped to classes."""
-    event_id: Any = events
-    if plan.kind == "marker_csv" and events is not None:
-        event_id = {c: int(v[0]) for c, v in events.items()}
     with captured_warnings() as caught:
-        trials, args, pre, folder = _loader_call(plan, options, event_id, coordinates, workdir)
+        trials, args, pre, folder = _read(plan, options, events, coordinates, workdir)
     if plan.kind == "neucube_csv":
         events = None
     return Dataset(
