@@ -19,13 +19,9 @@ import numpy as np
 from data_loaders._errors import EventError, FileFormatError, LoaderError
 from data_loaders.coordinates import DEFAULT_MONTAGE
 from data_loaders._paths import inside, require_regular_file
-from data_loaders.eeg import (
-    _check_event_id,
-    _mne_errors,
-    _mne_verbose,
-    check_recording_files,
-    load_eeg,
-)
+from data_loaders.eeg import check_recording_files, load_eeg
+from data_loaders.eeg._mne import _mne_errors, _mne_verbose
+from data_loaders.eeg.events import _check_event_id
 from neucube.data import TrialSet
 
 __all__ = ["load_bids", "BIDS_EEG_EXTENSIONS"]
