@@ -51,10 +51,9 @@ from neucube.limits import (
     check_synapse_count,
     estimated_brain_neurons,
 )
-from neucube.params import ParamSpec, check_params
+from neucube.params import ParamSpec, check_params, forward
 from neucube.progress import ProgressCallback
 from neucube.readout import DEFAULT_FRACTIONS, DeSNNClassifier, StateClassifier
-from neucube.readout.state import check_penalty
 from neucube.spaces import convert_coords
 
 __all__ = ["NeuCubeClassifier", "ENCODERS", "PUBLISHED_PARAMS", "READOUTS"]
@@ -253,9 +252,8 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             checker=_checked_by_encoder, section="encoder", searchable=True,
             doc="None (the encoder's data-driven rule), 'auto' (SNR search), a number or "
                 "per-channel list"),
-        "encoder_alpha": ParamSpec(
-            "float", low=0.0, when=_ENCODER, section="encoder", searchable=True,
-            doc="TBR, step-forward, moving window: threshold = mean|dx| + alpha * std|dx|"),
+        "encoder_alpha": forward(TBREncoder, "alpha", when=_ENCODER, section="encoder",
+                                 searchable=True),
         "coords": ParamSpec("any", other="None or an array of shape (n_channels, 3)",
                             doc="channel coordinates in mm (array input; default: the data's own)"),
         "coords_space": ParamSpec("choice", choices=("mni", "talairach", "grid"),
@@ -302,27 +300,13 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
             "choice", choices=READOUTS, other="a classifier instance", section="readout",
             searchable=True, doc="readout classifier: deSNN, or 'state' (logistic regression "
                                  "on time-binned spike counts)"),
-        "mod": ParamSpec("float", low=0.0, high=1.0, low_inclusive=False, when=_DESNN,
-                         section="readout", searchable=True,
-                         doc="deSNN rank-order modulation"),
-        "drift_up": ParamSpec("float", low=0.0, when=_DESNN, section="readout",
-                              searchable=True, doc="deSNN weight increase per later spike"),
-        "drift_down": ParamSpec("float", low=0.0, when=_DESNN, section="readout",
-                                searchable=True, doc="deSNN weight decrease per silent step"),
-        "recall": ParamSpec("choice", choices=("wknn", "psp"), when=_DESNN, section="readout",
-                            doc="deSNN recall: weighted k-NN (NeuCube software) or PSP race"),
-        "k": ParamSpec("int", limit="k", when=_DESNN, section="readout", searchable=True,
-                       doc="wknn neighbours"),
-        "sigma": ParamSpec("float", low=0.0, low_inclusive=False, when=_DESNN,
-                           section="readout", searchable=True, doc="wknn kernel width"),
-        "c": ParamSpec("float", low=0.0, high=1.0, low_inclusive=False, when=_DESNN,
-                       section="readout", doc="psp firing fraction"),
-        "n_bins": ParamSpec("int", limit="n_bins", when=_STATE, section="readout",
-                            searchable=True, doc="state readout: time bins per trial"),
-        "state_c": ParamSpec(
-            "float", low=0.0, low_inclusive=False, keywords=("auto",), when=_STATE,
-            checker=check_penalty, section="readout", searchable=True,
-            doc="state readout: inverse L2 penalty ('auto': inner CV on the training trials)"),
+        **{name: forward(DeSNNClassifier, name, when=_DESNN, section="readout",
+                         searchable=name not in ("recall", "c"))
+           for name in ("mod", "drift_up", "drift_down", "recall", "k", "sigma", "c")},
+        "n_bins": forward(StateClassifier, "n_bins", when=_STATE, section="readout",
+                          searchable=True),
+        "state_c": forward(StateClassifier, "C", when=_STATE, section="readout",
+                           searchable=True),
         "backend": ParamSpec("choice", choices=tuple(BACKENDS), section="cube",
                              doc="simulator of the cube"),
         "random_state": ParamSpec("seed", doc="seed of the cube's connectivity (a study sets "

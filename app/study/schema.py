@@ -59,6 +59,7 @@ __all__ = [
     "StudyKeyRenamed",
     "model_params",
     "make_model",
+    "grid_param",
     "SCHEMES",
     "to_toml",
     "write_toml",
@@ -272,8 +273,14 @@ def _distribution(key: str, v: Mapping[str, Any]) -> dict[str, Any]:
     return {"distribution": kind, "low": low, "high": high}
 
 
-def _grid_param(where: str, name: str) -> str:
-    """The parameter a ``[search.grid]`` key names (``stdp_rate``, ``stdp.stdp_rate``, ``stdp.rate``)."""
+def grid_param(name: str, where: str = "search.grid") -> str:
+    """The parameter a ``[search.grid]`` key names (``stdp_rate``, ``stdp.stdp_rate``, ``stdp.rate``).
+
+    Raises
+    ------
+    StudyError
+        If it names no searchable parameter (``where`` is the key path in the message).
+    """
     if name in RENAMED:
         _renamed(where, f"{where.rsplit('.', 2)[0]}.{RENAMED[name].split('.')[1]}")
         name = RENAMED[name]
@@ -289,7 +296,7 @@ def _search_grid(key: str, v: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, values in grid.items():
         where = f"{key}.{name}"
-        param = _grid_param(where, name)
+        param = grid_param(name, where)
         if param in out:
             raise StudyError(f"{where}: {param} is already in the grid under another name")
         spec = MODEL_PARAMS[param]

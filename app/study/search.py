@@ -60,7 +60,7 @@ from app.study.runner import (
     data_fingerprint,
     load_trials,
 )
-from app.study.schema import MODEL_PARAMS, Study, make_model, to_toml
+from app.study.schema import MODEL_PARAMS, Study, grid_param, make_model, to_toml
 
 __all__ = ["make_search", "run_search", "param_space"]
 
@@ -70,11 +70,16 @@ MODEL_NAME = "neucube (nested search)"
 
 
 def param_space(grid: Mapping[str, Any]) -> dict[str, Any]:
-    """``[search.grid]`` as a scikit-learn parameter grid (lists) or distributions (scipy.stats)."""
+    """``[search.grid]`` as a scikit-learn parameter grid (lists) or distributions (scipy.stats).
+
+    Keys are the parameters' names (``"stdp_rate"``; ``"stdp.stdp_rate"`` or an old study key
+    such as ``"stdp.rate"`` are read too).
+    """
     from scipy import stats
 
     space: dict[str, Any] = {}
-    for param, values in grid.items():
+    for key, values in grid.items():
+        param = grid_param(key, f"search.grid.{key}")
         if isinstance(values, Mapping):
             low, high = values["low"], values["high"]
             kind = values["distribution"]

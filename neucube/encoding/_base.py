@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from neucube._validation import check_number
 from neucube.encoding.metrics import snr
+from neucube.params import ParamSpec, check_params
 
 __all__ = ["BaseSpikeEncoder", "DeltaSpikeEncoder", "FlatChannelWarning", "MAX_SNR_DB"]
 
@@ -53,6 +54,10 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _threshold_checked_in_fit(name: str, value: Any, *, owner: str | None = None) -> None:
+    """``threshold`` is checked by ``_resolve_threshold_param``, which knows the channels."""
+
+
 class BaseSpikeEncoder(TransformerMixin, BaseEstimator):
     """Base class of the spike encoders (not meant to be used directly).
 
@@ -78,9 +83,19 @@ class BaseSpikeEncoder(TransformerMixin, BaseEstimator):
     _zero_threshold_allowed: bool = False
     _threshold_kind: str = "a positive real number"
 
+    #: Every parameter declared once (:mod:`neucube.params`); subclasses add theirs.
+    _parameter_constraints: dict[str, ParamSpec] = {
+        "threshold": ParamSpec(
+            "threshold", low=0.0, low_inclusive=False, keywords=("auto",),
+            checker=_threshold_checked_in_fit,
+            doc="None (the default rule), 'auto' (SNR search), a number or one per channel"),
+    }
+
     # ------------------------------------------------------------------ hooks for subclasses
     def _check_params(self) -> None:
-        """Validate every parameter except ``threshold`` (called at the start of ``fit``)."""
+        """Validate the declared parameters (called at the start of ``fit``); ``threshold``
+        is checked when it is resolved, knowing the channel count."""
+        check_params(self)
 
     def _fit_state(self, X: NDArray) -> None:
         """Learn the fitted state other than thresholds (BSA's normalisation and filter)."""
@@ -380,8 +395,11 @@ class DeltaSpikeEncoder(BaseSpikeEncoder):
     at the first sample, and a spike given there to ``inverse_transform`` is ignored.
     """
 
-    def _check_params(self) -> None:
-        check_number("alpha", self.alpha, low=0.0, owner=type(self).__name__)
+    _parameter_constraints: dict[str, ParamSpec] = {
+        **BaseSpikeEncoder._parameter_constraints,
+        "alpha": ParamSpec("float", low=0.0, doc="weight of the standard deviation in the "
+                           "default threshold rule: mean|dx| + alpha * std|dx|"),
+    }
 
     def _default_threshold(self, X: NDArray) -> NDArray:
         adx = np.abs(np.diff(X, axis=-1))

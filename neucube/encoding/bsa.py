@@ -8,13 +8,14 @@ Decoding convolves the spikes with ``h``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.signal import firwin, lfilter
 
-from neucube._validation import check_number
 from neucube.encoding._base import BaseSpikeEncoder
-from neucube.limits import check_limit
+from neucube.params import ParamSpec
 
 __all__ = ["BSAEncoder"]
 
@@ -112,13 +113,14 @@ class BSAEncoder(BaseSpikeEncoder):
         self.filter_length = filter_length
         self.cutoff = cutoff
 
-    def _check_params(self) -> None:
-        name = type(self).__name__
-        check_limit("filter_length", self.filter_length, owner=name)
-        check_number(
-            "cutoff", self.cutoff, low=0.0, high=1.0, low_inclusive=False,
-            high_inclusive=False, owner=name,
-        )
+    _parameter_constraints: dict[str, ParamSpec] = {
+        "threshold": dataclasses.replace(BaseSpikeEncoder._parameter_constraints["threshold"],
+                                         low_inclusive=True),
+        "filter_length": ParamSpec("int", limit="filter_length", doc="FIR taps of the filter"),
+        "cutoff": ParamSpec("float", low=0.0, high=1.0, low_inclusive=False,
+                            high_inclusive=False,
+                            doc="low-pass cutoff of the filter, relative to Nyquist"),
+    }
 
     def _fit_state(self, X: NDArray) -> None:
         self.filter_ = firwin(self.filter_length, self.cutoff)

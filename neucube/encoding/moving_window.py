@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from neucube.encoding._base import DeltaSpikeEncoder
-from neucube.limits import check_limit
+from neucube.params import ParamSpec
 
 __all__ = ["MovingWindowEncoder"]
 
@@ -84,9 +84,10 @@ class MovingWindowEncoder(DeltaSpikeEncoder):
         self.alpha = alpha
         self.window = window
 
-    def _check_params(self) -> None:
-        super()._check_params()
-        check_limit("window", self.window, owner=type(self).__name__)
+    _parameter_constraints: dict[str, ParamSpec] = {
+        **DeltaSpikeEncoder._parameter_constraints,
+        "window": ParamSpec("int", limit="window", doc="moving-window length in samples"),
+    }
 
     def _baseline(self, X: NDArray) -> NDArray:
         """``B(t)`` for ``t = 2..T`` (shape ``X.shape[:-1] + (T - 1,)``)."""

@@ -31,9 +31,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from neucube._validation import check_int, check_number, check_option
+from neucube._validation import check_int
 from neucube.cube.raster import SpikeRaster
-from neucube.limits import check_limit
+from neucube.params import ParamSpec, check_params
 from neucube.readout._raster_input import RasterLike, as_raster, truncate_raster
 from neucube.readout.weights import rank_order_code
 
@@ -177,6 +177,22 @@ class DeSNNClassifier(ClassifierMixin, BaseEstimator):
     ['a', 'a', 'b', 'b']
     """
 
+    #: Every parameter declared once (:mod:`neucube.params`).
+    _parameter_constraints: dict[str, ParamSpec] = {
+        "alpha": ParamSpec("float", low=0.0, low_inclusive=False,
+                           doc="initial weight of the synapses that fire first (rank 0)"),
+        "mod": ParamSpec("float", low=0.0, high=1.0, low_inclusive=False,
+                         doc="deSNN rank-order modulation"),
+        "drift_up": ParamSpec("float", low=0.0, doc="deSNN weight increase per later spike"),
+        "drift_down": ParamSpec("float", low=0.0, doc="deSNN weight decrease per silent step"),
+        "recall": ParamSpec("choice", choices=("wknn", "psp"),
+                            doc="deSNN recall: weighted k-NN (NeuCube software) or PSP race"),
+        "k": ParamSpec("int", limit="k", doc="wknn neighbours"),
+        "sigma": ParamSpec("float", low=0.0, low_inclusive=False, doc="wknn kernel width"),
+        "c": ParamSpec("float", low=0.0, high=1.0, low_inclusive=False,
+                       doc="psp firing fraction"),
+    }
+
     def __init__(
         self,
         alpha: float = 1.0,
@@ -208,15 +224,7 @@ class DeSNNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def _check_params(self) -> None:
-        name = type(self).__name__
-        check_number("alpha", self.alpha, low=0.0, low_inclusive=False, owner=name)
-        check_number("mod", self.mod, low=0.0, high=1.0, low_inclusive=False, owner=name)
-        check_number("drift_up", self.drift_up, low=0.0, owner=name)
-        check_number("drift_down", self.drift_down, low=0.0, owner=name)
-        check_option("recall", self.recall, ("wknn", "psp"), owner=name)
-        check_limit("k", self.k, owner=name)
-        check_number("sigma", self.sigma, low=0.0, low_inclusive=False, owner=name)
-        check_number("c", self.c, low=0.0, high=1.0, low_inclusive=False, owner=name)
+        check_params(self)
 
     def fit(self, X: RasterLike, y: ArrayLike) -> DeSNNClassifier:
         """Create one output neuron per training trial.

@@ -37,7 +37,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from threadpoolctl import threadpool_limits
 
-from neucube.limits import check_limit
+from neucube.params import ParamSpec, check_params
 from neucube.readout._raster_input import RasterLike, as_raster
 from neucube.readout.features import BinnedCountFeatures
 
@@ -56,6 +56,19 @@ def check_penalty(name: str, value: object, *, owner: str) -> None:
         return
     raise ValueError(f"The {name!r} parameter of {owner} must be 'auto' or a positive float; "
                      f"got {value!r}.")
+
+
+def _check_cs(name: str, value: object, *, owner: str) -> None:
+    cs = np.asarray(value, dtype=float) if np.ndim(value) == 1 else np.array([])
+    if cs.size == 0 or not np.all(np.isfinite(cs)) or np.any(cs <= 0):
+        raise ValueError(f"The {name!r} parameter of {owner} must be a non-empty sequence of "
+                         f"positive floats; got {value!r}.")
+
+
+def _check_standardize(name: str, value: object, *, owner: str) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"The {name!r} parameter of {owner} must be True or False; "
+                         f"got {value!r}.")
 
 
 def _row_space(K: NDArray) -> tuple[NDArray, NDArray]:
@@ -153,6 +166,21 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
     1.0
     """
 
+    #: Every parameter declared once (:mod:`neucube.params`).
+    _parameter_constraints: dict[str, ParamSpec] = {
+        "n_bins": ParamSpec("int", limit="n_bins", doc="time bins per trial"),
+        "C": ParamSpec("float", low=0.0, low_inclusive=False, keywords=("auto",),
+                       checker=check_penalty,
+                       doc="inverse L2 penalty ('auto': inner CV on the training trials)"),
+        "Cs": ParamSpec("any", other="a non-empty sequence of positive floats",
+                        checker=_check_cs, doc="candidates of C='auto'"),
+        "cv": ParamSpec("int", limit="cv", doc="inner folds of C='auto'"),
+        "max_iter": ParamSpec("int", limit="max_iter", doc="iterations of the solver"),
+        "standardize": ParamSpec("bool", checker=_check_standardize,
+                                 doc="scale every feature to unit variance on the training "
+                                     "trials"),
+    }
+
     def __init__(self, n_bins: int = 20, C: float | str = "auto",
                  Cs: Sequence[float] = DEFAULT_CS, cv: int = 5, max_iter: int = 5000,
                  standardize: bool = False) -> None:
@@ -170,18 +198,7 @@ class StateClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def _check_params(self) -> None:
-        name = type(self).__name__
-        check_limit("n_bins", self.n_bins, owner=name)
-        check_limit("cv", self.cv, owner=name)
-        check_limit("max_iter", self.max_iter, owner=name)
-        check_penalty("C", self.C, owner=name)
-        if not isinstance(self.standardize, (bool, np.bool_)):
-            raise ValueError(f"The 'standardize' parameter of {name} must be True or False; "
-                             f"got {self.standardize!r}.")
-        cs = np.asarray(self.Cs, dtype=float) if np.ndim(self.Cs) == 1 else np.array([])
-        if cs.size == 0 or not np.all(np.isfinite(cs)) or np.any(cs <= 0):
-            raise ValueError(f"The 'Cs' parameter of {name} must be a non-empty sequence of "
-                             f"positive floats; got {self.Cs!r}.")
+        check_params(self)
 
     def _select_c(self, Z: NDArray, y: NDArray, K: NDArray | None) -> float:
         """Choose C among ``Cs`` by inner-fold log-loss (``K = Z @ Z.T`` when Z is wide)."""

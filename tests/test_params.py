@@ -1,0 +1,142 @@
+"""Parameters declared once (neucube.params): every estimator parameter has one declaration, the
+study schema, search grid and docs come from them, and old study keys are still read."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from sklearn.base import BaseEstimator
+
+from app.study import StudyError, parse_study
+from app.study.schema import MODEL_PARAMS, RENAMED, SEARCHABLE, SECTIONS, StudyKeyRenamed
+from neucube.classifier import NeuCubeClassifier
+from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
+from neucube.params import ParamSpec, check_params, describe, markdown
+from neucube.readout import DeSNNClassifier, StateClassifier
+
+REPO = Path(__file__).resolve().parents[1]
+DECLARED = [NeuCubeClassifier, TBREncoder, StepForwardEncoder, MovingWindowEncoder, BSAEncoder,
+            DeSNNClassifier, StateClassifier]
+MINIMAL = {"study": {"name": "s"}, "data": {"source": "simulate"}}
+
+
+@pytest.mark.parametrize("cls", DECLARED, ids=lambda c: c.__name__)
+def test_every_parameter_has_one_declaration_with_a_one_line_doc(cls):
+    specs = describe(cls)
+    init = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+    assert list(specs) == init
+    assert set(cls._parameter_constraints) == set(init)
+    defaults = cls().get_params(deep=False)
+    for name, spec in specs.items():
+        assert spec.name == name and spec.owner == cls.__name__
+        assert spec.default is defaults[name] or spec.default == defaults[name], name
+        assert spec.doc and "\n" not in spec.doc and len(spec.doc) <= 120, name
+
+
+def test_a_missing_or_stray_declaration_is_refused():
+    class Half(BaseEstimator):
+        _parameter_constraints = {"a": ParamSpec("float"), "b": ParamSpec("int")}
+
+        def __init__(self, a=1.0, c=2):
+            self.a, self.c = a, c
+
+    with pytest.raises(TypeError, match=r"^Half\._parameter_constraints: expected one "
+                                        r"declaration per parameter of __init__; found none "
+                                        r"for \['c'\], and declarations of no parameter: \['b'\]"):
+        describe(Half)
+
+
+def test_check_params_checks_only_what_is_used():
+    clf = NeuCubeClassifier(readout="state", k=0)  # k is the deSNN's: unused, not checked
+    assert check_params(clf)["k"] == 0
+    with pytest.raises(ValueError, match=r"^The 'k' parameter of NeuCubeClassifier must be an "
+                                         r"integer in \[1, 10000\] \(k nearest"):
+        check_params(clf.set_params(readout="desnn"))
+
+
+def test_forwarded_parameters_reuse_the_parts_declarations():
+    assert MODEL_PARAMS["mod"].passed_to == "DeSNNClassifier.mod"
+    assert MODEL_PARAMS["state_c"].passed_to == "StateClassifier.C"
+    part = describe(DeSNNClassifier)["mod"]
+    mine = MODEL_PARAMS["mod"]
+    assert (mine.low, mine.high, mine.low_inclusive, mine.doc) == (
+        part.low, part.high, part.low_inclusive, part.doc)
+
+
+def test_study_sections_are_generated_from_the_declarations():
+    for name, spec in MODEL_PARAMS.items():
+        if spec.section is None:
+            assert all(name not in SECTIONS[s] for s in ("encoder", "cube", "stdp", "readout"))
+            continue
+        field = SECTIONS[spec.section][name]
+        default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
+        assert field.default == default and field.doc == spec.doc
+    assert set(SEARCHABLE.values()) == {n for n, s in MODEL_PARAMS.items() if s.searchable}
+    # A study without model keys builds the classifier's defaults (the default preset).
+    config = parse_study(MINIMAL).config
+    for name, spec in MODEL_PARAMS.items():
+        if spec.section is not None:
+            value = config[spec.section][name]
+            assert (tuple(value) if isinstance(value, list) else value) == spec.default, name
+
+
+def test_study_keys_are_parameter_names_and_old_keys_are_read_with_a_message():
+    new = {**MINIMAL, "stdp": {"stdp_rate": 0.01, "tau_stdp": 5.0}, "readout": {"readout": "desnn"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new names raise no message
+        by_new = parse_study(new).config
+    old = {**MINIMAL, "stdp": {"rate": 0.01, "tau": 5.0}, "readout": {"kind": "desnn"}}
+    with pytest.warns(StudyKeyRenamed) as record:
+        by_old = parse_study(old).config
+    assert by_old == by_new
+    messages = [str(w.message) for w in record]
+    assert messages[0].startswith("stdp.rate: renamed stdp.stdp_rate (the NeuCubeClassifier "
+                                  "parameter of that name); read as stdp.stdp_rate. Rename")
+    assert {m.split(":")[0] for m in messages} == {"stdp.rate", "stdp.tau", "readout.kind"}
+    assert set(RENAMED) >= {"stdp.rate", "stdp.tau", "readout.kind", "encoder.kind"}
+
+
+def test_old_and_new_name_of_one_key_is_an_error():
+    raw = {**MINIMAL, "stdp": {"rate": 0.01, "stdp_rate": 0.02}}
+    with pytest.raises(StudyError, match=r"^stdp\.stdp_rate: given twice, as stdp\.rate and "
+                                         r"stdp\.stdp_rate; keep stdp\.stdp_rate \(stdp\.rate "
+                                         r"is its old name\)$"), \
+            pytest.warns(StudyKeyRenamed):
+        parse_study(raw)
+
+
+def test_an_old_key_is_checked_under_the_name_the_study_wrote():
+    with pytest.raises(StudyError, match=r'^stdp\.rate: expected a number >= 0 or a pair '), \
+            pytest.warns(StudyKeyRenamed):
+        parse_study({**MINIMAL, "stdp": {"rate": "fast"}})
+
+
+def test_search_grid_takes_parameter_names_section_keys_and_old_keys():
+    def grid(g):
+        return parse_study({**MINIMAL, "search": {"grid": g}}).config["search"]["grid"]
+
+    assert grid({"stdp_rate": [0.001, [0.001, 0.002]], "mod": [0.7]}) == {
+        "stdp_rate": [0.001, [0.001, 0.002]], "mod": [0.7]}
+    assert grid({"readout": {"mod": [0.7]}}) == {"mod": [0.7]}
+    with pytest.warns(StudyKeyRenamed, match=r"^search\.grid\.stdp\.rate: renamed "
+                                             r"search\.grid\.stdp_rate"):
+        assert grid({"stdp.rate": [0.01]}) == {"stdp_rate": [0.01]}
+    with pytest.raises(StudyError, match=r"^search\.grid\.recall: not a searchable parameter"):
+        grid({"recall": ["psp"]})
+
+
+def test_parameters_doc_is_up_to_date():
+    """docs/parameters.md is generated: ``python -m neucube.params --markdown``."""
+    assert (REPO / "docs" / "parameters.md").read_text(encoding="utf-8") == markdown()
+
+
+def test_markdown_command_prints_the_doc():
+    out = subprocess.run([sys.executable, "-m", "neucube.params", "--markdown"], cwd=REPO,
+                         capture_output=True, text=True, check=True).stdout
+    assert out == markdown()
+    assert "| `stdp_rate` | stdp | 0.001 |" in out
