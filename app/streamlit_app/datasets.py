@@ -270,7 +270,7 @@ def _read(
     user left out are then dropped as its ``preprocessing.channels``. Returns the trials, the two
     sections (channels included) and the folder the section's file names are relative to.
     """
-    from app.study.adapters import apply_preprocessing, load_source
+    from app.study.adapters import load_source
     from app.study.sources import SOURCES
 
     data, pre, folder = _sections(plan, options, coordinates, workdir)
@@ -287,6 +287,16 @@ def _read(
         trials = trials.replace(subject=[options.subject] * trials.n_trials)
     elif plan.kind == "eeg":
         trials = trials.replace(subject=None)  # the file name is no subject id here
+    trials, pre = _leave_out(trials, options, pre)
+    return trials, data, pre, folder
+
+
+def _leave_out(
+    trials: TrialSet, options: RecordingOptions, pre: dict[str, Any]
+) -> tuple[TrialSet, dict[str, Any]]:
+    """Drop the channels the user left out, as the study's ``preprocessing.channels``."""
+    from app.study.adapters import apply_preprocessing
+
     if options.leave_out:
         keep = [c for c in trials.ch_names if c not in set(options.leave_out)]
         if not keep:
@@ -297,6 +307,33 @@ def _read(
         if len(keep) < trials.n_channels:
             trials = apply_preprocessing(trials, {"channels": keep}, done=tuple(pre))
             pre = {**pre, "channels": keep}
+    return trials, pre
+
+
+def _map_events(
+    found: TrialSet,
+    plan: UploadPlan,
+    options: RecordingOptions,
+    events: Mapping[str, list[int | str]],
+    coordinates: Path | None,
+    workdir: Path,
+) -> tuple[TrialSet, dict[str, Any], dict[str, Any], Path]:
+    """The trials of :func:`discover_events` with ``events`` mapped to classes, as :func:`_read`
+    returns them, without reading the files again.
+
+    Every event was epoched on its own, so mapping selects and renames those trials
+    (:func:`app.study.adapters.relabel`); the trials left out are counted in the drop log.
+    """
+    from app.study.adapters import relabel
+
+    data, pre, folder = _sections(plan, options, coordinates, workdir)
+    trials = relabel(found, events)
+    meta = {k: v for k, v in found.metadata.items() if k not in ("load_warnings", "read_with")}
+    unmapped = found.n_trials - trials.n_trials
+    if unmapped:
+        meta["drop_log"] = {**(meta.get("drop_log") or {}), "IGNORED": unmapped}
+    trials = trials.replace(metadata={**meta, "event_id": {k: list(v) for k, v in events.items()}})
+    trials, pre = _leave_out(trials, options, pre)
     return trials, data, pre, folder
 
 
@@ -315,7 +352,8 @@ def discover_events(
             listed = {str(v): [v] for v in (listed.values() if isinstance(listed, dict)
                                               else listed)}
         trials, _, _, _ = _read(plan, options, listed, coordinates, workdir)
-    return trials.with_metadata(load_warnings=_merge_warnings(trials, caught))
+    return trials.with_metadata(load_warnings=_merge_warnings(trials, caught),
+                                read_with=dataclasses.replace(options, leave_out=()))
 
 
 def event_mapping(
@@ -355,10 +393,24 @@ def load_upload(
     *,
     workdir: Path,
     coordinates: Path | None = None,
+    discovered: TrialSet | None = None,
 ) -> Dataset:
-    """Load the uploaded recording as labelled trials, with ``events`` mapped to classes."""
+    """Load the uploaded recording as labelled trials, with ``events`` mapped to classes.
+
+    ``discovered``: the trials :func:`discover_events` read. When they were read with these
+    ``options`` (the channels left out aside), the events are mapped on them and the files are
+    not read again; otherwise the files are read with the new options.
+    """
+    same = (discovered is not None and events is not None
+            and discovered.metadata.get("read_with") == dataclasses.replace(options, leave_out=()))
     with captured_warnings() as caught:
-        trials, args, pre, folder = _read(plan, options, events, coordinates, workdir)
+        if same:
+            assert discovered is not None and events is not None
+            trials, args, pre, folder = _map_events(discovered, plan, options, events,
+                                                    coordinates, workdir)
+            caught.extend(discovered.metadata.get("load_warnings") or [])
+        else:
+            trials, args, pre, folder = _read(plan, options, events, coordinates, workdir)
     if plan.kind == "neucube_csv":
         events = None
     return Dataset(
