@@ -300,7 +300,7 @@ def test_study_file_is_valid_and_runs():
     assert cfg["study"]["name"] == "familiarity"
     assert cfg["data"]["source"] == "simulate"
     assert set(cfg["events"]) == set(CLASS_NAMES)
-    assert cfg["encoder"]["kind"] == "bsa" and cfg["readout"]["kind"] == "state"
+    assert cfg["encoder"]["encoder"] == "bsa" and cfg["readout"]["readout"] == "state"
     ts = simulate_familiarity(**{**_study_args(), "n_subjects": 1, "n_trials_per_class": 2})
     assert ts.metadata["simulator"]["seed"] == cfg["data"]["seed"]
 
