@@ -123,14 +123,14 @@ def _cum(stats: pstats.Stats, file_suffix: str, names: tuple[str, ...]) -> float
 
 def profile_fit(study: Any, trials: Any) -> dict[str, Any]:
     """One NeuCube fit + scoring on the first subject's first per-subject fold, by stage."""
-    from app.study.runner import make_classifier
+    from app.study.schema import make_model
     from neucube.cube.engine import run_stats
     from neucube.evaluation.baselines import make_baseline
     from neucube.evaluation.cross_validation import cv_splits
 
     labels = trials.labels.astype(str)
     train, test, _ = next(iter(cv_splits("per_subject", labels, trials.subject, 5, study.seed)))
-    model = make_classifier(study.config, seed=study.seed)
+    model = make_model(study.config, seed=study.seed)
     model.fit(trials[train])  # warm-up: the build is in the cache, this loads it
     before = run_stats()
     prof = cProfile.Profile()
