@@ -170,6 +170,36 @@ def test_plot_cube_draws_the_thresholded_connections(model):
         plot_cube(model, which="during")
 
 
+def test_plot_cube_default_threshold_follows_the_weights(model):
+    """The default draws the strongest 2.5% of each panel's connections, whatever the weight
+    scale: a calibrated cube's weights can be 100x smaller than the fixed 0.08 of NeuCube's plot."""
+    res = model.reservoir_
+    fig = plot_cube(model)
+    check_all_formats(fig)  # drawing projects the 3-D segments read below
+    for ax, w in zip(fig.axes, (res.weights_init_, res.weights_), strict=True):
+        nz = np.abs(w[w != 0])
+        (lines,) = [c for c in ax.collections if type(c).__name__ == "Line3DCollection"]
+        assert len(lines.get_segments()) == np.sum(nz >= np.percentile(nz, 97.5)) > 0
+        assert "strongest 2.5%: |w| ≥ " in ax.get_title()
+        # Widths on the panel's own scale: its strongest connection is the widest.
+        assert max(lines.get_linewidths()) == pytest.approx(1.5)
+    small = res.network_.with_weights(res.network_.weights * 0.01)
+    assert np.abs(small.weights).max() < 0.08
+    one = plot_cube(small, which="after", ch_names=model.ch_names_)
+    one.savefig(io.BytesIO(), format="png", dpi=30)
+    (ax,) = one.axes
+    (lines,) = [c for c in ax.collections if type(c).__name__ == "Line3DCollection"]
+    nz = np.abs(res.weights_[res.weights_ != 0])
+    assert len(lines.get_segments()) == np.sum(nz >= np.percentile(nz, 97.5))
+    html = plot_cube_interactive(small, ch_names=model.ch_names_)
+    assert sum(len(t.x) // 3 for t in html.data if t.mode == "lines" and t.visible) == \
+        len(lines.get_segments())
+    with pytest.raises(ValueError, match=r"The 'threshold' argument of plot_cube must be a "
+                                         r"number >= 0 or a percentile in \[0%, 100%\) such as "
+                                         r"'97.5%'; got '100%'"):
+        plot_cube(model, threshold="100%")
+
+
 def test_plot_cube_interactive_toggles_before_and_after(model):
     fig = plot_cube_interactive(model, threshold=0.08, n_width_bins=3)
     res = model.reservoir_
@@ -293,8 +323,13 @@ def test_encoder_preview_reports_the_snr(model, trials):
     c = trials.ch_names.index("Fz")
     x = trials.X[2:3]
     expected = snr(x[0, c], model.encoder_.reconstruct(x)[0, c])
+    # The channel's SNR over all trials is the per-channel table's number (Encode page).
+    table = snr(trials.X, model.encoder_.reconstruct(trials.X), axis=(0, 2))[c]
     top, bottom = fig.axes
-    assert top.get_title() == f"TBREncoder, Fz, trial 2: SNR of this trial {expected:.1f} dB"
+    title = top.get_title().replace("\n", " ")
+    assert title.startswith(f"TBREncoder, Fz, trial 2 SNR {table:.1f} dB over "
+                            f"{trials.n_trials} trials, {expected:.1f} dB this trial")
+    assert "0 dB: the error is as large as the signal" in title
     assert top.get_ylabel() == "amplitude (µV)"
     spikes = model.encoder_.transform(x)[0, c]
     up, down = bottom.collections[:2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +14,14 @@ from sklearn.utils.validation import check_is_fitted
 from neucube.data import TrialSet
 from neucube.encoding.metrics import snr
 from neucube.plotting._common import time_axis
-from neucube.plotting.style import NEGATIVE, POSITIVE, figure_style, finish, new_figure
+from neucube.plotting.style import (
+    MM_PER_INCH,
+    NEGATIVE,
+    POSITIVE,
+    figure_style,
+    finish,
+    new_figure,
+)
 
 __all__ = ["plot_encoder_preview"]
 
@@ -69,7 +77,8 @@ def plot_encoder_preview(
         Signal unit for the y label (a TrialSet's ``metadata["unit"]`` by default).
     ax : matplotlib Axes, optional
         Upper axes to draw the signal in (the spikes are then drawn as ticks on a twin axis).
-    width, height_mm, title : figure size and title (the title includes the SNR).
+    width, height_mm, title : figure size and title (the title gives the channel's SNR over
+        all trials of ``X``, which a per-channel table shows, and this trial's).
     path, formats, dpi : saving (see :func:`~neucube.plotting.save_figure`).
 
     Returns
@@ -94,13 +103,17 @@ def plot_encoder_preview(
     c = _channel_index(channel, ch_names, X.shape[1], owner)
     sample = X[[trial]]
     spikes = np.asarray(encoder.transform(sample))[0, c]
-    recon = np.asarray(encoder.reconstruct(sample))[0, c]
+    every = np.asarray(encoder.reconstruct(X))[:, c]  # for the channel's SNR over all trials
+    recon = every[trial]
     signal = sample[0, c]
-    ratio = float(snr(signal, recon))
     times, xlabel = time_axis(signal.size, sfreq, tmin)
     name = ch_names[c] if ch_names is not None else f"channel {c}"
-    label = (f"{type(encoder).__name__}, {name}, trial {trial % X.shape[0]}: "
-             f"SNR of this trial {ratio:.1f} dB")
+    # The channel's SNR pools all trials, as a per-channel table does (the one trial's SNR
+    # differs from it and is given second); what 0 dB means, for a reader new to the measure.
+    label = (f"{type(encoder).__name__}, {name}, trial {trial % X.shape[0]}\n"
+             f"SNR {float(snr(X[:, c], every)):.1f} dB over {X.shape[0]} trials, "
+             f"{float(snr(signal, recon)):.1f} dB this trial\n"
+             "(0 dB: the error is as large as the signal; each +10 dB: 10× less error)")
 
     with figure_style():
         if ax is None:
@@ -115,7 +128,11 @@ def plot_encoder_preview(
         top.set_ylabel(f"amplitude ({unit})" if unit else "amplitude")
         top.legend(loc="best", ncols=2, handlelength=1.5, frameon=True, framealpha=0.85,
                    edgecolor="none")
-        top.set_title(title or label)
+        # Wrapped to the figure's width (7.5 pt title text: ~1.5 mm a character,
+        # over axes narrower than the figure).
+        chars = int(fig.get_figwidth() * MM_PER_INCH / 1.8)
+        top.set_title(title or "\n".join(textwrap.fill(part, chars, break_long_words=False)
+                                         for part in label.split("\n")))
         pos, neg = spikes > 0, spikes < 0
         bottom.vlines(times[pos], 0, spikes[pos], color=POSITIVE, lw=0.8, label="+1")
         bottom.vlines(times[neg], 0, spikes[neg], color=NEGATIVE, lw=0.8, label="−1")
