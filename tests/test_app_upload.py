@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_study_sources import write_recordings  # tests/ is on sys.path (no package)
 
 from app.streamlit_app import datasets
-from test_study_sources import write_recordings  # tests/ is on sys.path (no package)
 
 
 @pytest.fixture
