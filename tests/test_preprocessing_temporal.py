@@ -111,3 +111,33 @@ def test_transformer_is_stateless_and_checks_the_shape(X: np.ndarray) -> None:
         TimeInterpolator().fit(X[0])
     with pytest.raises(ValueError, match=r"TimeInterpolator: kind: expected one of"):
         TimeInterpolator(kind="spline").fit(X)
+
+
+def test_preprocess_interpolates_after_resampling_and_names_its_key(X: np.ndarray) -> None:
+    from neucube.preprocessing import PREPROCESSING_STEPS, preprocess
+
+    ts = TrialSet(X, ["a", "b", "a"], sfreq=0.5, ch_names=["v1", "v2"])
+    assert {"upsample", "upsample_kind"} <= set(PREPROCESSING_STEPS)
+    up = preprocess(ts, upsample=4)  # kind None: linear
+    np.testing.assert_allclose(up.X, interpolate_time(X, 4, "linear"))
+    assert preprocess(ts, upsample=1).n_times == 8
+    with pytest.raises(ValueError, match=r"^upsample: upsample_trials: factor: expected an "
+                                         r"integer from 1 to 64; found 100"):
+        preprocess(ts, upsample=100)
+    with pytest.raises(ValueError, match=r"^upsample: .*kind: expected one of"):
+        preprocess(ts, upsample=2, upsample_kind="nearest")
+
+
+def test_study_files_name_the_interpolation() -> None:
+    from app.study.schema import StudyError, parse_study
+
+    raw = {"study": {"name": "s"}, "data": {"source": "simulate"},
+           "preprocessing": {"upsample": 4, "upsample_kind": "pchip"}}
+    pre = parse_study(raw).config["preprocessing"]
+    assert (pre["upsample"], pre["upsample_kind"]) == (4, "pchip")
+    raw["preprocessing"] = {"upsample": 0}
+    with pytest.raises(StudyError, match=r"preprocessing\.upsample: expected an integer >= 1"):
+        parse_study(raw)
+    raw["preprocessing"] = {"upsample": 2, "upsample_kind": "spline"}
+    with pytest.raises(StudyError, match=r"preprocessing\.upsample_kind: expected"):
+        parse_study(raw)

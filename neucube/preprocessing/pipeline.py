@@ -10,14 +10,15 @@ from neucube.preprocessing._show import show
 from neucube.preprocessing.rejection import reject_amplitude
 from neucube.preprocessing.signal import band_pass, baseline_correct
 from neucube.preprocessing.signal import resample as resample_trials
+from neucube.preprocessing.temporal import upsample_trials
 
 __all__ = ["PREPROCESSING_STEPS", "preprocess"]
 
 logger = logging.getLogger(__name__)
 
 #: The steps of :func:`preprocess`, in the order it applies them (its keyword names).
-PREPROCESSING_STEPS = ("l_freq", "h_freq", "baseline", "tmin", "tmax", "resample", "channels",
-                       "reject_uv")
+PREPROCESSING_STEPS = ("l_freq", "h_freq", "baseline", "tmin", "tmax", "resample", "upsample",
+                       "upsample_kind", "channels", "reject_uv")
 
 
 def preprocess(
@@ -29,6 +30,8 @@ def preprocess(
     tmin: float | None = None,
     tmax: float | None = None,
     resample: float | None = None,
+    upsample: int | None = None,
+    upsample_kind: str | None = None,
     channels: Sequence[str] | None = None,
     reject_uv: float | None = None,
 ) -> TrialSet:
@@ -53,6 +56,12 @@ def preprocess(
         Time window to keep, in seconds.
     resample : float or None
         New sampling rate in Hz.
+    upsample : int or None
+        Interpolate each trial onto a grid this many times finer, keeping the original samples
+        (:func:`~neucube.preprocessing.temporal.upsample_trials`; for short trials such as
+        fMRI blocks). None or 1: no interpolation.
+    upsample_kind : {"linear", "cubic", "pchip"} or None
+        Interpolant of ``upsample`` (None: linear).
     channels : sequence of str or None
         Channels to keep, in this order.
     reject_uv : float or None
@@ -85,6 +94,13 @@ def preprocess(
     if resample is not None:
         trials = resample_trials(trials, resample)
         steps.append(f"resample to {float(resample):g} Hz")
+    if upsample is not None and upsample != 1:
+        kind = "linear" if upsample_kind is None else upsample_kind
+        try:
+            trials = upsample_trials(trials, upsample, kind)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"upsample: {exc}") from exc
+        steps.append(f"{kind} interpolation x{upsample} ({trials.sfreq:g} Hz)")
     if channels:
         missing = [c for c in channels if c not in trials.ch_names]
         if missing:
