@@ -52,6 +52,7 @@ from neucube.limits import (
     estimated_brain_neurons,
 )
 from neucube.params import ParamSpec, check_params, forward
+from neucube.persistence import register_estimator, save_model
 from neucube.progress import ProgressCallback
 from neucube.readout import DEFAULT_FRACTIONS, DeSNNClassifier, StateClassifier
 from neucube.spaces import convert_coords
@@ -793,6 +794,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         FileExistsError
             If ``path`` exists and may not be replaced.
         """
-        from neucube.persistence import save_model  # persistence imports this module
-
         return save_model(self, path, overwrite=overwrite)
+
+
+register_estimator(NeuCubeClassifier)

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import io
 import json
 import logging
@@ -81,6 +82,7 @@ __all__ = [
     "ModelFileError",
     "SCHEMA_VERSION",
     "load_model",
+    "register_estimator",
     "save_model",
 ]
 
@@ -113,22 +115,43 @@ class ModelFileError(ValueError):
     """A model file that cannot be read: corrupted, incomplete, not a model, or too new."""
 
 
-def _estimator_classes() -> dict[str, type[BaseEstimator]]:
-    # Imported here: neucube.classifier imports this module lazily in its ``save``.
-    from neucube.classifier import NeuCubeClassifier
-
-    return {
-        cls.__name__: cls
-        for cls in (NeuCubeClassifier, Reservoir, DeSNNClassifier, StateClassifier,
-                    BinnedCountFeatures, TBREncoder, StepForwardEncoder, MovingWindowEncoder,
-                    BSAEncoder)
-    }
-
-
 #: Names of the estimator classes a model file may contain (as parameters or fitted parts).
 ESTIMATORS = ("NeuCubeClassifier", "Reservoir", "DeSNNClassifier", "StateClassifier",
               "BinnedCountFeatures", "TBREncoder", "StepForwardEncoder", "MovingWindowEncoder",
               "BSAEncoder")
+
+# The registry of estimator classes, by name. Estimators above this module (the classifier,
+# which saves itself through it) register themselves when their module is imported, so this
+# module never imports them; a reader imports the module a file's class name points to first, so
+# a fresh process reads any model file.
+_REGISTRY: dict[str, type[BaseEstimator]] = {}
+_MODULES = {"NeuCubeClassifier": "neucube.classifier"}
+
+
+def register_estimator(cls: type[BaseEstimator]) -> type[BaseEstimator]:
+    """Let model files hold ``cls``: written as its parameters plus its instance attributes.
+
+    Only the package's own estimators (:data:`ESTIMATORS`) are accepted: loading a file may
+    instantiate a registered class, so the list stays closed.
+    """
+    if cls.__name__ not in ESTIMATORS:
+        raise ValueError(f"register_estimator: expected one of {', '.join(ESTIMATORS)}; found "
+                         f"{cls.__module__}.{cls.__qualname__}.")
+    _REGISTRY[cls.__name__] = cls
+    return cls
+
+
+for _cls in (Reservoir, DeSNNClassifier, StateClassifier, BinnedCountFeatures, TBREncoder,
+             StepForwardEncoder, MovingWindowEncoder, BSAEncoder):
+    register_estimator(_cls)
+
+
+def _estimator_classes() -> dict[str, type[BaseEstimator]]:
+    """Every registered class, importing the modules of those not registered yet."""
+    for name, module in _MODULES.items():
+        if name not in _REGISTRY:
+            importlib.import_module(module)  # registers the class
+    return dict(_REGISTRY)
 
 
 # ---------------------------------------------------------------------------------------------
