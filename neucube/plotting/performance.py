@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from neucube.plotting.style import (
     CATEGORICAL,
+    MM_PER_INCH,
     NEUTRAL,
     OKABE_ITO,
     figure_style,
@@ -212,7 +213,10 @@ def plot_accuracy_over_time(
         # Below the axes: inside, the legend covered the curve it explains.
         handles, labels = ax.get_legend_handles_labels()
         if fig.get_layout_engine() is not None and ax is fig.axes[0] and len(fig.axes) == 1:
-            fig.legend(handles, labels, loc="outside lower center", ncol=1, frameon=False)
+            # Two columns on a wide figure, so the legend does not take half its height.
+            wide = fig.get_figwidth() * MM_PER_INCH > 120
+            fig.legend(handles, labels, loc="outside lower center", ncol=2 if wide else 1,
+                       frameon=False)
         else:
             ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=1, frameon=False)
         if title:
