@@ -81,25 +81,28 @@ def test_calibration_learns_from_the_fit_trials_only():
 
 def test_soft_bound_stdp_stays_bounded_and_converges_over_many_rounds():
     x = spikes(3)
-    net = cube(n_rounds=0, weight_scale="auto").fit(x).network_init_
+    # A fixed scale at which ~30% of the non-input neurons fire on x (what "auto" finds), so
+    # that this test of the STDP rule does not depend on the calibration's search.
+    net = cube(n_rounds=0, weight_scale=3.65).fit(x).network_init_
     out = {}
     for soft in (False, True):
         params = ModelParams(a_plus=0.02, a_minus=0.02, w_clip=1.0, soft_bound=soft)
         n, means, changes = net, [], []
         for _ in range(30):
             w = simulate_reference(n, x, params, plastic=True, record=False).weights
-            changes.append(np.abs(w - n.weights).max())
+            changes.append(np.abs(w - n.weights)[n.active].mean())
             n = n.with_weights(w)
             means.append(np.abs(w[n.active]).mean())
         out[soft] = (np.abs(n.weights[n.active]), means, changes)
     w_soft, means_soft, changes_soft = out[True]
     w_hard, means_hard, _ = out[False]
     # Soft bounds: no weight reaches the upper bound, none is driven to 0 (those at 0 started
-    # there: 1/d is scaled to 0 at the radius), the mean weight settles, the changes shrink.
+    # there: 1/d is scaled to 0 at the radius), the mean weight settles, the mean change of
+    # a weight per round shrinks.
     assert np.all((w_soft >= 0) & (w_soft < 1.0))
     assert np.count_nonzero(w_soft == 0) <= np.count_nonzero(net.weights[net.active] == 0)
     assert abs(means_soft[-1] - means_soft[-10]) < 0.005
-    assert max(changes_soft[-5:]) < 0.5 * changes_soft[0]
+    assert max(changes_soft[-5:]) < 0.5 * max(changes_soft[:5])
     # The additive rule under the same pairing piles weights up at the clip and keeps drifting.
     assert np.mean(w_hard >= 1.0) > 0.05
     assert abs(means_hard[-1] - means_hard[-10]) > 2 * abs(means_soft[-1] - means_soft[-10])

@@ -21,7 +21,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neucube._validation import check_int, check_number, check_option, check_random_state
 from neucube.cube.activity import activity_stats
-from neucube.cube.calibration import calibrate_weight_scale, calibration_trials
+from neucube.cube.calibration import (
+    calibrate_weight_scale,
+    calibration_trials,
+    homeostasis_start,
+)
 from neucube.cube.connectivity import CONNECTIVITY_RULES, build_connectivity, template_spacing
 from neucube.cube.engine import BACKENDS, simulate_brian
 from neucube.cube.mapping import input_positions, map_channels
@@ -174,6 +178,10 @@ class Reservoir(TransformerMixin, BaseEstimator):
         Factor applied to the initial weights (``weight_scale`` or the calibrated one).
     round_scales_ : list of float
         Factor applied by ``homeostasis`` after each STDP round (empty without it).
+    fit_seconds_ : dict
+        Wall time of ``fit`` in the weight-scale searches (``"calibration"``, homeostasis
+        included), the STDP rounds (``"stdp"``) and the activity measurements that no search
+        made already (``"activity"``).
     activity_ : dict
         Activity of the cube on the calibration trials (:func:`~neucube.cube.activity.
         activity_stats`): ``"before_stdp"`` and ``"after_stdp"``, and their ratio of spikes
@@ -307,17 +315,25 @@ class Reservoir(TransformerMixin, BaseEstimator):
         return check_number("weight_scale", self.weight_scale, low=0.0, low_inclusive=False,
                             owner=_OWNER)
 
-    def _rescale(self, network: CubeNetwork, spikes: np.ndarray) -> tuple[float, float]:
-        """Calibrated factor for ``network``'s weights on ``spikes`` (and the share it gives)."""
+    def _rescale(self, network: CubeNetwork, spikes: np.ndarray, start: float = 1.0
+                 ) -> tuple[float, dict[str, float]]:
+        """Calibrated factor for ``network``'s weights on ``spikes`` (and the activity it gives).
+
+        The activity is that of the network scaled by the factor on ``spikes``: the run that
+        measured it is not repeated.
+        """
         w_max = float(np.abs(network.weights).max(initial=0.0))
         max_scale = self.params_.w_clip / w_max if w_max > 0 else 1.0
-        scale, share, trace = calibrate_weight_scale(
+        t0 = time.perf_counter()
+        scale, stats, trace = calibrate_weight_scale(
             network, lambda net: self._simulate(net, spikes, plastic=False).raster,
-            target=self.target_activity, max_scale=max_scale)
+            target=self.target_activity, max_scale=max_scale, start=start)
         self.calibration_trace_.append(trace)
+        self.fit_seconds_["calibration"] += time.perf_counter() - t0
         self._log("weight scale %.4g: %.1f%% of non-input neurons fire per trial (target %.0f%%,"
-                  " %d runs)", scale, 100 * share, 100 * self.target_activity, len(trace))
-        return scale, share
+                  " %d runs from %.4g)", scale, 100 * stats["active_share_mean"],
+                  100 * self.target_activity, len(trace), start)
+        return scale, stats
 
     def _simulate(self, network: CubeNetwork, spikes: np.ndarray, plastic: bool
                   ) -> SimulationResult:
@@ -327,7 +343,10 @@ class Reservoir(TransformerMixin, BaseEstimator):
                               cache_dir=self.cache_dir, record=not plastic)
 
     def _activity(self, network: CubeNetwork, spikes: np.ndarray) -> dict[str, float]:
-        return activity_stats(self._simulate(network, spikes, plastic=False).raster, network)
+        t0 = time.perf_counter()
+        stats = activity_stats(self._simulate(network, spikes, plastic=False).raster, network)
+        self.fit_seconds_["activity"] += time.perf_counter() - t0
+        return stats
 
     def _validate_spikes(self, X: Any, reset: bool) -> np.ndarray:
         X = validate_data(self, X, reset=reset, allow_nd=True, dtype=None)
@@ -419,12 +438,18 @@ class Reservoir(TransformerMixin, BaseEstimator):
         # Calibration and activity measurements on (at most) n_calibration of the fit trials.
         probe = spikes[calibration_trials(spikes.shape[0], n_calibration)]
         self.calibration_trace_ = []
-        scale = fixed_scale if fixed_scale is not None else self._rescale(network, probe)[0]
+        self.fit_seconds_ = {"calibration": 0.0, "stdp": 0.0, "activity": 0.0}
+        if fixed_scale is None:
+            scale, before = self._rescale(network, probe)
+        else:
+            scale, before = fixed_scale, None
         if scale != 1.0:
             network = network.with_weights(network.weights * scale)
         self.weight_scale_ = float(scale)
         self.network_init_ = network
-        before = self._activity(network, probe)
+        if before is None:
+            before = self._activity(network, probe)
+        after = before
         self.round_scales_ = []
         report = progress or no_progress
         if n_rounds:
@@ -432,15 +457,20 @@ class Reservoir(TransformerMixin, BaseEstimator):
         for r in range(n_rounds):
             start = time.perf_counter()
             result = self._simulate(network, spikes, plastic=True)
-            network = network.with_weights(result.weights)
+            self.fit_seconds_["stdp"] += time.perf_counter() - start
+            trained = network.with_weights(result.weights)
             self._log("STDP round %d/%d: %d spikes in %.2f s", r + 1, n_rounds,
                       result.n_spikes, time.perf_counter() - start)
             if self.homeostasis:
-                factor = self._rescale(network, probe)[0]
-                network = network.with_weights(network.weights * factor)
+                # Its search measures the activity after the round: no extra run for it.
+                factor, after = self._rescale(trained, probe,
+                                              start=homeostasis_start(network, trained))
+                trained = trained.with_weights(trained.weights * factor)
                 self.round_scales_.append(float(factor))
+            network = trained
             report("STDP rounds", r + 1, n_rounds)
-        after = before if n_rounds == 0 else self._activity(network, probe)
+        if n_rounds and not self.homeostasis:
+            after = self._activity(network, probe)
         self.activity_ = {
             "before_stdp": before,
             "after_stdp": after,

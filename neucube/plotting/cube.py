@@ -1,8 +1,17 @@
 """The cube in 3-D: neurons, labelled inputs and the strongest connections, before/after STDP.
 
-As in NeuCube's connection plot, connections with ``|w|`` at or above a threshold (0.08) are drawn,
-positive ones in blue and negative ones in red, with line width proportional to ``|w|`` (on one
-scale for both panels, so before and after compare directly).
+As in NeuCube's connection plot, connections with ``|w|`` at or above a threshold are drawn,
+positive ones in blue and negative ones in red, with line width proportional to ``|w|``.
+
+The threshold is a number (NeuCube's plot used 0.08) or a percentile of the ``|w|`` of each
+panel's active non-zero synapses, such as the default ``"97.5%"``: the strongest 2.5% of the
+connections of each state are drawn, which is about the share that 0.08 drew of NeuCube's
+published wiring (1,077 of 42,954 synapses on a 19-channel cube). A fixed number suits fixed
+weights only: a calibrated cube (``weight_scale="auto"``) scales its weights by a factor found
+per dataset, and homeostasis rescales them after STDP by another (often 0.01-0.05), so a fixed
+threshold draws everything in one panel and nothing in the other. With a number, both panels
+share one line-width scale, so before and after compare directly; with a percentile, each
+panel has its own (its title gives the |w| it starts at).
 
 - :func:`plot_cube`: static matplotlib version, for papers.
 - :func:`plot_cube_interactive`: plotly version (rotatable, before/after buttons), for the app
@@ -32,7 +41,7 @@ from neucube.plotting.style import (
     new_figure,
 )
 
-__all__ = ["plot_cube", "plot_cube_interactive", "CUBE_STATES"]
+__all__ = ["plot_cube", "plot_cube_interactive", "CUBE_STATES", "DEFAULT_THRESHOLD"]
 
 #: Which network(s) to draw.
 CUBE_STATES = ("both", "before", "after")
@@ -40,19 +49,61 @@ CUBE_STATES = ("both", "before", "after")
 _TITLES = {"before": "Before STDP", "after": "After STDP"}
 
 
-def _states(source: CubeSource, which: str, threshold: float, owner: str
-            ) -> list[tuple[str, Any, Connections]]:
+#: Default threshold: the strongest 2.5% of each panel's connections (see the module docstring).
+DEFAULT_THRESHOLD = "97.5%"
+
+
+def _percentile(threshold: str, owner: str) -> float:
+    text = threshold.strip()
+    try:
+        if not text.endswith("%"):
+            raise ValueError
+        percent = float(text[:-1])
+        if not 0.0 <= percent < 100.0:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"The 'threshold' argument of {owner} must be a number >= 0 or a "
+                         f"percentile in [0%, 100%) such as '97.5%'; got {threshold!r}."
+                         ) from None
+    return percent
+
+
+def _states(source: CubeSource, which: str, threshold: float | str, owner: str
+            ) -> list[tuple[str, float, Connections]]:
+    """``(state, |w| threshold, connections drawn)`` for each panel."""
     if which not in CUBE_STATES:
         raise ValueError(f"The 'which' argument of {owner} must be one of "
                          f"{', '.join(map(repr, CUBE_STATES))}; got {which!r}.")
     names = ("before", "after") if which == "both" else (which,)
     nets = {"before": source.initial, "after": source.final}
-    return [(n, nets[n], strong_connections(nets[n], threshold, owner)) for n in names]
+    out = []
+    for n in names:
+        if isinstance(threshold, str):
+            w = np.abs(nets[n].weights[nets[n].active])
+            w = w[w > 0]
+            value = float(np.percentile(w, _percentile(threshold, owner))) if w.size else 0.0
+        else:
+            value = check_number("threshold", threshold, low=0.0, owner=owner)
+        out.append((n, value, strong_connections(nets[n], value, owner)))
+    return out
+
+
+def _scales(states: list[tuple[str, float, Connections]], relative: bool) -> list[float]:
+    """Largest drawn ``|w|`` of each panel: its own with a percentile, else one for all."""
+    own = [float(np.abs(c.weights).max()) if c.weights.size else 1.0 for *_, c in states]
+    return own if relative else [max(own)] * len(own)
+
+
+def _kept(threshold: float | str, value: float) -> str:
+    """How a panel's connections were chosen, for titles."""
+    if isinstance(threshold, str):
+        return f"strongest {100.0 - _percentile(threshold, 'plot_cube'):g}%: |w| ≥ {value:.3g}"
+    return f"|w| ≥ {value:g}"
 
 
 def _draw_cube(ax: Any, source: CubeSource, conn: Connections, *, w_max: float,
                max_linewidth: float, show_neurons: bool, label_inputs: bool,
-               title: str) -> None:
+               title: str, kept: str) -> None:
     from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
     pos = source.final.positions
@@ -83,8 +134,8 @@ def _draw_cube(ax: Any, source: CubeSource, conn: Connections, *, w_max: float,
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
         axis.pane.set_alpha(0.0)
         axis.line.set_linewidth(0.4)
-    ax.set_title(f"{title}\n{conn.n_positive} positive, {conn.n_negative} negative",
-                 pad=0)
+    ax.set_title(f"{title}\n{conn.n_positive} positive, {conn.n_negative} negative "
+                 f"({kept})", pad=0)
 
 
 def _rgba(color: str) -> np.ndarray:
@@ -96,7 +147,7 @@ def _rgba(color: str) -> np.ndarray:
 def plot_cube(
     model: Any,
     *,
-    threshold: float = 0.08,
+    threshold: float | str = DEFAULT_THRESHOLD,
     which: str = "both",
     ch_names: Sequence[str] | None = None,
     show_neurons: bool = True,
@@ -116,8 +167,9 @@ def plot_cube(
     ----------
     model : NeuCubeClassifier, Reservoir or CubeNetwork
         The fitted cube.
-    threshold : float, default=0.08
-        Draw connections with ``|w| >= threshold``.
+    threshold : float or str, default="97.5%"
+        Draw connections with ``|w| >= threshold``; a percentile such as ``"97.5%"`` is taken
+        of each panel's non-zero ``|w|`` (see the module docstring).
     which : {"both", "before", "after"}, default="both"
         The network before STDP, after, or both side by side.
     ch_names : sequence of str, optional
@@ -150,33 +202,35 @@ def plot_cube(
                                  owner=owner)
     source = resolve_cube(model, owner=owner, ch_names=ch_names)
     states = _states(source, which, threshold, owner)
-    w_max = max((float(np.abs(c.weights).max()) for *_, c in states if c.weights.size),
-                default=1.0)
+    relative = isinstance(threshold, str)
+    scales = _scales(states, relative)
     with figure_style():
         if height_mm is None:
             height_mm = 90.0 if len(states) == 2 else 80.0
         fig = new_figure(width, height_mm)
-        for k, (name, _, conn) in enumerate(states):
+        for k, (name, value, conn) in enumerate(states):
             ax = fig.add_subplot(1, len(states), k + 1, projection="3d")
             ax.view_init(elev=elev, azim=azim)
-            _draw_cube(ax, source, conn, w_max=w_max, max_linewidth=max_linewidth,
+            _draw_cube(ax, source, conn, w_max=scales[k], max_linewidth=max_linewidth,
                        show_neurons=show_neurons, label_inputs=label_inputs,
-                       title=_TITLES[name])
+                       title=_TITLES[name], kept=_kept(threshold, value))
         handles = [
             Line2D([], [], color=POSITIVE, lw=1.2, label="positive weight"),
             Line2D([], [], color=NEGATIVE, lw=1.2, label="negative weight"),
             Line2D([], [], ls="none", marker="o", ms=4, mfc=INPUT_COLOR, mec="black",
                    mew=0.3, label="input neuron"),
         ]
-        fig.legend(handles=handles, loc="outside lower center", ncols=3,
-                   title=f"connections with |w| ≥ {threshold:g} (line width ∝ |w|)")
+        legend = (f"the strongest {100.0 - _percentile(threshold, owner):g}% of each panel's "
+                  f"connections (line width ∝ |w| within a panel)" if relative else
+                  f"connections with |w| ≥ {threshold:g} (line width ∝ |w|)")
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, title=legend)
     return finish(fig, path, formats, dpi)
 
 
 def plot_cube_interactive(
     model: Any,
     *,
-    threshold: float = 0.08,
+    threshold: float | str = DEFAULT_THRESHOLD,
     ch_names: Sequence[str] | None = None,
     n_width_bins: int = 4,
     max_linewidth: float = 6.0,
@@ -188,14 +242,16 @@ def plot_cube_interactive(
     ----------
     model : NeuCubeClassifier, Reservoir or CubeNetwork
         The fitted cube.
-    threshold : float, default=0.08
-        Draw connections with ``|w| >= threshold``.
+    threshold : float or str, default="97.5%"
+        Draw connections with ``|w| >= threshold``; a percentile such as ``"97.5%"`` is taken
+        of each state's non-zero ``|w|`` (see the module docstring).
     ch_names : sequence of str, optional
         Labels of the input neurons.
     n_width_bins : int, default=4
         A plotly line trace has one width, so connections are grouped into this many classes
-        of ``|w|`` (equal-width bins up to the strongest); each class is drawn with the width of
-        its upper edge, ``∝ |w|``.
+        of ``|w|`` (equal-width bins up to the strongest: of both states for a number, of each
+        state for a percentile); each class is drawn with the width of its upper edge,
+        ``∝ |w|``.
     max_linewidth : float, default=6.0
         Width (pixels) of the strongest class.
     show_neurons : bool, default=True
@@ -215,9 +271,7 @@ def plot_cube_interactive(
                                  owner=owner)
     source = resolve_cube(model, owner=owner, ch_names=ch_names)
     states = _states(source, "both", threshold, owner)
-    w_max = max((float(np.abs(c.weights).max()) for *_, c in states if c.weights.size),
-                default=1.0)
-    edges = np.linspace(0.0, w_max, n_width_bins + 1)
+    scales = _scales(states, isinstance(threshold, str))
     pos = source.final.positions
 
     fig = go.Figure()
@@ -237,7 +291,8 @@ def plot_cube_interactive(
     always.append(True)
 
     owners: list[str] = []
-    for name, _, conn in states:
+    for (name, _, conn), w_max in zip(states, scales, strict=True):
+        edges = np.linspace(0.0, w_max, n_width_bins + 1)
         bins = np.clip(np.searchsorted(edges, np.abs(conn.weights), side="left"), 1,
                        n_width_bins)
         for sign, color, label in ((1, POSITIVE, "positive"), (-1, NEGATIVE, "negative")):
@@ -260,20 +315,20 @@ def plot_cube_interactive(
     buttons = []
     for name in ("after", "before"):
         visible = always + [o == name for o in owners]
-        conn = dict((n, c) for n, _, c in states)[name]
+        _, value, conn = next(st for st in states if st[0] == name)
         buttons.append({
             "label": _TITLES[name], "method": "update",
             "args": [{"visible": visible},
                      {"title.text": f"{_TITLES[name]}: {conn.n_positive} positive, "
-                                    f"{conn.n_negative} negative connections with |w| ≥ "
-                                    f"{threshold:g}"}],
+                                    f"{conn.n_negative} negative connections "
+                                    f"({_kept(threshold, value)})"}],
         })
-    after = dict((n, c) for n, _, c in states)["after"]
+    _, after_value, after = next(st for st in states if st[0] == "after")
     # The title sits on the top line and the before/after buttons on the line below it, both
     # in the top margin, so neither hides the other or the cube.
     fig.update_layout(
         title={"text": f"After STDP: {after.n_positive} positive, {after.n_negative} negative "
-                       f"connections with |w| ≥ {threshold:g}", "font": {"size": 15},
+                       f"connections ({_kept(threshold, after_value)})", "font": {"size": 15},
                "x": 0.01, "xanchor": "left", "y": 0.985, "yanchor": "top"},
         updatemenus=[{"type": "buttons", "direction": "right", "buttons": buttons,
                       "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
