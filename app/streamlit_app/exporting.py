@@ -1,16 +1,18 @@
-"""The session's results folder: metrics, predictions, figures, model file and study file.
+"""The session's results folder: the one ``neucube run`` writes, with the figures drawn here.
 
-Everything is written under the session's own folder, so sessions never share files: a folder
-elsewhere is refused before anything is written (:func:`session_folder`), and the results
-folder is built beside its target and moved into place only when complete. The figures come
-from :func:`neucube.plotting.export_figures`, the model file from
-:meth:`neucube.NeuCubeClassifier.save`.
+A training job runs the study with :func:`app.study.run_study`, which writes the results folder
+(``metrics.json``, ``folds.csv``, ``predictions.csv``, ``model.zip``, ``summary.json``,
+``provenance.json``, ...: :mod:`app.study.runner`) into the session's folder. The export copies
+it, adds the figures made on the Export page (:func:`neucube.plotting.export_figures`) and the
+study file offered for download (its data named as the user knows them). Everything is written
+under the session's own folder, so sessions never share files: a folder elsewhere is refused
+before anything is written (:func:`session_folder`), and the results folder is built beside its
+target and moved into place only when complete.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -70,7 +72,6 @@ def write_figures(result: TrainingResult, dataset: Dataset, out_dir: Path, *,
 
 def write_results(
     folder: Path,
-    dataset: Dataset,
     result: TrainingResult,
     *,
     study_text: str,
@@ -79,42 +80,19 @@ def write_results(
 ) -> Path:
     """Write (or refresh) the results folder, a folder inside ``session_dir``, and return it.
 
-    It holds ``metrics.json`` (the evaluation summary), ``folds.csv``, ``predictions.csv``,
-    ``early_prediction.json``, ``model.zip``, ``study.toml``, ``provenance.json`` and, when
-    they were made, the figures in ``figures/``. It is built beside ``folder`` and replaces it
-    only when complete, so a failure (a full disk) leaves the previous one as it was.
+    It is the run's results folder (:attr:`TrainingResult.folder`, as ``neucube run`` writes
+    it), with ``study.toml`` the study file of the download and, when they were made, the
+    figures in ``figures/``. It is built beside ``folder`` and replaces it only when complete,
+    so a failure (a full disk) leaves the previous one as it was.
     """
     final = session_folder(folder, session_dir)
+    run = session_folder(result.folder, session_dir)
     with atomic_directory(final) as tmp:
-        _write_results(tmp, dataset, result, study_text=study_text, figures_dir=figures_dir)
+        shutil.copytree(run, tmp, dirs_exist_ok=True)
+        (tmp / "study.toml").write_text(study_text, encoding="utf-8")
+        if figures_dir is not None and figures_dir.is_dir():
+            shutil.copytree(figures_dir, tmp / "figures", dirs_exist_ok=True)
     return final
-
-
-def _write_results(folder: Path, dataset: Dataset, result: TrainingResult, *, study_text: str,
-                   figures_dir: Path | None) -> None:
-    from app.study.provenance import provenance
-
-    ev = result.evaluation
-    (folder / "metrics.json").write_text(json.dumps(ev.to_dict(), indent=2) + "\n",
-                                         encoding="utf-8")
-    ev.folds.to_csv(folder / "folds.csv", index=False, float_format="%.6g")
-    ev.predictions.to_csv(folder / "predictions.csv", index=False, float_format="%.6g")
-    early = {"note": result.early_note,
-             **(result.early.to_dict() if result.early is not None else {})}
-    (folder / "early_prediction.json").write_text(json.dumps(early, indent=2) + "\n",
-                                                  encoding="utf-8")
-    result.model.save(folder / "model.zip")
-    (folder / "study.toml").write_text(study_text, encoding="utf-8")
-    digest = dataset.study.digest() if dataset.study is not None else ""
-    prov = provenance(study_digest=digest, seed=result.settings.seed,
-                      study_path=None if dataset.study is None else dataset.study.path)
-    prov["app"] = {"dataset": dataset.name, "source": dataset.source,
-                   "files": list(dataset.files), "settings": result.settings.model_params(),
-                   "trials": repr(dataset.trials)}
-    (folder / "provenance.json").write_text(json.dumps(prov, indent=2, default=str) + "\n",
-                                            encoding="utf-8")
-    if figures_dir is not None and figures_dir.is_dir():
-        shutil.copytree(figures_dir, folder / "figures")
 
 
 def zip_folder(folder: Path) -> bytes:

@@ -4,14 +4,13 @@ after (results out of date, the verdict). Drawing only; the numbers come from
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
 from app.streamlit_app import estimate, verdict
-from app.streamlit_app.training import TrainSettings, count_fits
+from app.streamlit_app.training import count_fits
 
 __all__ = ["before_training", "changed_settings", "estimate_for", "remember_estimate",
            "show_verdict", "stale_results", "too_few_trials"]
@@ -22,22 +21,21 @@ MIN_TEST_TRIALS_PER_CLASS = 2
 _NAMES = {
     "encoder": "encoder", "encoder_threshold": "encoder threshold", "encoder_alpha": "alpha",
     "spacing_mm": "neuron spacing", "radius": "connection radius", "threshold":
-    "firing threshold", "leak": "leak", "refractory": "refractory steps", "stdp_rate":
-    "STDP amplitudes", "tau_stdp": "STDP time constant", "n_rounds": "STDP passes", "mod": "mod",
-    "drift_up": "drift up", "drift_down": "drift down", "readout": "readout", "recall": "recall",
-    "k": "k", "sigma": "σ", "n_bins": "time bins", "state_c": "state C", "scheme":
-    "cross-validation", "n_splits": "folds", "n_seeds": "repetitions", "baselines": "baselines",
-    "control": "shuffled-label control", "seed": "seed",
-}
+    "firing threshold", "refractory": "refractory steps", "stdp_rate": "STDP amplitudes",
+    "tau_stdp": "STDP time constant", "n_rounds": "STDP passes", "n_bins": "time bins",
+    "state_c": "state C", "sigma": "σ", "scheme": "cross-validation", "n_splits": "folds",
+    "n_seeds": "repetitions", "control": "shuffled-label control",
+}  # other keys are named by their key
 
 
-def too_few_trials(trials: Any, settings: TrainSettings) -> str | None:
+def too_few_trials(trials: Any, settings: dict[str, Any]) -> str | None:
     """A warning when a class has too few trials for the chosen folds (None when fine)."""
     counts = trials.class_counts()
     if not counts:
         return None
     smallest_class, smallest = min(counts.items(), key=lambda kv: kv[1])
-    folds = settings.n_splits if settings.scheme != "loso" else 1
+    ev = settings["evaluation"]
+    folds = ev["n_splits"] if ev["scheme"][0] != "loso" else 1
     if smallest < folds:
         return (f"**Too few trials to train:** the class '{smallest_class}' has {smallest} "
                 f"trial(s), fewer than the {folds} folds, so some test folds hold none of it. "
@@ -51,7 +49,7 @@ def too_few_trials(trials: Any, settings: TrainSettings) -> str | None:
     return None
 
 
-def before_training(trials: Any, settings: TrainSettings) -> None:
+def before_training(trials: Any, settings: dict[str, Any]) -> None:
     """Warn about too few trials and say how long a run of these data should take."""
     warning = too_few_trials(trials, settings)
     if warning:
@@ -63,8 +61,8 @@ def before_training(trials: Any, settings: TrainSettings) -> None:
     if last is not None and job_estimate is not None:
         scale = float(last.seconds) / max(float(job_estimate["seconds"]), 1e-3)
     if last is not None:
-        same = (last.settings.spacing_mm, last.settings.radius, last.settings.template) == (
-            settings.spacing_mm, settings.radius, settings.template)
+        same = all(last.settings["cube"][k] == settings["cube"][k]
+                   for k in ("spacing_mm", "radius", "template"))
         ds = st.session_state.get("dataset")
         compile_needed = not (same and ds is not None and last.dataset_version == ds.version)
     est = estimate_for(trials, settings, compile_needed=compile_needed, scale=scale)
@@ -73,36 +71,37 @@ def before_training(trials: Any, settings: TrainSettings) -> None:
                "threshold) make the cube slower.")
 
 
-def remember_estimate(trials: Any, settings: TrainSettings) -> None:
+def remember_estimate(trials: Any, settings: dict[str, Any]) -> None:
     """Keep the estimate of the job just started (with the machine's nominal speed), so the
     next estimate is scaled by how long this one really took."""
     last = st.session_state.get("result")
-    compile_needed = last is None or last.settings.spacing_mm != settings.spacing_mm
+    compile_needed = last is None or (last.settings["cube"]["spacing_mm"]
+                                      != settings["cube"]["spacing_mm"])
     st.session_state["_job_estimate"] = estimate_for(trials, settings,
                                                      compile_needed=compile_needed)
 
 
-def estimate_for(trials: Any, settings: TrainSettings, *, compile_needed: bool,
+def estimate_for(trials: Any, settings: dict[str, Any], *, compile_needed: bool,
                  scale: float = 1.0) -> estimate.RunEstimate:
     """The run-time estimate of ``settings`` on ``trials``."""
     fits = count_fits(settings, trials)
-    extra = 2 if settings.early_prediction else 1
     return estimate.estimate_seconds(
-        trials.n_trials, trials.n_channels, trials.n_times, n_fits_cv=fits - extra,
-        n_splits=settings.n_splits, n_rounds=settings.n_rounds, n_extra_fits=extra,
-        compile_needed=compile_needed, scale=scale)
+        trials.n_trials, trials.n_channels, trials.n_times, n_fits_cv=fits - 1,
+        n_splits=settings["evaluation"]["n_splits"], n_rounds=settings["stdp"]["n_rounds"],
+        n_extra_fits=1, compile_needed=compile_needed, scale=scale)
 
 
-def changed_settings(old: TrainSettings, new: TrainSettings) -> list[str]:
+def changed_settings(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """Names (in words) of the settings that differ between ``old`` and ``new``."""
     out = []
-    for f in dataclasses.fields(TrainSettings):
-        if getattr(old, f.name) != getattr(new, f.name):
-            out.append(_NAMES.get(f.name, f.name))
+    for section in new:
+        for key, value in new[section].items():
+            if old.get(section, {}).get(key) != value:
+                out.append(_NAMES.get(key, key.replace("_", " ")))
     return out
 
 
-def stale_results(result: Any, settings: TrainSettings) -> bool:
+def stale_results(result: Any, settings: dict[str, Any]) -> bool:
     """Mark the results out of date when the settings changed since the run."""
     changed = changed_settings(result.settings, settings)
     if changed:

@@ -1,37 +1,39 @@
-"""Training jobs: cross-validate a NeuCube model in a background thread and report progress.
+"""Training jobs: run the session's study with :func:`app.study.run_study` on a worker thread.
 
-A job runs :func:`neucube.evaluation.evaluate` (the model and its baselines on identical
-folds), then fits the model on all trials (for the connectivity views and the model file), and
-finally, with the deSNN readout (the only one that predicts from part of a trial), measures
-early prediction on a held-out part of the trials. It runs on a worker thread
-so the page stays responsive: the page polls :attr:`TrainingJob.progress` and, when done, keeps
-:attr:`TrainingJob.result` in the session.
+The Train page's settings are a study's sections (:mod:`app.streamlit_app.studyfile`); a job
+validates the study file they make and runs it with the function behind ``neucube run``:
+cross-validation of the model, its baselines, controls and ablations on identical folds, the
+final model on all trials, into a results folder in the session's own folder (without figures:
+the Export page draws them). The job runs on a worker thread so the page stays responsive: the
+page polls :attr:`TrainingJob.progress` and, when done, keeps :attr:`TrainingJob.result` in the
+session.
 
-Progress comes from neucube's own log records, which the cube writes for every fit ("cube: ...",
-"STDP round r/n") and for a compilation ("compiling network ..."). A handler on the
-``neucube`` logger keeps only the records of the job's own thread, so jobs of several sessions
-never mix.
+Progress comes from the run's progress reports (:class:`JobProgress`, an
+:class:`app.study.progress.Progress`): its steps and its counted tasks (cross-validation fits,
+the final model's STDP rounds), never from log text.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from app.study.progress import UNITS, Progress
 from neucube.data import TrialSet
 
 __all__ = [
-    "TrainSettings",
     "EarlyCurve",
     "TrainingResult",
     "TrainingJob",
+    "JobProgress",
     "count_fits",
+    "early_prediction",
     "parse_state_c",
     "NO_EARLY_NOTE",
     "score_table",
@@ -41,155 +43,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_CUBE_RE = re.compile(r"^cube: (\d+) neurons")
-_STDP_RE = re.compile(r"^STDP round (\d+)/(\d+)")
-_COMPILE_RE = re.compile(r"^compiling network")
-_COMPILED_RE = re.compile(r"^compiled network in ([\d.]+) s")
-
 #: Shown instead of the accuracy-over-time curve when the readout cannot predict early.
 NO_EARLY_NOTE = ("Early prediction (accuracy over time) needs the deSNN readout; this model "
                  "uses the state readout.")
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """Everything the Train page sets: the model's parameters and the evaluation scheme.
-
-    The model parameters are those of :class:`neucube.NeuCubeClassifier` of the same names;
-    ``stdp_rate`` is one number (A+ = A-) or the pair (A+, A-). The deSNN parameters (``mod``
-    ... ``sigma``) only matter with ``readout="desnn"``, ``n_bins`` and ``state_c`` only with
-    ``readout="state"``; both sets are kept so that switching the readout loses nothing.
-    """
-
-    encoder: str = "tbr"
-    encoder_threshold: None | str | float = None
-    encoder_alpha: float = 0.5
-    template: str = "brain"
-    spacing_mm: float = 10.0
-    radius: float = 2.5
-    threshold: float = 0.5
-    leak: float = 0.002
-    refractory: int = 6
-    stdp_rate: float | tuple[float, float] = 0.001
-    tau_stdp: float = 10.0
-    n_rounds: int = 1
-    mod: float = 0.8
-    drift_up: float = 0.005
-    drift_down: float = 0.005
-    readout: str = "desnn"
-    recall: str = "wknn"
-    k: int = 3
-    sigma: float = 1.0
-    n_bins: int = 20
-    state_c: str | float = "auto"
-    scheme: str = "stratified"
-    n_splits: int = 5
-    n_seeds: int = 1
-    baselines: tuple[str, ...] = ("vectorizer_logreg", "channel_features_logreg")
-    control: bool = True
-    #: Ablation controls (neucube.evaluation.ABLATIONS) run on the same folds.
-    ablations: tuple[str, ...] = ()
-    seed: int = 0
-
-    _MODEL_KEYS = (
-        "encoder", "encoder_threshold", "encoder_alpha", "template", "spacing_mm", "radius",
-        "threshold", "leak", "refractory", "stdp_rate", "tau_stdp", "n_rounds", "mod",
-        "drift_up", "drift_down", "readout", "recall", "k", "sigma", "n_bins", "state_c",
-    )  # fmt: skip
-
-    @property
-    def stdp_pair(self) -> tuple[float, float]:
-        """The STDP amplitudes as (A+, A-), also when one number gives both."""
-        if isinstance(self.stdp_rate, tuple | list):
-            a_plus, a_minus = self.stdp_rate
-            return float(a_plus), float(a_minus)
-        return float(self.stdp_rate), float(self.stdp_rate)
-
-    @staticmethod
-    def stdp_rate_of(a_plus: float, a_minus: float) -> float | tuple[float, float]:
-        """``stdp_rate`` for the amplitudes A+ and A-: one number when they are equal."""
-        a_plus, a_minus = float(a_plus), float(a_minus)
-        return a_plus if a_plus == a_minus else (a_plus, a_minus)
-
-    @property
-    def early_prediction(self) -> bool:
-        """Whether the readout predicts from part of a trial (only the deSNN does)."""
-        return self.make_model(verbose=False).supports_early_prediction
-
-    def model_params(self) -> dict[str, Any]:
-        """Keyword arguments of :class:`~neucube.NeuCubeClassifier` (without the seed)."""
-        values = asdict(self)
-        return {k: values[k] for k in self._MODEL_KEYS}
-
-    def make_model(self, *, verbose: bool = True) -> Any:
-        """The unfitted classifier (``verbose`` makes the cube log the progress records)."""
-        from neucube.classifier import NeuCubeClassifier
-
-        return NeuCubeClassifier(**self.model_params(), random_state=self.seed, verbose=verbose)
-
-    @property
-    def seeds(self) -> list[int]:
-        return list(range(self.seed, self.seed + self.n_seeds))
-
-    @classmethod
-    def from_study(cls, study: Any) -> TrainSettings:
-        """Defaults taken from a study's ``[encoder]``, ``[cube]``, ``[stdp]``, ``[readout]``
-        and ``[evaluation]`` sections."""
-        c = study.config
-        enc, cube, stdp, ro, ev = (c["encoder"], c["cube"], c["stdp"], c["readout"],
-                                   c["evaluation"])
-        threshold = enc["threshold"]
-        rate = stdp["rate"]
-        state_c = ro["state_c"]
-        scheme = ev["scheme"]
-        # A study may list several schemes; the first is its headline, which the app runs.
-        scheme = scheme[0] if isinstance(scheme, list | tuple) else scheme
-        return cls(
-            encoder=enc["kind"],
-            encoder_threshold=threshold if threshold in (None, "auto") or isinstance(
-                threshold, int | float) else None,
-            encoder_alpha=float(enc["alpha"]), template=cube["template"],
-            spacing_mm=float(cube["spacing_mm"]), radius=float(cube["radius"]),
-            threshold=float(cube["threshold"]), leak=float(cube["leak"]),
-            refractory=int(cube["refractory"]),
-            stdp_rate=(cls.stdp_rate_of(*rate) if isinstance(rate, list | tuple)
-                       else float(rate)),
-            tau_stdp=float(stdp["tau"]), n_rounds=int(stdp["n_rounds"]), mod=float(ro["mod"]),
-            drift_up=float(ro["drift_up"]), drift_down=float(ro["drift_down"]),
-            readout=ro["kind"], recall=ro["recall"], k=int(ro["k"]), sigma=float(ro["sigma"]),
-            n_bins=int(ro["n_bins"]),
-            state_c=state_c if state_c == "auto" else float(state_c),
-            scheme=scheme, n_splits=int(ev["n_splits"]), n_seeds=int(ev["n_seeds"]),
-            baselines=tuple(ev["baselines"]), control=bool(ev["control"]),
-            ablations=tuple(ev["ablations"]), seed=int(c["study"]["seed"]),
-        )
-
-    @classmethod
-    def from_classifier(cls, **changes: Any) -> TrainSettings:
-        """Model settings from :class:`~neucube.NeuCubeClassifier`'s own defaults and the
-        evaluation scheme from :func:`~neucube.evaluation.evaluate`'s, read at run time (the
-        app keeps no copy of them), with ``changes``."""
-        import inspect
-
-        from neucube.classifier import NeuCubeClassifier
-        from neucube.evaluation import evaluate
-
-        params = NeuCubeClassifier().get_params()
-        values = {k: params[k] for k in cls._MODEL_KEYS if k in params}
-        if isinstance(values.get("stdp_rate"), list):
-            values["stdp_rate"] = tuple(values["stdp_rate"])
-        ev = inspect.signature(evaluate).parameters
-        from app.study.schema import SECTIONS
-
-        values.update(scheme=ev["cv"].default, n_splits=ev["n_splits"].default,
-                      baselines=tuple(ev["baselines"].default),
-                      # Off in evaluate() for API users; on in studies, as the study default.
-                      ablations=tuple(SECTIONS["evaluation"]["ablations"].default))
-        return cls(**{**values, **changes})
-
-    def with_(self, **changes: Any) -> TrainSettings:
-        """A copy with ``changes``."""
-        return replace(self, **changes)
 
 
 def parse_state_c(text: str) -> str | float:
@@ -212,52 +68,81 @@ def parse_state_c(text: str) -> str | float:
     return number
 
 
-def count_fits(settings: TrainSettings, trials: TrialSet) -> int:
-    """NeuCube fits a job makes: every fold of every seed (again for the shuffled-label control
-    and for the no-STDP ablation; the encoder-only ablation has no cube), plus the final model
-    and, with the deSNN readout, the early-prediction model."""
+def _predicts_early(settings: dict[str, Any]) -> bool:
+    """Whether the study's model predicts from part of a trial (asked of the classifier)."""
+    from neucube.classifier import NeuCubeClassifier
+
+    from app.streamlit_app.studyfile import model_value
+
+    readout = model_value(settings, "readout")
+    return NeuCubeClassifier(readout=readout).supports_early_prediction
+
+
+def count_fits(settings: dict[str, Any], trials: TrialSet) -> int:
+    """NeuCube fits a run makes: every fold of every seed of every scheme (again for the
+    shuffled-label control and for the no-STDP ablation; the encoder-only ablation has no cube),
+    plus the final model."""
+    ev = settings["evaluation"]
     n_subjects = 1 if trials.subject is None else len(np.unique(trials.subject))
-    per_seed = {
-        "stratified": settings.n_splits,
-        "loso": n_subjects,
-        "per_subject": n_subjects * settings.n_splits,
-    }[settings.scheme]
-    extra = 2 if settings.early_prediction else 1
-    models = 1 + bool(settings.control) + ("no_stdp" in settings.ablations)
-    return settings.n_seeds * per_seed * models + extra
+    folds = {"stratified": ev["n_splits"], "loso": n_subjects,
+             "per_subject": n_subjects * ev["n_splits"]}
+    per_seed = sum(folds[scheme] for scheme in ev["scheme"])
+    models = 1 + bool(ev["control"]) + ("no_stdp" in ev["ablations"])
+    return ev["n_seeds"] * per_seed * models + 1
 
 
 @dataclass(frozen=True)
 class EarlyCurve:
-    """Accuracy of predictions from the first part of each held-out trial.
+    """Cross-validated accuracy of predictions from the first part of each test trial.
 
     Attributes
     ----------
     fractions, accuracy : ndarray
-        Fractions of the trial used and the accuracy at each.
+        Fractions of the trial used and the mean accuracy over the test folds at each.
     chance : float
-        Majority-class share of the held-out trials.
-    n_train, n_test : int
-        Trials used to train and to test.
+        Majority-class share of the trials.
+    n_folds : int
+        Test folds averaged.
     """
 
     fractions: np.ndarray
     accuracy: np.ndarray
     chance: float
-    n_train: int
-    n_test: int
+    n_folds: int
 
     def to_dict(self) -> dict[str, Any]:
         return {"fractions": self.fractions.tolist(), "accuracy": self.accuracy.tolist(),
-                "chance": self.chance, "n_train": self.n_train, "n_test": self.n_test,
-                "label": "NeuCube (early prediction, held-out trials)"}
+                "chance": self.chance, "n_folds": self.n_folds,
+                "label": "NeuCube (early prediction, test folds)"}
+
+
+def early_prediction(classification: dict[str, Any], settings: dict[str, Any]
+                     ) -> tuple[EarlyCurve | None, str]:
+    """The early-prediction curve of a run's ``metrics.json`` content, and a note on it."""
+    early = classification.get("early_prediction")
+    if early is None:
+        if not _predicts_early(settings):
+            return None, NO_EARLY_NOTE
+        return None, "Early prediction is off in this study (evaluation.early_prediction)."
+    curve = EarlyCurve(np.asarray(early["fractions"], dtype=float),
+                       np.asarray(early["accuracy"], dtype=float),
+                       float(classification["chance_level"]), int(early["n_folds"]))
+    return curve, (f"Mean over the model's {curve.n_folds} test folds: each test trial predicted "
+                   "from its first part by the model trained on the other folds.")
 
 
 @dataclass
 class TrainingResult:
-    """What a finished job produced."""
+    """What a finished job produced.
 
-    settings: TrainSettings
+    ``settings`` are the sections the run used, ``study`` the validated study and ``folder``
+    its results folder (the one ``neucube run`` writes); ``evaluation`` is the headline
+    scheme's :class:`~neucube.evaluation.EvaluationResult`.
+    """
+
+    settings: dict[str, Any]
+    study: Any  # app.study.Study
+    folder: Path
     evaluation: Any  # neucube.evaluation.EvaluationResult
     model: Any  # NeuCubeClassifier fitted on all trials
     raster: Any  # SpikeRaster of all trials through the final model
@@ -313,6 +198,7 @@ def prepare_job_imports() -> None:
         import sklearn.base  # noqa: F401
         import sklearn.model_selection  # noqa: F401
 
+        import app.study.runner  # noqa: F401  (the run itself: jobs, metrics, provenance)
         import neucube.classifier  # noqa: F401
         import neucube.evaluation  # noqa: F401
         import neucube.readout  # noqa: F401
@@ -360,57 +246,79 @@ def ensure_brian2() -> None:
             signal.signal = original
 
 
-class _ProgressHandler(logging.Handler):
-    """Turns the cube's log records of one thread into job progress."""
+class JobProgress(Progress):
+    """A run's progress reports, kept by its :class:`TrainingJob`: steps become the stage and
+    log lines, counted tasks the fraction done."""
 
-    def __init__(self, job: TrainingJob, thread_id: int) -> None:
-        super().__init__(level=logging.DEBUG)
+    def __init__(self, job: TrainingJob) -> None:
         self.job = job
-        self.thread_id = thread_id
+        self.tasks: dict[str, list[int]] = {}
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread != self.thread_id:
-            return
-        try:
-            self.job._on_record(record.getMessage())
-        except Exception:  # a progress display must never break the run
-            self.handleError(record)
+    def step(self, message: str) -> None:
+        self.job._set_stage(message[:1].upper() + message[1:])
+
+    def start(self, task: str, total: int, unit: str = "") -> None:
+        self.tasks[task] = [0, int(total)]
+
+    def advance(self, task: str, n: int = 1) -> None:
+        if task in self.tasks:
+            state = self.tasks[task]
+            state[0] += n
+            self.job._note(f"{task}: {state[0]}/{state[1]} {UNITS.get(task, '')}".rstrip())
+
+    def fraction(self, task: str) -> float:
+        done, total = self.tasks.get(task, (0, 0))
+        return done / total if total else 0.0
 
 
 class TrainingJob:
-    """One evaluation run, executed by :meth:`run` on a worker thread.
+    """One run of the session's study, executed by :meth:`run` on a worker thread.
 
     Read :attr:`state`, :attr:`progress`, :attr:`stage` and :attr:`log` from any thread; when
     :attr:`state` is ``"done"``, :attr:`result` holds the :class:`TrainingResult`; when it is
     ``"failed"``, :attr:`error` holds the message.
+
+    Parameters
+    ----------
+    study : app.study.Study
+        The validated study (:func:`app.streamlit_app.studyfile.study_for_run`).
+    settings : dict
+        The app's settings it was made from (kept with the result).
+    trials : TrialSet
+        The study's trials, as loaded on the Study page.
+    dataset_version : int
+        Id of the session's dataset (results remember the data they belong to).
+    folder : Path
+        The results folder to write (inside the session's folder).
     """
 
-    def __init__(self, trials: TrialSet, settings: TrainSettings, dataset_version: int) -> None:
-        self.trials = trials
+    def __init__(self, study: Any, settings: dict[str, Any], trials: TrialSet,
+                 dataset_version: int, folder: Path) -> None:
+        self.study = study
         self.settings = settings
+        self.trials = trials
         self.dataset_version = dataset_version
-        self.total_fits = count_fits(settings, trials)
+        self.folder = Path(folder)
         self.state = "queued"
         self.stage = "Waiting for a free worker (another session is training)"
-        self.fits = 0
-        self.round_fraction = 0.0
-        self.compiling = False
-        self.compiled = False
         self.log: list[str] = []
         self.result: TrainingResult | None = None
         self.error: str | None = None
         self.started: float | None = None
         self.finished: float | None = None
+        self.reports = JobProgress(self)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ progress
     @property
     def progress(self) -> float:
-        """Fraction done, in [0, 1]."""
+        """Fraction done, in [0, 1]: the cross-validation fits, then the final model's STDP
+        rounds (one fit's worth)."""
         if self.state == "done":
             return 1.0
-        done = max(self.fits - 1, 0) + (self.round_fraction if self.fits else 0.0)
-        return float(min(max(done / self.total_fits, 0.0), 0.99))
+        n = max(self.reports.tasks.get("cross-validation", (0, 0))[1], 1)
+        done = self.reports.fraction("cross-validation") * n + self.reports.fraction("STDP rounds")
+        return float(min(max(done / (n + 1), 0.0), 0.99))
 
     @property
     def elapsed(self) -> float:
@@ -426,67 +334,33 @@ class TrainingJob:
         self.stage = text
         self._note(text)
 
-    def _on_record(self, message: str) -> None:
-        if _COMPILE_RE.match(message):
-            self.compiling = self.compiled = True
-            self._note("Compiling the cube (one-time for this network structure) ...")
-        elif m := _COMPILED_RE.match(message):
-            self.compiling = False
-            self._note(f"Compiled the cube in {float(m.group(1)):.1f} s")
-        elif _CUBE_RE.match(message):
-            self.fits += 1
-            self.round_fraction = 0.0
-            self._note(f"NeuCube fit {self.fits}/{self.total_fits}: {message}")
-        elif m := _STDP_RE.match(message):
-            self.round_fraction = int(m.group(1)) / max(int(m.group(2)), 1)
-
     # ------------------------------------------------------------------ work
     def run(self) -> None:
         """Do the work (call on a worker thread); never raises."""
-        from sklearn.base import clone
-        from sklearn.model_selection import train_test_split
-
-        from neucube.evaluation import evaluate
-        from neucube.readout import DEFAULT_FRACTIONS
-
         self.state = "running"
         self.started = time.perf_counter()
-        handler = _ProgressHandler(self, threading.get_ident())
-        package_logger = logging.getLogger("neucube")
-        if package_logger.level == logging.NOTSET or package_logger.level > logging.INFO:
-            # The cube's progress records are INFO; without this they are never created.
-            package_logger.setLevel(logging.INFO)
-        package_logger.addHandler(handler)
-        s, trials = self.settings, self.trials
         try:
             # Inside the try: a failed import must end the job as "failed", not leave it
             # "running" forever (the executor would swallow the exception).
             prepare_job_imports()
-            model = s.make_model()
-            self._set_stage(
-                f"Cross-validation: {s.scheme}, {s.n_splits} folds, {s.n_seeds} seed(s), "
-                f"{len(s.baselines)} baseline(s){', shuffled-label control' if s.control else ''}"
-                + "".join(f", ablation {a}" for a in s.ablations)
-            )
-            evaluation = evaluate(
-                model, trials, cv=s.scheme, n_splits=s.n_splits, seeds=s.seeds,
-                baselines=list(s.baselines), control=s.control, ablations=list(s.ablations),
-                n_jobs=1,
-            )
-            self._set_stage("Training the final model on all trials")
-            final = clone(model).fit(trials)
-            raster = final.raster(trials)
-            if s.early_prediction:
-                self._set_stage("Early prediction on held-out trials")
-                early, note = self._early_curve(clone(model), trials, train_test_split,
-                                                DEFAULT_FRACTIONS)
-            else:
-                early, note = None, NO_EARLY_NOTE
+            from app.study.runner import run_study
+            from neucube.cube import compile_count
+
+            compiles = compile_count()
+            # n_jobs=1: the fits run on this thread, one at a time (other sessions share the
+            # machine); the study's figures are drawn on the Export page.
+            run = run_study(self.study, out=self.folder, trials=self.trials, n_jobs=1,
+                            figures=False, progress=self.reports, overwrite=True)
+            compiled = compile_count() > compiles
+            classification = run.summary["classification"]
+            early, note = early_prediction(classification, self.settings)
             self.finished = time.perf_counter()
             self.result = TrainingResult(
-                settings=s, evaluation=evaluation, model=final, raster=raster, early=early,
-                early_note=note, dataset_version=self.dataset_version, compiled=self.compiled,
-                seconds=self.elapsed, log=self.log,
+                settings=self.settings, study=self.study, folder=run.out_dir,
+                evaluation=run.evaluations[self.study.schemes[0]], model=run.model,
+                raster=run.model.raster(self.trials), early=early, early_note=note,
+                dataset_version=self.dataset_version, compiled=compiled, seconds=self.elapsed,
+                log=self.log,
             )
             self._note("Done")
             self.state = "done"
@@ -496,22 +370,3 @@ class TrainingJob:
             self.error = f"{type(exc).__name__}: {exc}"
             self._note(f"Failed: {self.error}")
             self.state = "failed"
-        finally:
-            package_logger.removeHandler(handler)
-
-    def _early_curve(self, model: Any, trials: TrialSet, splitter: Any,
-                     fractions: tuple[float, ...]) -> tuple[EarlyCurve | None, str]:
-        """Train on 75 % of the trials (stratified) and predict the rest from partial trials."""
-        labels = np.asarray(trials.labels)
-        try:
-            train, test = splitter(np.arange(trials.n_trials), test_size=0.25, stratify=labels,
-                                   random_state=self.settings.seed)
-        except ValueError as exc:
-            return None, f"Not enough trials per class for a held-out split ({exc})."
-        model.fit(trials[train])
-        accuracy = model.early_predict_curve(trials[test], fractions=fractions)
-        _, counts = np.unique(labels[test], return_counts=True)
-        curve = EarlyCurve(np.asarray(fractions, dtype=float), np.asarray(accuracy, dtype=float),
-                           float(counts.max() / counts.sum()), len(train), len(test))
-        return curve, (f"Model trained on {len(train)} trials (stratified 75 %), early predictions "
-                       f"on the {len(test)} held-out trials.")

@@ -1,7 +1,8 @@
 """Streamlit plumbing shared by the pages: session state, the job runner, figures, errors.
 
 Per-session state lives in ``st.session_state`` (the loaded :class:`Dataset`, the running
-:class:`TrainingJob`, the finished :class:`TrainingResult`, settings) and every file the
+:class:`TrainingJob`, the finished :class:`TrainingResult`, the settings: a study's sections,
+see :mod:`~app.streamlit_app.studyfile`) and every file the
 session writes goes to its own temporary folder, removed when the session is discarded. The
 only object shared between sessions is the worker pool (``st.cache_resource``), which is
 thread-safe; compiled networks are shared by neucube's engine cache, also thread- and
@@ -23,9 +24,9 @@ from typing import Any
 
 import streamlit as st
 
+from app.streamlit_app import studyfile
 from app.streamlit_app.datasets import Dataset
-from app.streamlit_app.training import (TrainingJob, TrainingResult, TrainSettings,
-                                        prepare_job_imports)
+from app.streamlit_app.training import TrainingJob, TrainingResult, prepare_job_imports
 
 __all__ = [
     "PAGES",
@@ -103,8 +104,9 @@ def _sidebar() -> None:
         res = get_result()
         if res is not None:
             acc = res.evaluation.scores()["accuracy"]["mean"]
-            st.caption(f"**Result:** NeuCube accuracy {acc:.3f} ({res.settings.scheme}, "
-                       f"{res.settings.n_splits} folds)")
+            ev = res.settings["evaluation"]
+            st.caption(f"**Result:** NeuCube accuracy {acc:.3f} ({res.evaluation.scheme}, "
+                       f"{ev['n_splits']} folds)")
 
 
 # --------------------------------------------------------------------------- session state
@@ -129,7 +131,7 @@ def set_dataset(dataset: Dataset) -> None:
     """Make ``dataset`` current; results and analysis settings of other data are dropped.
 
     A shipped study brings its own settings; other data start from the classifier's defaults
-    (:meth:`TrainSettings.from_classifier`), never from the previous data's settings. When
+    (:func:`~app.streamlit_app.studyfile.settings_of`), never from the previous data's. When
     data were loaded before, :func:`settings_note` says so on the next page.
     """
     previous = get_dataset()
@@ -139,11 +141,10 @@ def set_dataset(dataset: Dataset) -> None:
         st.session_state.pop(key, None)
     for key in [k for k in st.session_state if str(k).startswith(_ANALYSIS_KEYS)]:
         st.session_state.pop(key, None)
+    st.session_state["settings"] = studyfile.settings_of(dataset.study)
     if dataset.study is not None:
-        st.session_state["settings"] = TrainSettings.from_study(dataset.study)
         origin = f"the study file's settings ({dataset.study.config['study']['name']})"
     else:
-        st.session_state["settings"] = TrainSettings.from_classifier()
         origin = "NeuCube's default settings"
     if previous is not None:
         st.session_state["_settings_note"] = (
@@ -193,15 +194,17 @@ def require_result() -> tuple[Dataset, TrainingResult]:
     return ds, res
 
 
-def get_settings() -> TrainSettings:
+def get_settings() -> dict[str, dict[str, Any]]:
+    """The session's settings: ``{section: {key: value}}`` of a study (see ``studyfile``)."""
     s = st.session_state.get("settings")
     if s is None:
-        s = TrainSettings.from_classifier()
+        ds = get_dataset()
+        s = studyfile.settings_of(None if ds is None else ds.study)
         st.session_state["settings"] = s
     return s
 
 
-def set_settings(settings: TrainSettings) -> None:
+def set_settings(settings: dict[str, dict[str, Any]]) -> None:
     st.session_state["settings"] = settings
 
 
@@ -243,12 +246,19 @@ def executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=max(1, n), thread_name_prefix="neucube-job")
 
 
-def start_job(dataset: Dataset, settings: TrainSettings) -> TrainingJob:
-    """Queue a training job for this session (its imports are done here, see
-    :func:`~app.streamlit_app.training.prepare_job_imports`)."""
+def start_job(dataset: Dataset, settings: dict[str, dict[str, Any]]) -> TrainingJob:
+    """Queue a run of the study these settings make, into the session's results folder ``run``
+    (its imports are done here, see :func:`~app.streamlit_app.training.prepare_job_imports`).
+
+    Raises
+    ------
+    app.study.StudyError
+        When the settings make an invalid study (naming the key).
+    """
+    study = studyfile.study_for_run(dataset, settings)
     with st.spinner("Loading the simulator…"):  # seconds on the first run, then instant
         prepare_job_imports()
-    job = TrainingJob(dataset.trials, settings, dataset.version)
+    job = TrainingJob(study, settings, dataset.trials, dataset.version, workdir() / "run")
     st.session_state["job"] = job
     executor().submit(job.run)
     return job

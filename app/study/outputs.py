@@ -29,6 +29,7 @@ import logging
 import os
 import stat
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -434,6 +435,9 @@ def results_folder(out_dir: Path, *, overwrite: bool = False,
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: "
                                                    "%(message)s"))
             handler.setLevel(logging.INFO)
+            # Only this thread's records: in the web app, other sessions run at the same time.
+            thread = threading.get_ident()
+            handler.addFilter(lambda record: record.thread == thread)
             root = logging.getLogger()
             root.addHandler(handler)
             previous_level = root.level

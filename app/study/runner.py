@@ -415,7 +415,7 @@ def run_study(
         _write(tmp / "provenance.json", json.dumps(prov, indent=2) + "\n")
         stack.pop_all()
     checkpoint.remove()
-    return StudyResult(out_dir, summary, evaluations, model)
+    return StudyResult(out_dir, summary, {s: r for s, (r, _) in evaluations.items()}, model)
 
 
 def _keep_fits_hint(checkpoint: Checkpoint) -> None:

@@ -354,7 +354,7 @@ def drop_summary(meta: dict) -> str:
 def few_trials_warning(trials) -> None:
     """Warn when the smallest class is too small for the default cross-validation."""
     counts = trials.class_counts()
-    folds = ui.get_settings().n_splits
+    folds = ui.get_settings()["evaluation"]["n_splits"]
     smallest = min(counts.values()) if counts else 0
     if smallest < 2 * folds:
         st.warning(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.streamlit_app import ui
+from app.streamlit_app import studyfile, ui
 
 ui.page_setup(
     "Encode",
@@ -30,14 +30,14 @@ MODES = {"rule": "Default rule", "auto": "Auto (SNR search)", "fixed": "Fixed va
 
 ds = ui.require_dataset()
 trials = ds.trials
-settings = ui.get_settings()
+settings = ui.get_settings()["encoder"]  # the study's [encoder] section
 
 left, right = st.columns([1, 2])
 with left:
-    kind = st.selectbox("Encoder", list(ENCODERS), index=list(ENCODERS).index(settings.encoder),
+    kind = st.selectbox("Encoder", list(ENCODERS), index=list(ENCODERS).index(settings["encoder"]),
                         format_func=LABELS.get, key="enc_kind")
     st.caption(ENCODERS[kind])
-    thr = settings.encoder_threshold
+    thr = settings["encoder_threshold"]
     current_mode = "auto" if thr == "auto" else ("rule" if thr is None else "fixed")
     mode = st.radio(
         "Threshold", list(MODES), index=list(MODES).index(current_mode), format_func=MODES.get,
@@ -52,15 +52,14 @@ with left:
             "Threshold value", min_value=0.0001, value=float(thr) if isinstance(thr, float)
             else 1.0, step=0.1, format="%.4f", key="enc_value",
             help="In the units of the data (µV for EEG); BSA uses normalised [0, 1] signals.")
-    alpha = settings.encoder_alpha
+    alpha = settings["encoder_alpha"]
     if kind != "bsa":
-        alpha = st.slider("alpha (default rule)", 0.0, 3.0, float(settings.encoder_alpha),
+        alpha = st.slider("alpha (default rule)", 0.0, 3.0, float(settings["encoder_alpha"]),
                           0.05, key="enc_alpha", disabled=mode != "rule",
                           help="Weight of the standard deviation in the default rule.")
     threshold = {"rule": None, "auto": "auto", "fixed": value}[mode]
-    settings = settings.with_(encoder=kind, encoder_threshold=threshold,
-                              encoder_alpha=float(alpha))
-    ui.set_settings(settings)
+    ui.set_settings(studyfile.with_changes(ui.get_settings(), {"encoder": {
+        "encoder": kind, "encoder_threshold": threshold, "encoder_alpha": float(alpha)}}))
     st.caption("The Train page uses this encoder. There, thresholds are learnt inside each "
                "training fold only; here they are fitted on all trials to describe the data.")
 

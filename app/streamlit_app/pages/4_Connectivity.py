@@ -16,7 +16,7 @@ ui.page_setup(
 
 ds, res = ui.require_result()
 model, trials = res.model, ds.trials
-brain = res.settings.template == "brain"
+brain = res.settings["cube"]["template"] == "brain"
 key = id(res)
 
 from neucube import analysis, plotting  # noqa: E402 - after the page's guard

@@ -73,8 +73,7 @@ if res.early is None:
 st.divider()
 
 # --------------------------------------------------------------------------- study and model
-settings = res.settings
-study_text, problem = studyfile.study_toml(ds, settings)
+study_text, problem = studyfile.study_toml(ds, res.settings)
 left, right = st.columns(2)
 with left:
     st.subheader("Study file")
@@ -91,14 +90,8 @@ with right:
     st.subheader("Model file")
     st.caption("The NeuCube model fitted on all trials: NumPy arrays and JSON in a zip, read "
                "back with `neucube.load_model`.")
-
-    def model_bytes() -> bytes:
-        path = folder / "model.zip"
-        folder.mkdir(parents=True, exist_ok=True)
-        res.model.save(path)
-        return path.read_bytes()
-
-    st.download_button("neucube_model.zip", data=model_bytes, file_name="neucube_model.zip",
+    st.download_button("neucube_model.zip", data=lambda: (res.folder / "model.zip").read_bytes(),
+                       file_name="neucube_model.zip",
                        mime="application/zip", key="ex-model", on_click="ignore",
                        icon=":material/download:")
 
@@ -106,13 +99,14 @@ st.divider()
 
 # --------------------------------------------------------------------------- results folder
 st.subheader("Results folder")
-st.caption("metrics.json, folds.csv, predictions.csv, early_prediction.json, model.zip, "
-           "study.toml, provenance.json and the figures (when made above), as one zip.")
+st.caption("The folder `neucube run` writes for this study (metrics.json, folds.csv, "
+           "predictions.csv, model.zip, summary.json, encoding.csv, study.toml, "
+           "provenance.json, run.log) and the figures (when made above), as one zip.")
 results_dir = folder / "results"
 if st.button("Prepare the results folder", icon=":material/folder_zip:", key="ex_results"):
     try:
         with st.spinner("Writing the results folder ..."):
-            exporting.write_results(results_dir, ds, res, study_text=study_text,
+            exporting.write_results(results_dir, res, study_text=study_text,
                                     session_dir=ui.workdir(),
                                     figures_dir=figures_dir if manifest else None)
             st.session_state["results_ready"] = exporting.zip_folder(results_dir)
