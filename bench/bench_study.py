@@ -64,10 +64,22 @@ CH_NAMES_64 = (
 
 
 class TreeMemory:
-    """Peak resident memory of this process plus all its descendants (polled from /proc)."""
+    """Peak resident memory of this process plus all its descendants (polled from /proc), and
+    the CPU seconds they used (``cpu_s``).
+
+    CPU time, unlike wall time, hardly depends on what else runs on the machine, so
+    ``main_cpu_s + (cpu_s - main_cpu_s) / n_jobs`` estimates the wall time of the same run on
+    idle cores: this process's own CPU is taken as serial (loading, encoding, the final model and
+    the figures run here; it mostly waits while the workers classify) and the rest as spread
+    evenly over the workers. It counts this process and every child it reaped (the
+    cross-validation workers and the compiled simulator runs), plus the children still alive at
+    the end (joblib keeps its workers for reuse) with the simulator runs they reaped.
+    """
 
     def __init__(self, interval: float = 0.2) -> None:
         self.peak_mb = 0.0
+        self.cpu_s = 0.0
+        self.main_cpu_s = 0.0
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
@@ -90,13 +102,35 @@ class TreeMemory:
             self.peak_mb = max(self.peak_mb, self._tree_rss_mb())
             self._stop.wait(self._interval)
 
+    @staticmethod
+    def _cpu_s(proc: Any) -> float:
+        t = proc.cpu_times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    def _tree_cpu_s(self) -> tuple[float, float]:
+        """(CPU seconds of the tree, of this process alone)."""
+        import psutil
+
+        me = psutil.Process()
+        total = self._cpu_s(me)
+        for child in me.children(recursive=False):
+            try:
+                total += self._cpu_s(child)
+            except psutil.Error:
+                pass
+        own = me.cpu_times()
+        return total, own.user + own.system
+
     def __enter__(self) -> TreeMemory:
+        self._cpu0 = self._tree_cpu_s()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        cpu, main = self._tree_cpu_s()
+        self.cpu_s, self.main_cpu_s = cpu - self._cpu0[0], main - self._cpu0[1]
 
 
 def make_study(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: bool) -> Any:
@@ -177,6 +211,7 @@ def run_one(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: 
     from app.study.runner import load_trials
 
     study = make_study(n_subjects, sfreq, n_trials, n_jobs, figures)
+    load_start = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="neucube-bench-study-") as tmp:
         os.environ["NEUCUBE_CACHE_DIR"] = str(Path(tmp) / "cache")  # cold build, inherited
         t0 = time.perf_counter()
@@ -194,6 +229,11 @@ def run_one(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: 
         "sfreq": sfreq, "n_steps": int(summary["data"]["n_times"]), "n_jobs": n_jobs,
         "figures": figures,
         "wall_s": round(wall, 1),
+        "cpu_s": round(memory.cpu_s, 1),
+        "main_cpu_s": round(memory.main_cpu_s, 1),
+        "idle_wall_estimate_s": round(
+            memory.main_cpu_s + (memory.cpu_s - memory.main_cpu_s) / n_jobs, 1),
+        "load_avg_start": load_start,
         "stage_s": stages,
         "classify_s": stages.get("classify"),
         "figures_s": stages.get("figures"),
