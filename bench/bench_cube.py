@@ -21,8 +21,10 @@ Measured in one process:
   and ``ratio_stdp`` = our warm STDP pass / that run (target <= 2).
 
 ``--large``: 64 channels, 1000 trials of 128 steps, 5 mm template (synthetic spikes).
+``--ratio-only``: only the warm passes and the minimal Brian2 network (``ratio_stdp``), not the
+NumPy reference and the scaling sweeps (a cheap check of the target).
 
-Usage: ``.venv/bin/python bench/bench_cube.py [--large] [--repeats N]``
+Usage: ``.venv/bin/python bench/bench_cube.py [--large] [--ratio-only] [--repeats N]``
 """
 
 from __future__ import annotations
@@ -268,6 +270,8 @@ def minimal_brian2(network, spikes: np.ndarray, repeats: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--large", action="store_true", help="64 ch x 1000 trials, 5 mm template")
+    ap.add_argument("--ratio-only", action="store_true",
+                    help="warm passes and the minimal Brian2 network only")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--chunk", type=int, default=64, help="samples per compiled run")
     args = ap.parse_args()
@@ -336,7 +340,7 @@ def measure(args: argparse.Namespace, network, spikes: np.ndarray, params: Model
         "candidate_events_per_s": round(ev_cand / frozen_s),
         "steps_per_s": round(n_trials * n_steps / frozen_s),
     }
-    if not args.large:
+    if not (args.large or args.ratio_only):
         t0 = time.perf_counter()
         ref = simulate_reference(network, spikes, params, plastic=True)
         ref_s = time.perf_counter() - t0

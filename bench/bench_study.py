@@ -223,7 +223,8 @@ def run_one(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: 
         trials = load_trials(study)
         per_fit = profile_fit(study, trials)
     stages = summary["stage_times_s"]
-    schemes = summary["classification"].get("schemes", summary["classification"])
+    cls = summary["classification"]
+    schemes = cls.get("schemes", {cls.get("scheme"): cls})
     return {
         "n_subjects": n_subjects, "n_channels": len(CH_NAMES_64), "n_trials_per_subject": n_trials,
         "sfreq": sfreq, "n_steps": int(summary["data"]["n_times"]), "n_jobs": n_jobs,
@@ -248,10 +249,16 @@ def run_one(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: 
 
 
 def _headline(schemes: Any) -> Any:
-    """Mean accuracy per scheme and model from the summary (whatever its layout)."""
+    """Mean accuracy per scheme: NeuCube, each baseline, ablation and control (the summary's
+    layout, as ``app/study/report.py`` reads it)."""
     try:
-        return {s: {m: round(float(v["accuracy"]["mean"]), 4) for m, v in d["models"].items()}
-                for s, d in schemes.items()}
+        out = {}
+        for scheme, cls in schemes.items():
+            models = {"neucube": cls["model"], **cls["baselines"],
+                      **{s["name"]: s for s in cls.get("ablations", {}).values()},
+                      **cls["control"]}
+            out[scheme] = {m: round(float(v["accuracy"]["mean"]), 4) for m, v in models.items()}
+        return out
     except (KeyError, TypeError, AttributeError):
         return None
 
