@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 
 from app.study.checkpoint import RESUME_PREFIX, Checkpoint
-from app.study.jobs import assemble, plan_evaluation, run_jobs
+from app.study.jobs import run_jobs
 from app.study.metrics import early_summary, scheme_metrics
 from app.study.progress import CallbackProgress
 from data_loaders.simulate import simulate_familiarity
 from neucube.evaluation import evaluate, make_baseline
+from neucube.evaluation.jobs import assemble, plan_evaluation
 
 
 @pytest.fixture(scope="module")
