@@ -21,7 +21,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from neucube.cube.network import CubeNetwork
 from neucube.cube.raster import SpikeRaster
-from neucube.cube.reservoir import Reservoir
 
 __all__ = ["CubeSource", "resolve_cube", "resolve_raster", "check_names"]
 
@@ -99,8 +98,10 @@ def resolve_cube(model: Any, *, owner: str, ch_names: Sequence[str] | None = Non
     raster = labels = None
     names: Sequence[str] | None = None
     reservoir: Any = model
-    if not isinstance(model, (CubeNetwork, Reservoir)) and isinstance(model, BaseEstimator):
-        check_is_fitted(model, "reservoir_")
+    # A fitted Reservoir is known by its fitted cube (``network_``), not by its class: the figures
+    # that read cubes stay independent of the simulator the Reservoir runs.
+    if isinstance(model, BaseEstimator) and not hasattr(model, "network_"):
+        check_is_fitted(model, "reservoir_")  # also "not fitted" for an unfitted Reservoir
         reservoir = model.reservoir_
         names = getattr(model, "ch_names_", None)
         raster = getattr(model, "train_raster_", None)
@@ -108,8 +109,7 @@ def resolve_cube(model: Any, *, owner: str, ch_names: Sequence[str] | None = Non
     if isinstance(reservoir, CubeNetwork):
         initial = final = reservoir
         is_brain = False
-    elif isinstance(reservoir, Reservoir):
-        check_is_fitted(reservoir, "network_")
+    elif isinstance(reservoir, BaseEstimator) and hasattr(reservoir, "network_"):
         initial, final = reservoir.network_init_, reservoir.network_
         tpl = reservoir.template
         is_brain = isinstance(tpl, str) and tpl == "brain"
