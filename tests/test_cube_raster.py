@@ -83,3 +83,14 @@ def test_errors(dense):
     with pytest.raises(ValueError, match=r"expected equal \(n_steps, n_neurons\); found "
                                          r"\(9, 6\) and \(9, 7\)"):
         SpikeRaster.concatenate([r, other])
+
+
+def test_crop_keeps_the_window_and_shifts_its_steps() -> None:
+    raster = SpikeRaster.from_events(np.array([0, 0, 1, 1]), np.array([1, 5, 2, 9]),
+                                     np.array([3, 0, 1, 2]), n_trials=2, n_steps=10, n_neurons=4)
+    out = raster.crop(2, 6)
+    assert (out.n_trials, out.n_steps, out.n_neurons) == (2, 4, 4)
+    assert [tuple(map(list, out.trial(k))) for k in range(2)] == [([3], [0]), ([0], [1])]
+    with pytest.raises(ValueError, match=r"^SpikeRaster\.crop: expected 0 <= start < stop <= 10; "
+                                         r"found start=6, stop=6$"):
+        raster.crop(6, 6)

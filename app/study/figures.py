@@ -41,10 +41,9 @@ from neucube.analysis import (
     neuron_clusters,
     window_steps,
 )
-from neucube.cube.raster import SpikeRaster
 from neucube.data import TrialSet
 
-__all__ = ["write_figures", "crop_raster", "window_tag"]
+__all__ = ["write_figures", "window_tag"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,14 +58,6 @@ def window_tag(window: Sequence[float]) -> str:
 def _safe(name: str) -> str:
     """A class name as a file-name part."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "class"
-
-
-def crop_raster(raster: SpikeRaster, start: int, stop: int) -> SpikeRaster:
-    """The spikes of steps ``[start, stop)`` of every trial, as a raster of ``stop - start`` steps."""
-    inside = (raster.steps >= start) & (raster.steps < stop)
-    return SpikeRaster.from_events(raster.trial_of_spike[inside], raster.steps[inside] - start,
-                                   raster.neurons[inside], n_trials=raster.n_trials,
-                                   n_steps=stop - start, n_neurons=raster.n_neurons)
 
 
 def _save(fig: Any, stem: Path, formats: Sequence[str], dpi: float, root: Path) -> dict[str, str]:
@@ -192,7 +183,7 @@ def write_figures(
                       formats, dpi, fig_dir)
         manifest["figures"].append({"name": f"class_difference_{tag}", "files": files,
                                     "description": f"Per-neuron firing rate {a} minus {b}, {span}."})
-        cropped = crop_raster(raster, start, stop)
+        cropped = raster.crop(start, stop)
         matrices, entry = {}, {"window_s": list(window), "steps": [start, stop], "classes": {}}
         for c in (a, b):
             member = labels == c

@@ -215,6 +215,28 @@ class SpikeRaster:
         return SpikeRaster(indptr, self._steps[take], self._neurons[take],
                            n_steps=self.n_steps, n_neurons=self.n_neurons)
 
+    def crop(self, start: int, stop: int) -> SpikeRaster:
+        """The spikes of steps ``[start, stop)`` of every trial, as a raster of ``stop - start``
+        steps (step ``start`` becomes step 0).
+
+        Parameters
+        ----------
+        start, stop : int
+            Step window, with ``0 <= start < stop <= n_steps``.
+
+        Returns
+        -------
+        SpikeRaster
+        """
+        start, stop = int(start), int(stop)
+        if not 0 <= start < stop <= self.n_steps:
+            raise ValueError(f"SpikeRaster.crop: expected 0 <= start < stop <= {self.n_steps}; "
+                             f"found start={start}, stop={stop}")
+        inside = (self._steps >= start) & (self._steps < stop)
+        return SpikeRaster.from_events(self.trial_of_spike[inside], self._steps[inside] - start,
+                                       self._neurons[inside], n_trials=self.n_trials,
+                                       n_steps=stop - start, n_neurons=self.n_neurons)
+
     # ------------------------------------------------------------------ summaries
     def counts(self) -> np.ndarray:
         """Spike count of every neuron in every trial, shape (n_trials, n_neurons), int32."""
