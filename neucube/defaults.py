@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DEFAULTS", "PUBLISHED", "PRESETS"]
+__all__ = ["DEFAULTS", "PUBLISHED", "PRESETS", "CUBE_PLOT_THRESHOLD"]
 
 #: NeuCube's published settings (the 2014 software): TBR, the published wiring, additive STDP
 #: A+ = A- = 0.001 for one round, deSNN readout with weighted k-NN recall.
@@ -45,8 +45,9 @@ PUBLISHED: dict[str, Any] = {
 
 #: neucube's defaults: the winner of the protocol (see the module docstring), candidate
 #: ``active_bsa_state``: Ben's Spiker Algorithm encoding (it encodes signal levels, not only
-#: changes), the active cube (weight scale calibrated on the training trials so that 30% of the non-input neurons fire
-#: in a typical trial; soft-bound STDP, one round, with homeostatic rescaling), and the state
+#: changes), the active cube (weight scale calibrated on the training trials so that 30% of the
+#: non-input neurons fire in a typical trial; soft-bound STDP, one round, with homeostatic
+#: rescaling), and the state
 #: readout (logistic regression on 20 time bins of spike counts, C by inner CV).
 DEFAULTS: dict[str, Any] = {
     **PUBLISHED,
@@ -60,3 +61,9 @@ DEFAULTS: dict[str, Any] = {
 
 #: Named presets (a study's ``[model] preset``): full sets of the parameters above.
 PRESETS: dict[str, dict[str, Any]] = {"default": DEFAULTS, "published": PUBLISHED}
+
+#: Default ``|w|`` threshold of the cube connection figures (and of a study's ``[figures]
+#: threshold``): the 97.5th percentile of each panel's non-zero ``|w|``, i.e. the strongest 2.5%
+#: of its connections, the share NeuCube's fixed 0.08 drew of the published wiring. A fixed
+#: number draws nothing of a calibrated cube's weights (see :mod:`neucube.plotting.cube`).
+CUBE_PLOT_THRESHOLD = "97.5%"

@@ -201,6 +201,19 @@ def one_or_list(inner: Check) -> Check:
     return check
 
 
+def percentile(key: str, v: Any) -> str:
+    """A percentile such as ``"97.5%"`` (in [0%, 100%))."""
+    text = v.strip() if isinstance(v, str) else ""
+    try:
+        ok = text.endswith("%") and 0.0 <= float(text[:-1]) < 100.0
+    except ValueError:
+        ok = False
+    if not ok:
+        raise StudyError(f"{key}: expected a percentile in [0%, 100%) such as \"97.5%\", "
+                         f"got {show(v)}")
+    return text
+
+
 def any_of(*checks: Check, expected: str) -> Check:
     """The first of ``checks`` that accepts the value; otherwise one message naming ``expected``."""
 

@@ -30,6 +30,7 @@ from matplotlib.lines import Line2D
 
 from neucube._validation import check_int, check_number
 from neucube.analysis._source import CubeSource, resolve_cube
+from neucube.defaults import CUBE_PLOT_THRESHOLD
 from neucube.plotting._common import Connections, input_labels, strong_connections
 from neucube.plotting.style import (
     INPUT_COLOR,
@@ -50,7 +51,7 @@ _TITLES = {"before": "Before STDP", "after": "After STDP"}
 
 
 #: Default threshold: the strongest 2.5% of each panel's connections (see the module docstring).
-DEFAULT_THRESHOLD = "97.5%"
+DEFAULT_THRESHOLD = CUBE_PLOT_THRESHOLD
 
 
 def _percentile(threshold: str, owner: str) -> float:

@@ -40,7 +40,7 @@ from neucube.plotting._common import format_window
 from neucube.plotting.activity import plot_class_difference
 from neucube.plotting.comparison import plot_fold_scores
 from neucube.plotting.connectome import plot_glass_connections, plot_glass_interaction
-from neucube.plotting.cube import plot_cube, plot_cube_interactive
+from neucube.plotting.cube import DEFAULT_THRESHOLD, plot_cube, plot_cube_interactive
 from neucube.plotting.encoder import plot_encoder_preview
 from neucube.plotting.interaction import plot_interaction_circle, plot_neuron_proportions
 from neucube.plotting.performance import plot_accuracy_over_time, plot_confusion_matrix
@@ -96,6 +96,12 @@ def _early_curve(curve: Any) -> dict[str, Any]:
     return {"fractions": fractions, "accuracy": accuracy}
 
 
+def _kept_text(threshold: float | str) -> str:
+    if isinstance(threshold, str):
+        return f"|w| at or above the {threshold.strip()} percentile of each panel's |w|"
+    return f"|w| >= {threshold:g}"
+
+
 def export_figures(
     model: Any,
     trials: Any,
@@ -107,7 +113,7 @@ def export_figures(
     window: tuple[float, float] | None = None,
     channel: int | str = 0,
     trial: int = 0,
-    threshold: float = 0.08,
+    threshold: float | str = DEFAULT_THRESHOLD,
     dpi: float = MIN_DPI,
     graphs: bool = True,
     importance: Any = None,
@@ -139,8 +145,9 @@ def export_figures(
         Channel of the encoder preview.
     trial : int, default=0
         Trial of the spike raster and the encoder preview.
-    threshold : float, default=0.08
-        Weight threshold of the cube connection plots.
+    threshold : float or str, default="97.5%"
+        Weight threshold of the cube connection plots: a ``|w|``, or a percentile of each
+        panel's ``|w|`` (see :mod:`neucube.plotting.cube`).
     dpi : float, default=300
         PNG resolution (at least 300).
     graphs : bool, default=True
@@ -204,7 +211,8 @@ def export_figures(
 
     # ---- the cube
     write_static("cube_connections",
-                 f"3-D cube before and after STDP: connections with |w| >= {threshold:g} "
+                 f"3-D cube before and after STDP: connections with "
+                 f"{_kept_text(threshold)} "
                  "(blue positive, red negative, line width proportional to |w|), input "
                  "neurons in orange with channel names.",
                  lambda: plot_cube(model, threshold=threshold))
