@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import inspect
 import json
 import numbers
 import re
@@ -38,10 +37,11 @@ from app.study._fields import Field, StudyError, show
 from app.study.paths import PathContext, check_output_dir, folder_name, resolve_path
 from app.study.sources import SOURCES, retarget
 from neucube.classifier import NeuCubeClassifier
-from neucube.defaults import PRESETS
+from neucube.defaults import CUBE_PLOT_THRESHOLD, PRESETS
 from neucube.encoding import MovingWindowEncoder
 from neucube.limits import check_neuron_count, estimated_brain_neurons
 from neucube.params import ParamSpec, describe
+from neucube.preprocessing.temporal import INTERPOLATIONS
 from neucube.presets import PREPROCESSING_PRESETS
 
 __all__ = [
@@ -132,17 +132,22 @@ def _renamed(old: str, new: str) -> None:
                   "in a future version.", StudyKeyRenamed, stacklevel=4)
 
 
+def _field(spec: ParamSpec) -> Field:
+    """The study key of a declared estimator parameter: its check, default and doc."""
+    return Field(f.from_spec(spec), _toml_default(spec.default), spec.doc)
+
+
 def _model_fields(section: str) -> dict[str, Field]:
     """The study keys of a model section: the estimator's parameters declared for it."""
-    return {name: Field(f.from_spec(spec), _toml_default(spec.default), spec.doc)
-            for name, spec in MODEL_PARAMS.items() if spec.section == section}
+    return {name: _field(spec) for name, spec in MODEL_PARAMS.items() if spec.section == section}
 
 
 #: Study keys of the model sections and the NeuCubeClassifier parameter each sets (a
 #: ``[study] preset`` fills the ones a study does not give).
 MODEL_KEYS: dict[str, str] = {f"{spec.section}.{name}": name
                               for name, spec in MODEL_PARAMS.items() if spec.section}
-_WINDOW = inspect.signature(MovingWindowEncoder).parameters["window"].default
+#: ``encoder.window``: the moving-window encoder's own parameter (not the classifier's).
+_WINDOW = describe(MovingWindowEncoder)["window"]
 
 
 def _baseline(key: str, v: Any) -> list[float]:
@@ -172,13 +177,15 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "l_freq": Field(f.optional(f.number(0, strict=True)), None, "high-pass edge in Hz"),
         "h_freq": Field(f.optional(f.number(0, strict=True)), None, "low-pass edge in Hz"),
         "resample": Field(f.optional(f.number(0, strict=True)), None, "new sampling rate in Hz"),
+        "upsample": Field(f.optional(f.integer(1)), None, "interpolate each trial onto a grid this many times finer (short trials, e.g. fMRI blocks)"),
+        "upsample_kind": Field(f.optional(f.choice(*INTERPOLATIONS)), None, "interpolant of upsample (default: neucube.preprocessing.preprocess's)"),
         "reject_uv": Field(f.optional(f.number(0, strict=True)), None,
                            "drop trials with a larger peak-to-peak amplitude (uV; marker_csv: file units)"),
         "channels": Field(f.list_of(f.string), [], "channels to keep (default: all)"),
     },
     "encoder": {
         **_model_fields("encoder"),
-        "window": Field(f.limited("window"), _WINDOW, "moving-window length in samples"),
+        "window": _field(_WINDOW),
         "compare": Field(f.list_of(f.choice(*ENCODERS)), list(ENCODERS), "encoders compared in the encoding report"),
     },
     "cube": _model_fields("cube"),
@@ -198,7 +205,7 @@ SECTIONS: dict[str, dict[str, Field]] = {
     "figures": {
         "enabled": Field(f.boolean, True, "write figures and graph exports of the final model"),
         "formats": Field(f.list_of(f.choice(*FIGURE_FORMATS), min_len=1), list(FIGURE_FORMATS), "static figure formats"),
-        "threshold": Field(f.number(0), 0.08, "|w| threshold of the connection plots"),
+        "threshold": Field(f.any_of(f.number(0), f.percentile, expected="a |w| >= 0 or a percentile such as \"97.5%\""), CUBE_PLOT_THRESHOLD, "connections drawn in the cube figures: |w| at or above this number, or above this percentile of each panel's |w| (default: the strongest 2.5%; calibrated weights are scaled per dataset, so a fixed number can draw nothing)"),
         "windows": Field(f.list_of(f.window), [], "time windows [start, stop] in s for per-class connectivity"),
         "contrast": Field(f.list_of(f.string), [], "two classes [a, b] for the a-minus-b figures (default: the first two)"),
         "graph_formats": Field(f.list_of(f.choice(*GRAPH_FORMATS)), list(GRAPH_FORMATS), "feature interaction network exports"),
@@ -238,7 +245,7 @@ def make_model(config: Mapping[str, Any], *, seed: int) -> NeuCubeClassifier:
     """The study's NeuCube model: its model sections as parameters, the study seed as its own."""
     params = model_params(config)
     enc = config["encoder"]
-    if params["encoder"] == "moving_window" and enc["window"] != _WINDOW:
+    if params["encoder"] == "moving_window" and enc["window"] != _WINDOW.default:
         # The window length is the moving-window encoder's own parameter, not the classifier's.
         params["encoder"] = MovingWindowEncoder(threshold=params["encoder_threshold"],
                                                 window=enc["window"])
