@@ -19,7 +19,7 @@ from pathlib import Path
 
 from data_loaders._paths import inside
 from data_loaders.formats import EEG_EXTENSIONS, NIFTI_EXTENSIONS, is_companion, suffix
-from neucube.preprocessing._show import show
+from neucube._show import show
 
 __all__ = ["check_glob", "find_eeg_recordings", "is_bids_root", "find_fmri_runs"]
 

@@ -12,12 +12,12 @@ folder and checks that they exist.
 from __future__ import annotations
 
 import inspect
-import json
 import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from neucube._show import show  # a value as the study file would spell it
 from neucube.limits import LIMITS
 from neucube.params import ParamSpec
 
@@ -45,18 +45,6 @@ class StudyError(ValueError):
 
 
 Check = Callable[[str, Any], Any]
-
-
-def show(value: Any) -> str:
-    """A value as the study file would spell it (strings double-quoted, also inside lists)."""
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list | dict):
-        try:
-            return json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError):
-            return repr(value)
-    return repr(value)
 
 
 @dataclass(frozen=True)

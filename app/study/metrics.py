@@ -55,16 +55,10 @@ def _clean(value: Any) -> Any:
 
 def early_summary(extras: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """Mean and SD over folds of the early-prediction accuracy at each fraction of the trial."""
+    from neucube.evaluation.early_prediction import summarise_curves
+
     curves = [e["early"] for e in extras if "early" in e]
-    if not curves:
-        return None
-    acc = np.array([c["accuracy"] for c in curves], dtype=np.float64)
-    return {
-        "fractions": list(curves[0]["fractions"]),
-        "accuracy": acc.mean(axis=0).tolist(),
-        "accuracy_std": (acc.std(axis=0, ddof=1) if len(acc) > 1 else np.zeros(acc.shape[1])).tolist(),
-        "n_folds": len(curves),
-    }
+    return summarise_curves(curves) if curves else None
 
 
 def scheme_metrics(result: EvaluationResult, extras: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from neucube.data import TrialSet
-from neucube.preprocessing._show import show
+from neucube._show import show
 
 __all__ = ["relabel"]
 

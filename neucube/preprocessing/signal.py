@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from neucube.data import TrialSet
-from neucube.preprocessing._show import show
+from neucube._show import show
 
 __all__ = ["band_pass", "baseline_correct", "resample"]
 

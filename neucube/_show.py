@@ -7,10 +7,10 @@ from typing import Any
 
 
 def show(value: Any) -> str:
-    """``value`` as text: strings double-quoted (also inside lists), others as ``repr``."""
+    """``value`` as text: strings double-quoted (also inside lists and dicts), others as ``repr``."""
     if isinstance(value, str):
         return json.dumps(value)
-    if isinstance(value, list | tuple | dict):
+    if isinstance(value, list | dict):
         try:
             return json.dumps(value, allow_nan=False)
         except (TypeError, ValueError):
