@@ -55,15 +55,16 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
 import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from neucube._validation import check_number, check_option
+from neucube._validation import check_int, check_number, check_option
 from neucube.limits import LIMITS, check_limit
 
-__all__ = ["ParamSpec", "KINDS", "REQUIRED", "describe", "forward", "check_params",
+__all__ = ["ParamSpec", "ParamValueError", "KINDS", "REQUIRED", "describe", "forward", "check_params",
            "check_value", "markdown"]
 
 #: Kinds of parameter a :class:`ParamSpec` declares.
@@ -197,6 +198,71 @@ class ParamSpec:
         text = " or ".join([*keys, rng]) if keys else rng
         return f"None, {text}" if self.kind == "threshold" else text
 
+    def parse(self, value: Any) -> Any:
+        """A plain value (as TOML, JSON or a form gives it) checked and normalised.
+
+        Numbers become ``float`` (``int`` for integers), pairs and per-channel thresholds
+        lists; the value's other forms (estimator instances, arrays, seeds) are for the Python
+        API and refused here.
+
+        Raises
+        ------
+        ParamValueError
+            With ``expected`` (what the parameter accepts, in words) and ``where`` (``"[1]"``
+            for an item of a list).
+        """
+        kind = self.kind
+        if kind == "choice":
+            if isinstance(value, str) and value in self.choices:
+                return value
+            raise ParamValueError(self, value, "one of " + ", ".join(f'"{c}"'
+                                                                  for c in self.choices))
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise ParamValueError(self, value, "true or false")
+        if kind == "threshold":
+            if value is None or value in self.keywords:
+                return value
+            if isinstance(value, list):
+                return [self._parse_number(v, f"[{i}]") for i, v in enumerate(value)]
+            return self._parse_number(value)
+        if kind == "number_or_pair":
+            if isinstance(value, list) and len(value) == 2:
+                return [self._parse_number(v, f"[{i}]") for i, v in enumerate(value)]
+            try:
+                return self._parse_number(value)
+            except ParamValueError:
+                raise ParamValueError(self, value, f"{self._number_text()} or a pair of "
+                                                   "such numbers") from None
+        if kind in ("float", "int"):
+            if isinstance(value, str) and value in self.keywords:
+                return value
+            try:
+                return self._parse_number(value)
+            except ParamValueError:
+                if not self.keywords:
+                    raise
+                words = " or ".join(f"'{k}'" for k in self.keywords)
+                rng = self.range_text() if self.high is not None or self.low is None else \
+                    f"a number {'>=' if self.low_inclusive else '>'} {self.low:g}"
+                raise ParamValueError(self, value, f"{words} or {rng}") from None
+        raise TypeError(f"{self.owner}.{self.name}: a {kind!r} parameter has no plain value")
+
+    def _number_text(self) -> str:
+        return self.range_text() + (f" ({self.reason})" if self.reason else "")
+
+    def _parse_number(self, value: Any, where: str = "") -> float | int:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) \
+            and math.isfinite(value) and (not self.integer or isinstance(value, numbers.Integral))
+        if ok and self.low is not None:
+            ok = value >= self.low if self.low_inclusive else value > self.low
+        if ok and self.high is not None:
+            ok = value <= self.high if self.high_inclusive else value < self.high
+        if not ok:
+            raise ParamValueError(self, value, self._number_text(), where)
+        return int(value) if self.integer else float(value)
+
     def applies(self, params: Mapping[str, Any]) -> bool:
         """Whether the parameter is used with these values of the other parameters."""
         if self.when is None:
@@ -204,6 +270,14 @@ class ParamSpec:
         other, values = self.when
         value = params.get(other)
         return isinstance(value, str) and value in values
+
+
+class ParamValueError(ValueError):
+    """A plain value that a parameter does not accept (see :meth:`ParamSpec.parse`)."""
+
+    def __init__(self, spec: ParamSpec, value: Any, expected: str, where: str = "") -> None:
+        super().__init__(f"{spec.name}{where}: expected {expected}; found {value!r}")
+        self.spec, self.value, self.expected, self.where = spec, value, expected, where
 
 
 def _num(v: float, integer: bool) -> str:
@@ -291,8 +365,12 @@ def check_value(spec: ParamSpec, value: Any, *, owner: str | None = None) -> Non
 
 def _check_number(spec: ParamSpec, value: Any, owner: str | None) -> None:
     if spec.limit is not None:
-        check_limit(spec.limit, value, owner=owner) if spec.name == spec.limit else \
-            _check_limit_as(spec, value, owner)
+        _check_limit_as(spec, value, owner)
+        return
+    if spec.integer and spec.low_inclusive and spec.high_inclusive:
+        lo = None if spec.low is None else int(spec.low)
+        hi = None if spec.high is None else int(spec.high)
+        check_int(spec.name, value, low=lo, high=hi, owner=owner)
         return
     check_number(spec.name, value, low=spec.low, high=spec.high,
                  low_inclusive=spec.low_inclusive, high_inclusive=spec.high_inclusive,
@@ -300,7 +378,11 @@ def _check_number(spec: ParamSpec, value: Any, owner: str | None) -> None:
 
 
 def _check_limit_as(spec: ParamSpec, value: Any, owner: str | None) -> None:
-    """``check_limit`` of a parameter named otherwise than its limit (the message names it)."""
+    """``check_limit`` for ``spec`` (the message names the parameter, also when its limit has
+    another name)."""
+    if spec.name == spec.limit:
+        check_limit(spec.limit, value, owner=owner)
+        return
     try:
         check_limit(spec.limit, value, owner=owner)
     except (TypeError, ValueError) as err:

@@ -19,7 +19,7 @@ from typing import Any
 
 from neucube._show import show  # a value as the study file would spell it
 from neucube.limits import LIMITS
-from neucube.params import ParamSpec
+from neucube.params import ParamSpec, ParamValueError
 
 __all__ = [
     "StudyError",
@@ -82,33 +82,29 @@ def string(key: str, v: Any) -> str:
     return v
 
 
-def _describe_number(low: float | None, high: float | None, strict: bool,
-                     high_strict: bool = False) -> str:
+def _describe_number(low: float | None, high: float | None, strict: bool) -> str:
     if low is None and high is None:
         return "a number"
     if high is not None and low is not None:
-        return f"a number in {'(' if strict else '['}{low:g}, {high:g}{')' if high_strict else ']'}"
+        return f"a number in {'(' if strict else '['}{low:g}, {high:g}]"
     if strict and low == 0:
         return "a positive number"
     return f"a number {'>' if strict else '>='} {low:g}"
 
 
-def number(low: float | None = None, *, strict: bool = False, high: float | None = None,
-           high_strict: bool = False) -> Check:
-    """A real number (not a bool) ``>= low`` (``> low`` if ``strict``) and ``<= high``
-    (``< high`` if ``high_strict``)."""
+def number(low: float | None = None, *, strict: bool = False, high: float | None = None) -> Check:
+    """A real number (not a bool) ``>= low`` (``> low`` if ``strict``) and ``<= high``."""
 
     def check(key: str, v: Any) -> float:
         ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and v == v  # not NaN
         if ok and low is not None:
             ok = v > low if strict else v >= low
         if ok and high is not None:
-            ok = v < high if high_strict else v <= high
+            ok = v <= high
         if ok and abs(v) == float("inf"):
             ok = False
         if not ok:
-            raise StudyError(f"{key}: expected {_describe_number(low, high, strict, high_strict)}, "
-                             f"got {show(v)}")
+            raise StudyError(f"{key}: expected {_describe_number(low, high, strict)}, got {show(v)}")
         return float(v)
 
     return check
@@ -235,63 +231,15 @@ def table(key: str, v: Any) -> Mapping[str, Any]:
     return v
 
 
-def _spec_number(spec: ParamSpec) -> Check:
-    if spec.limit is not None:
-        return limited(spec.limit)
-    if spec.integer:
-        return integer(None if spec.low is None else int(spec.low))
-    return number(spec.low, strict=not spec.low_inclusive, high=spec.high,
-                  high_strict=not spec.high_inclusive)
+def from_spec(spec: ParamSpec) -> Check:
+    """The study check of an estimator parameter: its declaration's :meth:`~neucube.params.
+    ParamSpec.parse` (a study holds plain values: strings, numbers, lists)."""
 
-
-def _pair(inner: Check, names: str) -> Check:
-    def check(key: str, v: Any) -> list:
-        if not isinstance(v, list) or len(v) != 2:
-            raise StudyError(f"{key}: expected a pair {names}, got {show(v)}")
-        return [inner(f"{key}[0]", v[0]), inner(f"{key}[1]", v[1])]
+    def check(key: str, v: Any) -> Any:
+        try:
+            return spec.parse(v)
+        except ParamValueError as err:
+            raise StudyError(f"{key}{err.where}: expected {err.expected}, got {show(err.value)}"
+                             ) from None
 
     return check
-
-
-def from_spec(spec: ParamSpec) -> Check:
-    """The study check of an estimator parameter, from its declaration (:mod:`neucube.params`).
-
-    A study holds what TOML can: choices and keywords as strings, pairs and per-channel values
-    as lists (the estimator's other values, such as instances, are for the Python API).
-    """
-    kind = spec.kind
-    if kind == "choice":
-        return choice(*spec.choices)
-    if kind == "bool":
-        return boolean
-    if kind == "number_or_pair":
-        one = _spec_number(spec)
-        names = "[A+, A-]" if spec.limit is None else "[tau+, tau-]"
-        return any_of(one, _pair(one, names),
-                      expected=f"{spec.range_text()} or a pair {names} of such numbers")
-    if kind == "threshold":
-        one = _spec_number(spec)
-
-        def threshold(key: str, v: Any) -> Any:
-            if v in spec.keywords:
-                return v
-            if isinstance(v, list):
-                return [one(f"{key}[{i}]", x) for i, x in enumerate(v)]
-            return one(key, v)
-
-        return optional(threshold)
-    if kind in ("float", "int"):
-        one = _spec_number(spec)
-        if spec.keywords:
-            words = " or ".join(f"'{k}'" for k in spec.keywords)
-            return any_of(choice(*spec.keywords), one,
-                          expected=f"{words} or {_keyword_number(spec)}")
-        return one
-    raise TypeError(f"{spec.owner}.{spec.name}: a {kind!r} parameter is not a study key")
-
-
-def _keyword_number(spec: ParamSpec) -> str:
-    """``a number > 0`` (as the keyword messages spell it)."""
-    if spec.low is not None and spec.high is None and spec.limit is None:
-        return f"a number {'>=' if spec.low_inclusive else '>'} {spec.low:g}"
-    return spec.range_text()
