@@ -17,6 +17,7 @@ Usage::
 
     nice -n 10 .venv/bin/python bench/bench_fmri.py --dev
     nice -n 10 .venv/bin/python bench/bench_fmri.py [--candidates none,cubic_x4]
+    nice -n 10 .venv/bin/python bench/bench_fmri.py --sim-seed 1 --effect-size 0.3
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ N_SPLITS = 5
 TIE = 0.01
 
 
-def load(seed: int | None) -> tuple[TrialSet, dict[str, Any]]:
-    """The study's trials (simulation ``seed``; None: the study's) without interpolation."""
+def load(seed: int | None, effect_size: float | None = None) -> tuple[TrialSet, dict[str, Any]]:
+    """The study's trials (simulation ``seed``; None: the study's) without interpolation;
+    ``effect_size`` replaces the study's simulated effect."""
     from app.study.schema import load_study
     try:  # the study's data sources moved from sources.py to adapters.py (issue 17)
         from app.study.adapters import load_source
@@ -67,7 +69,10 @@ def load(seed: int | None) -> tuple[TrialSet, dict[str, Any]]:
     study = load_study(STUDY)
     pre = dict(study.config["preprocessing"])
     chosen = {k: pre.pop(k) for k in _UPSAMPLE_KEYS if k in pre}
-    trials = load_source(study.config["data"]["source"], study.config["data"]["args"],
+    args = dict(study.config["data"]["args"])
+    if effect_size is not None:
+        args["effect_size"] = effect_size
+    trials = load_source(study.config["data"]["source"], args,
                          preprocessing=pre, events=study.config["events"],
                          seed=study.seed if seed is None else seed)
     return trials, chosen
@@ -149,6 +154,10 @@ def main() -> int:
     ap.add_argument("--dev", action="store_true", help="run the selection on seed 100")
     ap.add_argument("--candidates", default=None,
                     help=f"comma-separated subset of {', '.join(CANDIDATES)}")
+    ap.add_argument("--sim-seed", type=int, default=None,
+                    help="report mode: simulation seed (default: the study's, 0)")
+    ap.add_argument("--effect-size", type=float, default=None,
+                    help="report mode: simulated effect size (default: the study's, 0.6)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
@@ -160,13 +169,16 @@ def main() -> int:
     if args.dev:
         result = dev(names or list(CANDIDATES))
     else:
-        trials, chosen = load(None)
+        trials, chosen = load(args.sim_seed, args.effect_size)
         if names is None:
             names = ["none"]
             if chosen.get("upsample", 1) > 1:
                 kind = chosen.get("upsample_kind", "cubic")
                 names.append(f"{kind}_x{chosen['upsample']}")
-        result = {"data": f"study simulation (seed 0), {trials.n_trials} trials x "
+        seed = "0, the study's" if args.sim_seed is None else args.sim_seed
+        effect = "the study's 0.6" if args.effect_size is None else args.effect_size
+        result = {"data": f"study simulation (seed {seed}, effect size {effect}), "
+                          f"{trials.n_trials} trials x "
                           f"{trials.n_channels} channels x {trials.n_times} volumes",
                   "cv": f"stratified {N_SPLITS}-fold, seed 0", "metric": METRIC,
                   "study_upsample": chosen, "candidates": {}}
