@@ -204,7 +204,9 @@ def test_fmri_study_simulates_and_reads_user_files(tmp_path):
     study = load_study(REPO / "studies" / "fmri_blocks.toml")
     trials = load_trials(study)
     assert trials.class_counts() == {"picture": 20, "sentence": 20}
-    assert trials.n_times == 8 and trials.sfreq == 0.5 and trials.space == "mni"
+    # 8 volumes at TR 2 s, interpolated x4 by the study's [preprocessing] upsample.
+    assert trials.n_times == 29 and trials.sfreq == 2.0 and trials.space == "mni"
+    assert trials.metadata["upsample"] == {"factor": 4, "kind": "linear", "original_sfreq": 0.5}
     assert trials.metadata["ground_truth"]["conditions"] == list(CONDITIONS)
     # The same study on "a user's" NIfTI runs with their events.tsv, given with --data.
     simulate_block_fmri(tmp_path, n_runs=2, n_blocks=3, seed=9, effect_size=0.6)
