@@ -30,12 +30,7 @@ from app.streamlit_app.datasets import (
     safe_name,
     save_uploads,
 )
-from app.streamlit_app.training import (
-    NO_EARLY_NOTE,
-    TrainSettings,
-    count_fits,
-    parse_state_c,
-)
+from app.streamlit_app.training import NO_EARLY_NOTE, count_fits
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
@@ -167,11 +162,13 @@ def test_demo_button_loads_the_familiarity_study() -> None:
     assert metric(at, "Subjects") == "2"
     # The study's own settings become the Train page's defaults.
     s = at.session_state["settings"]
-    assert s == TrainSettings.from_study(ds.study)
-    assert (s.encoder, s.stdp_rate, s.readout, s.n_bins, s.state_c) == (
-        "bsa", (0.001, 0.002), "state", 20, "auto")
-    # per subject, control, no-STDP ablation, final model
-    assert count_fits(s, ds.trials) == 2 * 5 * 3 + 1
+    assert s == studyfile.settings_of(ds.study)
+    assert (s["encoder"]["encoder"], s["stdp"]["stdp_rate"], s["readout"]["readout"],
+            s["readout"]["n_bins"], s["readout"]["state_c"]) == (
+        "bsa", [0.001, 0.002], "state", 20, "auto")
+    # per subject and stratified (the study's schemes, as neucube run), control, no-STDP
+    # ablation, final model
+    assert count_fits(s, ds.trials) == (2 * 5 + 5) * 3 + 1
 
 
 def test_train_page_readout_selector_switches_the_parameters() -> None:
@@ -183,45 +180,48 @@ def test_train_page_readout_selector_switches_the_parameters() -> None:
     assert at.radio(key="tr_readout").options == [
         "deSNN", "State (logistic regression on time-binned spike counts)"]
     assert [t.label for t in at.tabs] == ["Cube", "STDP learning", "State readout", "Evaluation"]
-    assert at.number_input(key="tr_bins").value == 20
+    assert at.number_input(key="tr_n_bins").value == 20
     assert at.text_input(key="tr_state_c").value == "auto"
     keys = {getattr(w, "key", None) for w in at.main}
     assert not keys & {"tr_mod", "tr_drift_up", "tr_drift_down", "tr_recall", "tr_k", "tr_sigma"}
     # The study's [A+, A-] pair fills the two STDP inputs.
-    assert (at.number_input(key="tr_rate_plus").value,
-            at.number_input(key="tr_rate_minus").value) == (0.001, 0.002)
+    assert (at.number_input(key="tr_stdp_rate_plus").value,
+            at.number_input(key="tr_stdp_rate_minus").value) == (0.001, 0.002)
 
     # deSNN: its parameters appear, the state readout's go, the choice is kept in the session.
     at.radio(key="tr_readout").set_value("desnn").run()
     no_exception(at)
     assert [t.label for t in at.tabs][2] == "deSNN readout"
-    assert at.slider(key="tr_mod").value == 0.8
+    assert at.number_input(key="tr_mod").value == 0.8
     assert at.radio(key="tr_recall").value == "wknn"
     keys = {getattr(w, "key", None) for w in at.main}
-    assert not keys & {"tr_bins", "tr_state_c"}
-    assert at.session_state["settings"].readout == "desnn"
+    assert not keys & {"tr_n_bins", "tr_state_c"}
+    assert at.session_state["settings"]["readout"]["readout"] == "desnn"
 
     # Back to the state readout: a C that is neither 'auto' nor a positive number is refused
     # with the field's name, and no run starts.
     at.radio(key="tr_readout").set_value("state").run()
     at.text_input(key="tr_state_c").set_value("strong")
-    at.number_input(key="tr_bins").set_value(12)
+    at.number_input(key="tr_n_bins").set_value(12)
     next(b for b in at.button if b.label == "Run evaluation").click().run()
     no_exception(at)
-    assert errors(at) == ["State C: expected 'auto' or a number > 0 (e.g. 0.01); found 'strong'."]
+    assert errors(at) == ['Inverse L2 penalty (state_c): expected "auto" or a positive number; '
+                          "found 'strong'"]
     assert ("job" not in at.session_state) or at.session_state["job"] is None
-    s = at.session_state["settings"]
-    assert (s.readout, s.n_bins, s.state_c) == ("state", 20, "auto")
+    s = at.session_state["settings"]["readout"]
+    assert (s["readout"], s["n_bins"], s["state_c"]) == ("state", 20, "auto")
 
 
 def test_train_page_stdp_amplitudes_are_equal_for_one_rate() -> None:
     at = new_app().run()
     at.button(key="home_demo").click().run()
-    at.session_state["settings"] = TrainSettings(stdp_rate=0.0015)
+    at.session_state["settings"] = studyfile.with_changes(
+        at.session_state["settings"], {"stdp": {"stdp_rate": 0.0015},
+                                       "readout": {"readout": "desnn"}})
     open_page(at, "pages/3_Train.py")
     assert at.radio(key="tr_readout").value == "desnn"
-    assert (at.number_input(key="tr_rate_plus").value,
-            at.number_input(key="tr_rate_minus").value) == (0.0015, 0.0015)
+    assert (at.number_input(key="tr_stdp_rate_plus").value,
+            at.number_input(key="tr_stdp_rate_minus").value) == (0.0015, 0.0015)
     assert [t.label for t in at.tabs][2] == "deSNN readout"
 
 
@@ -368,13 +368,13 @@ def test_encode_page_previews_spikes_and_reconstruction_snr() -> None:
     at.selectbox(key="enc_kind").set_value("step_forward").run()
     at.radio(key="enc_mode").set_value("auto").run()
     no_exception(at)
-    s = at.session_state["settings"]
-    assert (s.encoder, s.encoder_threshold) == ("step_forward", "auto")
+    s = at.session_state["settings"]["encoder"]
+    assert (s["encoder"], s["encoder_threshold"]) == ("step_forward", "auto")
     at.radio(key="enc_mode").set_value("fixed").run()
     at.number_input(key="enc_value").set_value(2.5).run()
     at.selectbox(key="enc_channel").set_value("Pz").run()
     no_exception(at)
-    assert at.session_state["settings"].encoder_threshold == 2.5
+    assert at.session_state["settings"]["encoder"]["encoder_threshold"] == 2.5
     np.testing.assert_allclose(at.dataframe[0].value["threshold"], 2.5)
 
 
@@ -412,8 +412,9 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path,
     # minutes per fit.
     res = run_evaluation(at, folds=3, control=False, readout=readout,
                          state_c=None if desnn else "0.001")
-    assert res.settings.n_splits == 3 and not res.settings.control
-    assert (res.settings.readout, res.settings.state_c) == (readout, "auto" if desnn else 0.001)
+    ev, ro = res.settings["evaluation"], res.settings["readout"]
+    assert ev["n_splits"] == 3 and not ev["control"]
+    assert (ro["readout"], ro["state_c"]) == (readout, "auto" if desnn else 0.001)
     accuracy = float(metric(at, "NeuCube accuracy"))
     assert 0.0 <= accuracy <= 1.0
     assert accuracy == pytest.approx(res.evaluation.scores()["accuracy"]["mean"], abs=5e-4)
@@ -425,20 +426,21 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path,
     assert scores["model"].tolist()[:2] == ["NeuCube", "Logistic regression on the whole epoch"]
     if desnn:
         assert len(at.image) == 3, "scores per fold, confusion matrix and accuracy over time"
-        assert res.early is not None and res.early.n_test == 10
-        assert any(re.search(r"NeuCube fit (\d+)/\1:", line) for line in res.log), res.log
+        assert res.early is not None and res.early.n_folds == 3
+        assert any(re.search(r"cross-validation: (\d+)/\1 fits", line) for line in res.log)
         assert NO_EARLY_NOTE not in [i.value for i in at.info]
     else:
         assert len(at.image) == 2, "scores per fold and the confusion matrix; no early prediction"
         assert res.early is None
         assert NO_EARLY_NOTE in [i.value for i in at.info]
-        assert any(re.search(r"NeuCube fit (\d+)/\1:", line) for line in res.log), res.log
+        assert any(re.search(r"cross-validation: (\d+)/\1 fits", line) for line in res.log)
     assert any(c.value.startswith(f"{'deSNN' if desnn else 'State'} readout; Stratified k-fold")
                for c in at.caption)
 
     # ---- the same structure again (with the control): the compiled cube is reused
     again = run_evaluation(at, folds=3, control=True)
-    assert again is not res and again.settings.control and again.settings.readout == readout
+    assert again is not res and again.settings["evaluation"]["control"]
+    assert again.settings["readout"]["readout"] == readout
     assert not again.compiled, again.log
     assert any("the compiled cube was reused" in c.value for c in at.caption)
     assert "neucube (shuffled labels)" in at.dataframe[0].value["name in files"].tolist()
@@ -473,10 +475,11 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path,
     assert {"results/metrics.json", "results/model.zip", "results/study.toml",
             "results/folds.csv", "results/predictions.csv", "results/provenance.json",
             "results/figures/confusion_matrix.svg"} <= listed
+    # The folder neucube run writes: the early-prediction curve is in metrics.json.
     metrics = json.loads(archive.read("results/metrics.json"))
-    early = json.loads(archive.read("results/early_prediction.json"))
-    assert ("accuracy" in early) == desnn
-    assert early["note"] == (again.early_note if desnn else NO_EARLY_NOTE)
+    assert ("early_prediction" in metrics) == desnn
+    assert (again.early is not None) == desnn
+    assert desnn or again.early_note == NO_EARLY_NOTE
     assert metrics["model"]["accuracy"]["mean"] == pytest.approx(
         again.evaluation.scores()["accuracy"]["mean"])
     (tmp_path / "model.zip").write_bytes(archive.read("results/model.zip"))
@@ -490,7 +493,7 @@ def test_upload_train_connectivity_export_end_to_end(edf_bytes, tmp_path: Path,
                                                    "resample")} == {
         "tmin": -0.1, "tmax": 0.8, "l_freq": 1.0, "h_freq": 30.0, "resample": 128.0}
     assert study["evaluation"]["n_splits"] == 3
-    assert (study["readout"]["kind"], study["readout"]["state_c"]) == (
+    assert (study["readout"]["readout"], study["readout"]["state_c"]) == (
         readout, "auto" if desnn else 0.001)
     assert not at.warning, [w.value for w in at.warning]  # `neucube run` accepts the study
 
@@ -590,83 +593,106 @@ def test_list_and_load_only_shipped_studies(tmp_path: Path) -> None:
         datasets.load_shipped_study("../secret")
 
 
+def settings_with(changes: dict) -> dict:
+    """The settings of a study that sets nothing (the defaults), with ``changes``."""
+    return studyfile.with_changes(studyfile.settings_of(None), changes)
+
+
+def make_job(trials, changes: dict, folder: Path, version: int = 1):
+    """A training job of ``trials`` with the default settings and ``changes``."""
+    from app.streamlit_app.training import TrainingJob
+
+    settings = settings_with(changes)
+    ds = datasets.Dataset(trials=trials, name="simulated", source="simulate")
+    return TrainingJob(studyfile.study_for_run(ds, settings), settings, trials, version, folder)
+
+
 def test_count_fits_follows_the_scheme() -> None:
     from data_loaders import simulate_familiarity
 
     trials = simulate_familiarity(n_subjects=2, n_trials_per_class=5, seed=0)
-    s = TrainSettings(n_splits=5, n_seeds=2, control=True)
-    assert count_fits(s, trials) == 2 * 5 * 2 + 2
-    assert count_fits(s.with_(scheme="loso", control=False), trials) == 2 * 2 + 2
-    assert count_fits(s.with_(scheme="per_subject", n_seeds=1), trials) == 2 * 5 * 2 + 2
-    # The state readout has no early prediction, so no early-prediction model is fitted.
-    assert count_fits(s.with_(readout="state"), trials) == 2 * 5 * 2 + 1
-    assert count_fits(s.with_(readout="state", scheme="loso", control=False), trials) == 2 * 2 + 1
+    s = settings_with({"evaluation": {"n_splits": 5, "n_seeds": 2, "control": True,
+                                      "ablations": []}})
+    assert count_fits(s, trials) == 2 * 5 * 2 + 1
+    loso = {"scheme": ["loso"], "control": False}
+    assert count_fits(studyfile.with_changes(s, {"evaluation": loso}), trials) == 2 * 2 + 1
+    per_subject = {"scheme": ["per_subject"], "n_seeds": 1}
+    assert count_fits(studyfile.with_changes(s, {"evaluation": per_subject}), trials) == (
+        2 * 5 * 2 + 1)
+    # Every scheme of the study runs; the no-STDP ablation fits the cube again.
+    both = {"scheme": ["loso", "stratified"], "n_seeds": 1, "control": False,
+            "ablations": ["encoder_only", "no_stdp"]}
+    assert count_fits(studyfile.with_changes(s, {"evaluation": both}), trials) == (
+        (2 + 5) * 2 + 1)
 
 
-def test_from_study_reads_the_readout_and_a_pair_stdp_rate() -> None:
+def test_settings_are_the_study_sections_with_the_classifiers_defaults() -> None:
     from app.study import parse_study
+    from neucube.classifier import NeuCubeClassifier
 
-    def settings(stdp: dict, readout: dict) -> TrainSettings:
-        raw = {"study": {"name": "x"}, "data": {"source": "simulate"}, "stdp": stdp,
-               "readout": readout}
-        return TrainSettings.from_study(parse_study(raw))
-
-    s = settings({"rate": [0.001, 0.003]}, {"kind": "state", "n_bins": 12, "state_c": 0.5})
-    assert (s.stdp_rate, s.stdp_pair) == ((0.001, 0.003), (0.001, 0.003))
-    assert (s.readout, s.n_bins, s.state_c) == ("state", 12, 0.5)
-    assert not s.early_prediction
-    params = s.model_params()
-    assert {k: params[k] for k in ("stdp_rate", "readout", "n_bins", "state_c")} == {
-        "stdp_rate": (0.001, 0.003), "readout": "state", "n_bins": 12, "state_c": 0.5}
-    model = s.make_model(verbose=False)
-    assert model.get_params()["stdp_rate"] == (0.001, 0.003)
-    assert (model.readout, model.n_bins, model.state_c) == ("state", 12, 0.5)
-    # Equal amplitudes, or one number, give one rate (A+ = A-); the readout defaults to the
-    # classifier's default (neucube.defaults), with the deSNN one study key away.
-    s = settings({"rate": [0.002, 0.002]}, {})
-    assert (s.stdp_rate, s.stdp_pair, s.readout, s.state_c) == (
-        0.002, (0.002, 0.002), DEFAULTS["readout"], "auto")
-    assert settings({"rate": 0.002}, {"kind": "desnn"}).early_prediction
-    assert settings({"rate": 0.0015}, {"n_bins": 7}).stdp_rate == 0.0015
-    assert TrainSettings.stdp_rate_of(0.001, 0.002) == (0.001, 0.002)
-    assert TrainSettings.stdp_rate_of(0.001, 0.001) == 0.001
+    s = studyfile.settings_of(None)
+    defaults = NeuCubeClassifier().get_params()
+    for name, spec in studyfile.model_specs().items():
+        value = s[spec.section][name]
+        assert value == (list(defaults[name]) if isinstance(defaults[name], tuple)
+                         else defaults[name]), name
+    raw = {"study": {"name": "x"}, "data": {"source": "simulate"},
+           "stdp": {"stdp_rate": [0.001, 0.003]},
+           "readout": {"readout": "state", "n_bins": 12, "state_c": 0.5}}
+    s = studyfile.settings_of(parse_study(raw))
+    assert s["stdp"]["stdp_rate"] == [0.001, 0.003]
+    assert (s["readout"]["readout"], s["readout"]["n_bins"], s["readout"]["state_c"]) == (
+        "state", 12, 0.5)
+    assert studyfile.model_value(s, "n_bins") == 12
+    assert s["readout"]["readout"] == "state" and DEFAULTS["readout"] in ("state", "desnn")
 
 
-def test_parse_state_c_accepts_auto_or_a_positive_number() -> None:
-    assert parse_state_c(" Auto ") == "auto"
-    assert parse_state_c("0.01") == 0.01
-    assert parse_state_c("1e-3") == 0.001
-    for text, shown in (("0", "'0'"), ("-1", "'-1'"), ("nan", "'nan'"), ("", "''"),
-                        ("x", "'x'")):
-        with pytest.raises(ValueError, match=rf"State C: expected 'auto' or a number > 0 "
-                                             rf"\(e\.g\. 0\.01\); found {shown}\."):
-            parse_state_c(text)
+def test_widget_values_are_checked_by_the_declarations() -> None:
+    from app.streamlit_app.widgets import label_of, parse_param
+
+    specs = studyfile.model_specs()
+    assert parse_param(specs["state_c"], " Auto ") == "auto"
+    assert parse_param(specs["state_c"], "0.01") == 0.01
+    assert parse_param(specs["state_c"], "1e-3") == 0.001
+    for text in ("0", "-1", "nan", "", "x"):
+        with pytest.raises(ValueError, match=rf'^Inverse L2 penalty \(state_c\): expected "auto" '
+                                             rf"or a positive number; found '{text}'$"):
+            parse_param(specs["state_c"], text)
+    # Equal amplitudes give one rate (A+ = A-), different ones the pair.
+    assert parse_param(specs["stdp_rate"], [0.002, 0.002]) == 0.002
+    assert parse_param(specs["stdp_rate"], [0.001, 0.002]) == [0.001, 0.002]
+    with pytest.raises(ValueError, match=r"^Leak per step \(leak\): expected a number >= 0; "):
+        parse_param(specs["leak"], -1.0)
+    assert label_of(specs["recall"]) == "DeSNN recall"
 
 
 def test_study_file_of_a_shipped_study_is_accepted_by_the_schema() -> None:
     from app.study import parse_study
 
     ds = datasets.load_shipped_study("familiarity", n_subjects=2)
-    settings = TrainSettings.from_study(ds.study).with_(encoder="bsa", n_splits=3, seed=7)
+    settings = studyfile.with_changes(studyfile.settings_of(ds.study), {
+        "encoder": {"encoder": "bsa"}, "evaluation": {"n_splits": 3}, "study": {"seed": 7}})
     text, problem = studyfile.study_toml(ds, settings)
     assert problem is None
     raw = tomllib.loads(text)
     assert raw["data"]["n_subjects"] == 2
-    assert (raw["encoder"]["kind"], raw["evaluation"]["n_splits"], raw["study"]["seed"]) == (
+    assert (raw["encoder"]["encoder"], raw["evaluation"]["n_splits"], raw["study"]["seed"]) == (
         "bsa", 3, 7)
     study = parse_study(raw, path=ds.study.path)
-    assert study.config["encoder"]["kind"] == "bsa"
-    assert (raw["stdp"]["rate"], raw["readout"]["kind"], raw["readout"]["n_bins"],
+    assert study.config["encoder"]["encoder"] == "bsa"
+    assert (raw["stdp"]["stdp_rate"], raw["readout"]["readout"], raw["readout"]["n_bins"],
             raw["readout"]["state_c"]) == ([0.001, 0.002], "state", 20, "auto")
-    assert TrainSettings.from_study(study) == settings
+    assert studyfile.settings_of(study) == settings
     # The deSNN readout with one STDP rate and a numeric C round-trips too.
-    other = settings.with_(readout="desnn", stdp_rate=0.003, state_c=0.1, n_bins=8)
+    other = studyfile.with_changes(settings, {"stdp": {"stdp_rate": 0.003}, "readout": {
+        "readout": "desnn", "state_c": 0.1, "n_bins": 8}})
     text, problem = studyfile.study_toml(ds, other)
     assert problem is None
     raw = tomllib.loads(text)
-    assert (raw["stdp"]["rate"], raw["readout"]["kind"], raw["readout"]["state_c"]) == (
+    assert (raw["stdp"]["stdp_rate"], raw["readout"]["readout"], raw["readout"]["state_c"]) == (
         0.003, "desnn", 0.1)
-    assert TrainSettings.from_study(parse_study(raw, path=ds.study.path)) == other
+    assert studyfile.settings_of(parse_study(raw, path=ds.study.path)) == other
+    assert studyfile.study_for_run(ds, other).config == parse_study(raw, path=ds.study.path).config
 
 
 def test_to_toml_quotes_keys_and_refuses_unknown_values() -> None:
@@ -690,44 +716,50 @@ def test_train_page_refuses_a_single_class(edf_bytes) -> None:
     assert at.session_state["job"] is None if "job" in at.session_state else True
 
 
-def test_training_job_reports_progress_and_its_result() -> None:
-    from app.streamlit_app.training import TrainingJob, score_table
+def test_training_job_reports_progress_and_its_result(tmp_path: Path) -> None:
+    from app.streamlit_app.training import score_table
     from data_loaders import simulate_familiarity
 
     trials = simulate_familiarity(n_subjects=1, n_trials_per_class=8, seed=3)
-    settings = TrainSettings(n_splits=2, control=False, baselines=("window_means_logreg",))
-    job = TrainingJob(trials, settings, dataset_version=42)
-    assert (job.state, job.progress, job.total_fits) == ("queued", 0.0, 4)
+    job = make_job(trials, {"readout": {"readout": "desnn"}, "evaluation": {
+        "n_splits": 2, "control": False, "baselines": ["window_means_logreg"], "ablations": []}},
+        tmp_path / "run", version=42)
+    assert (job.state, job.progress) == ("queued", 0.0)
     job.run()
     assert job.state == "done" and job.error is None and job.progress == 1.0
     res = job.result
-    assert res.dataset_version == 42 and res.settings == settings
-    fits = [m.group() for line in res.log if (m := re.search(r"NeuCube fit \d+/\d+", line))]
-    assert fits == [f"NeuCube fit {k}/4" for k in range(1, 5)]
+    assert res.dataset_version == 42 and res.settings == job.settings
+    fits = [m.group() for line in res.log if (m := re.search(r"cross-validation: \d+/\d+", line))]
+    assert fits == [f"cross-validation: {k}/4" for k in range(1, 5)]  # 2 folds x 2 models
+    assert any(line.endswith("STDP rounds: 1/1 rounds") for line in res.log), res.log
     assert [r["model"] for r in score_table(res.evaluation)] == ["neucube", "window_means_logreg"]
-    assert res.early is not None and (res.early.n_train, res.early.n_test) == (12, 4)
+    assert res.early is not None and res.early.n_folds == 2
     assert res.early.accuracy.shape == res.early.fractions.shape == (10,)
     assert res.raster.n_trials == trials.n_trials
     np.testing.assert_array_equal(res.model.classes_, ["familiar", "unfamiliar"])
+    # The results folder is the one neucube run writes.
+    assert res.folder == (tmp_path / "run").resolve()
+    assert {"metrics.json", "folds.csv", "predictions.csv", "model.zip", "summary.json",
+            "study.toml", "provenance.json"} <= {p.name for p in res.folder.iterdir()}
 
 
-def test_training_job_with_the_state_readout_reports_accuracy_without_early_prediction() -> None:
-    from app.streamlit_app.training import TrainingJob, score_table
+def test_training_job_with_the_state_readout_reports_accuracy_without_early_prediction(
+        tmp_path: Path) -> None:
+    from app.streamlit_app.training import score_table
     from data_loaders import simulate_familiarity
     from neucube.readout import StateClassifier
 
     trials = simulate_familiarity(n_subjects=1, n_trials_per_class=8, seed=3)
-    settings = TrainSettings(encoder="bsa", stdp_rate=(0.001, 0.002), readout="state",
-                             n_bins=10, n_splits=2, control=False,
-                             baselines=("window_means_logreg",))
-    job = TrainingJob(trials, settings, dataset_version=7)
-    assert job.total_fits == 3  # 2 folds and the final model; no early-prediction model
+    job = make_job(trials, {
+        "encoder": {"encoder": "bsa"}, "stdp": {"stdp_rate": [0.001, 0.002]},
+        "readout": {"readout": "state", "n_bins": 10},
+        "evaluation": {"n_splits": 2, "control": False, "baselines": ["window_means_logreg"],
+                       "ablations": []}}, tmp_path / "run", version=7)
     job.run()
     assert job.state == "done" and job.error is None and job.progress == 1.0
     res = job.result
-    fits = [m.group() for line in res.log if (m := re.search(r"NeuCube fit \d+/\d+", line))]
-    assert fits == ["NeuCube fit 1/3", "NeuCube fit 2/3", "NeuCube fit 3/3"]
-    assert not any("Early prediction" in line for line in res.log), res.log
+    fits = [m.group() for line in res.log if (m := re.search(r"cross-validation: \d+/\d+", line))]
+    assert fits == [f"cross-validation: {k}/4" for k in range(1, 5)]
     assert res.early is None and res.early_note == NO_EARLY_NOTE
     rows = score_table(res.evaluation)
     assert [r["model"] for r in rows] == ["neucube", "window_means_logreg"]
@@ -735,26 +767,26 @@ def test_training_job_with_the_state_readout_reports_accuracy_without_early_pred
     assert 0.0 <= rows[0]["accuracy"] <= 1.0
     assert isinstance(res.model.readout_, StateClassifier)
     assert res.model.readout_.features_.n_bins == 10
-    assert res.model.get_params()["stdp_rate"] == (0.001, 0.002)
+    assert tuple(res.model.get_params()["stdp_rate"]) == (0.001, 0.002)
     assert res.model.predict(trials).shape == (trials.n_trials,)
     with pytest.raises(TypeError, match=r"Early prediction .* needs readout='desnn'"):
         res.model.early_predict_curve(trials)
 
 
-def test_training_job_failure_is_reported_not_raised() -> None:
-    from app.streamlit_app.training import TrainingJob
+def test_training_job_failure_is_reported_not_raised(tmp_path: Path) -> None:
     from data_loaders import simulate_familiarity
 
     trials = simulate_familiarity(n_subjects=1, n_trials_per_class=3, seed=3)
-    job = TrainingJob(trials, TrainSettings(n_splits=5, control=False), dataset_version=1)
+    job = make_job(trials, {"evaluation": {"n_splits": 5, "control": False}}, tmp_path / "run")
     job.run()
     assert job.state == "failed" and job.result is None
-    assert job.error.startswith("ValueError: n_splits=5 cannot be greater than the number of "
-                                "members in each class")
+    assert "n_splits=5 cannot be greater than the number of members in each class" in job.error
     assert job.log[-1].endswith(f"Failed: {job.error}")
+    assert not (tmp_path / "run").exists()  # no half-written results folder
 
 
-def test_training_job_whose_imports_fail_ends_failed_not_running(monkeypatch) -> None:
+def test_training_job_whose_imports_fail_ends_failed_not_running(monkeypatch,
+                                                                 tmp_path: Path) -> None:
     """A job that cannot import Brian2 (seen in CI: a concurrent import in the page thread gave
     SymPy a half-initialised mpmath) must end "failed" with the message; it once raised out of
     ``run`` and stayed "running" forever, so the page waited for ever."""
@@ -766,30 +798,34 @@ def test_training_job_whose_imports_fail_ends_failed_not_running(monkeypatch) ->
 
     monkeypatch.setattr(training, "prepare_job_imports", broken_imports)
     trials = simulate_familiarity(n_subjects=1, n_trials_per_class=3, seed=3)
-    job = training.TrainingJob(trials, TrainSettings(n_splits=2, control=False),
-                               dataset_version=1)
+    job = make_job(trials, {"evaluation": {"n_splits": 2, "control": False}}, tmp_path / "run")
     job.run()
     assert job.state == "failed" and job.result is None
     assert job.error == "ImportError: Some required dependencies are missing:\nsympy"
 
 
-def test_prepare_job_imports_leaves_nothing_for_the_worker_to_import() -> None:
-    """After ``prepare_job_imports`` on the page's thread, a job (either readout, the default
-    baselines, the shuffled control, early prediction) imports no module on its worker."""
+def test_prepare_job_imports_leaves_nothing_for_the_worker_to_import(tmp_path: Path) -> None:
+    """After ``prepare_job_imports`` on the page's thread, a job (either readout, baselines,
+    the shuffled control, an ablation, early prediction) imports no module on its worker."""
     import subprocess
     import sys
 
     code = (
         "import sys, threading\n"
-        "from app.streamlit_app.training import TrainingJob, TrainSettings, "
-        "prepare_job_imports\n"
+        "from pathlib import Path\n"
+        "from app.streamlit_app import datasets, studyfile\n"
+        "from app.streamlit_app.training import TrainingJob, prepare_job_imports\n"
         "from data_loaders import simulate_familiarity\n"
         "trials = simulate_familiarity(n_subjects=1, n_trials_per_class=4, seed=3)\n"
+        "ds = datasets.Dataset(trials=trials, name='sim', source='simulate')\n"
         "prepare_job_imports()\n"
         "before = set(sys.modules)\n"
         "for readout in ('desnn', 'state'):\n"
-        "    settings = TrainSettings(n_splits=2, readout=readout, n_bins=4)\n"
-        "    job = TrainingJob(trials, settings, 1)\n"
+        "    settings = studyfile.with_changes(studyfile.settings_of(None), {\n"
+        "        'readout': {'readout': readout, 'n_bins': 4}, 'evaluation': {'n_splits': 2,\n"
+        "        'baselines': ['window_means_logreg'], 'ablations': ['no_stdp']}})\n"
+        "    job = TrainingJob(studyfile.study_for_run(ds, settings), settings, trials, 1,\n"
+        f"                      Path({str(tmp_path)!r}) / readout)\n"
         "    t = threading.Thread(target=job.run); t.start(); t.join()\n"
         "    assert job.state == 'done', job.error\n"
         "print(sorted(set(sys.modules) - before))\n"
@@ -810,10 +846,8 @@ def test_streamlit_config_sets_headless_local_server_and_upload_limit() -> None:
 
 @pytest.mark.slow
 @pytest.mark.shared_data
-@pytest.mark.xfail(reason="its direct serial reference run has no ablation controls, which the "
-                   "app now runs by default (10 rows against 6); to be brought in line",
-                   strict=False)
-def test_two_sessions_train_at_the_same_time_without_mixing(edf_bytes, monkeypatch) -> None:
+def test_two_sessions_train_at_the_same_time_without_mixing(edf_bytes, monkeypatch,
+                                                            tmp_path: Path) -> None:
     from app.streamlit_app import ui
 
     # Two workers, so both jobs really run at once (each logs only to its own job).
@@ -840,25 +874,26 @@ def test_two_sessions_train_at_the_same_time_without_mixing(edf_bytes, monkeypat
         assert res.dataset_version == ds.version
         assert res.model.n_channels_ == ds.trials.n_channels
         assert res.raster.n_trials == ds.trials.n_trials
-        fits = [line for line in res.log if "NeuCube fit" in line]
-        assert len(fits) == job.total_fits, res.log
+        n = len(res.evaluation.folds)  # one scheme: every fit of the run
+        assert res.log[-1].endswith("Done") and any(
+            line.endswith(f"cross-validation: {n}/{n} fits") for line in res.log), res.log
     # An upload trains the classifier's default readout; the familiarity study its state
     # readout. Each job counted its own fits (checked above), ablations included.
-    assert [r.settings.readout for r in results] == [DEFAULTS["readout"], "state"]
+    assert [r.settings["readout"]["readout"] for r in results] == [DEFAULTS["readout"], "state"]
     assert results[0].model.n_channels_ == 64 and results[1].model.n_channels_ == 19
     # Each session's scores and model equal a direct serial run of its settings on its data.
-    from sklearn.base import clone
+    from app.study import run_study
 
-    from neucube.evaluation import evaluate
-
-    for at, res in zip((eeg, sim), results, strict=True):
-        s, trials = res.settings, at.session_state["dataset"].trials
-        model = s.make_model(verbose=False)
-        serial = evaluate(model, trials, cv=s.scheme, n_splits=s.n_splits, seeds=s.seeds,
-                          baselines=list(s.baselines), control=s.control, n_jobs=1)
+    for k, (at, res) in enumerate(zip((eeg, sim), results, strict=True)):
+        trials = at.session_state["dataset"].trials
+        direct = run_study(res.study, out=tmp_path / f"serial{k}", trials=trials, n_jobs=1,
+                           figures=False)
+        serial = direct.evaluations[res.study.schemes[0]]
+        assert (direct.out_dir / "metrics.json").read_bytes() == (
+            res.folder / "metrics.json").read_bytes()
         for table in ("folds", "predictions"):
             ours, ref = (getattr(r, table).drop(columns="fit_time_s", errors="ignore")
                          for r in (res.evaluation, serial))
             pd.testing.assert_frame_equal(ours, ref)
-        final = clone(model).fit(trials)
-        np.testing.assert_array_equal(res.model.predict_proba(trials), final.predict_proba(trials))
+        np.testing.assert_array_equal(res.model.predict_proba(trials),
+                                      direct.model.predict_proba(trials))

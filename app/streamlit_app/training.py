@@ -205,7 +205,24 @@ def prepare_job_imports() -> None:
         import pyriemann.estimation  # noqa: F401  (the Riemannian baselines import it lazily)
         import pyriemann.tangentspace  # noqa: F401
         import pyriemann.classification  # noqa: F401
+        _warm_lazy_imports()
     ensure_brian2()
+
+
+def _warm_lazy_imports() -> None:
+    """Trigger the submodules pandas and scikit-learn import on first use (narwhals for
+    feature names, pandas' CSV writer, ``to_dict``), which a run uses."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+    from sklearn.utils.validation import _get_feature_names
+
+    frame = pd.DataFrame({"a": [0.5], "b": ["x"]})
+    for data in (np.zeros((1, 1)), frame):
+        _get_feature_names(data)
+    frame.to_csv(io.StringIO(), index=False, float_format="%.6g")
+    frame.to_dict(orient="records")
 
 
 def ensure_brian2() -> None:

@@ -96,17 +96,16 @@ def parse_param(spec: Any, raw: Any) -> Any:
     """
     from neucube.params import check_value
 
-    value = raw
+    value, shown = raw, repr(raw.strip() if isinstance(raw, str) else raw)
     if spec.kind in ("float", "int") and isinstance(raw, str):
         text = raw.strip()
-        if text in spec.keywords:
-            value = text
+        if text.lower() in spec.keywords:
+            value = text.lower()
         else:
             try:
                 value = int(text) if spec.integer else float(text)
             except ValueError:
-                raise ValueError(f"{label_of(spec)} ({spec.name}): expected {spec.allowed}; "
-                                 f"found {text!r}") from None
+                value = None
     elif spec.kind == "number_or_pair":
         plus, minus = (float(v) for v in raw)
         value = plus if plus == minus else [plus, minus]
@@ -115,8 +114,10 @@ def parse_param(spec: Any, raw: Any) -> Any:
     elif spec.kind == "int":
         value = int(raw)
     try:
+        if value is None:
+            raise ValueError(shown)
         check_value(spec, value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError):
         raise ValueError(f"{label_of(spec)} ({spec.name}): expected {spec.allowed}; found "
-                         f"{value!r} ({exc})") from None
+                         f"{shown}") from None
     return value
