@@ -193,7 +193,8 @@ def upload() -> None:
             return
         st.session_state["discovery"] = {
             "signature": signature, "plan": plan, "folder": folder, "coords": coord_path,
-            "counts": found.class_counts(), "events_from": found.metadata.get("events_from"),
+            "trials": found, "counts": found.class_counts(),
+            "events_from": found.metadata.get("events_from"),
             "channels": datasets.channel_table(found),
             "warnings": found.metadata.get("load_warnings") or [],
         }
@@ -266,7 +267,8 @@ def _classes(found: dict, options: datasets.RecordingOptions) -> None:
                                              events_from=found["events_from"])
             with st.spinner("Epoching ..."):
                 ds = datasets.load_upload(found["plan"], options, mapping,
-                                          workdir=found["folder"], coordinates=found["coords"])
+                                          workdir=found["folder"], coordinates=found["coords"],
+                                          discovered=found["trials"])
         except Exception as exc:  # noqa: BLE001
             ui.show_error(exc, "The trials could not be loaded")
             return

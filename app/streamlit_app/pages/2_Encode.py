@@ -82,17 +82,11 @@ except Exception as exc:  # noqa: BLE001 - e.g. an invalid threshold; shown, not
 
 
 def channel_table() -> pd.DataFrame:
-    from neucube.encoding import snr, spike_rate
+    from neucube.encoding import encoding_report
 
-    X = np.asarray(trials.X, dtype=np.float64)
-    spikes = encoder.transform(X)
-    recon = encoder.reconstruct(X)
-    return pd.DataFrame({
-        "channel": list(trials.ch_names),
-        "threshold": np.asarray(encoder.threshold_, dtype=float),
-        "SNR (dB)": np.asarray(snr(X, recon, axis=(0, 2)), dtype=float),
-        "spike rate": np.asarray(spike_rate(spikes, axis=(0, 2)), dtype=float),
-    })
+    report = encoding_report(encoder, trials, centre=False)
+    return pd.DataFrame({"channel": list(report.ch_names), "threshold": report.threshold,
+                         "SNR (dB)": report.snr_db, "spike rate": report.spike_rate})
 
 
 table = ui.cached(("enc-table", ds.version, kind, threshold, float(alpha)), channel_table)
