@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= results/familiarity
 
-.PHONY: demo test test-py313 bench bench-full app install install-test system-deps clean
+.PHONY: demo test test-py313 lint bench bench-full app install install-test system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,9 @@ $(VENV)/.install-stamp: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# The tests cover the optional web app and Dask backend too: install both extras.
 $(VENV)/.install-test-stamp: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[app,dask,test]"
 	touch $@ $(VENV)/.install-stamp
 
 install: $(VENV)/.install-stamp
@@ -50,6 +51,11 @@ test-py313:
 	$(MAKE) install-test VENV=$(VENV313) PYTHON=$(PY313)
 	$(VENV313)/bin/python -m pytest -q -m "not slow" $(QUICK_TESTS)
 	$(VENV313)/bin/python -m pytest -q tests/test_python_versions.py
+
+# `make lint`: ruff over the code (not yet part of `make test`: it still reports violations).
+lint: install-test
+	$(BIN)/python -m pip install --quiet "ruff>=0.6"
+	$(BIN)/ruff check neucube data_loaders app tests bench
 
 # `make bench`: the whole suite with fewer seeds (55 min on 2 shared cores, less when idle);
 # `make bench-full`: every seed and the nested N170 selection (over an hour).

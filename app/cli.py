@@ -153,10 +153,14 @@ def _sigterm_cleans_up() -> Iterator[None]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     # Imported here so `neucube --help` stays fast.
+    from app.extras import missing_extra
     from app.study import load_study
     from app.study.progress import Progress, TqdmProgress
     from app.study.report import format_summary
 
+    if args.scheduler is not None and (problem := missing_extra("dask")):
+        print(f"neucube {args.command}: error: {problem}", file=sys.stderr)
+        return 1
     study = load_study(args.study, data=args.data).with_overrides(seed=args.seed)
     progress = Progress() if args.quiet else TqdmProgress()
     try:
@@ -180,6 +184,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
+    from app.extras import missing_extra
+
+    if problem := missing_extra("app"):
+        print(f"neucube app: error: {problem}", file=sys.stderr)
+        return 1
     script = args.script.resolve()
     if not script.is_file():
         raise FileNotFoundError(f"the web interface script {script} does not exist "

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from data_loaders._errors import EventError, FileFormatError, LoaderError
-from data_loaders.coordinates import DEFAULT_MONTAGE
 from data_loaders._paths import inside, require_regular_file
+from data_loaders.coordinates import DEFAULT_MONTAGE
 from data_loaders.eeg import check_recording_files, load_eeg
 from data_loaders.eeg._mne import _mne_errors, _mne_verbose
 from data_loaders.eeg.events import _check_event_id
