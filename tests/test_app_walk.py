@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from app.streamlit_app import datasets, estimate, labels, verdict
-from app.streamlit_app.training import TrainSettings
+from app.streamlit_app import studyfile
 from data_loaders import channel_positions
 from neucube.classifier import NeuCubeClassifier
 from neucube.evaluation import evaluate
@@ -91,9 +91,10 @@ def test_upload_after_demo_starts_from_the_erp_preset_and_classifier_defaults() 
     assert ds.loader_args["on_unknown"] == "drop"
     # Settings: the classifier's defaults, not the demo study's (said in the page).
     settings = at.session_state["settings"]
-    assert settings == TrainSettings.from_classifier() and settings != demo
+    assert settings == studyfile.settings_of(None) and settings != demo
     defaults = NeuCubeClassifier().get_params()
-    assert settings.encoder == defaults["encoder"] and settings.readout == defaults["readout"]
+    assert settings["encoder"]["encoder"] == defaults["encoder"]
+    assert settings["readout"]["readout"] == defaults["readout"]
     assert any("nothing was kept from familiarity" in i.value for i in at.info)
 
 
