@@ -55,9 +55,10 @@ def dask_client(address: str | None) -> Iterator[Any]:
         return
     try:
         from distributed import Client
-    except ImportError as exc:  # pragma: no cover - distributed is a dependency
-        raise RuntimeError("--scheduler needs the 'distributed' package (pip install "
-                           "'dask[distributed]')") from exc
+    except ImportError as exc:  # the optional 'dask' extra is not installed
+        from app.extras import missing_extra
+
+        raise RuntimeError(missing_extra("dask") or str(exc)) from exc
     try:
         client = Client(address, timeout="30s", set_as_default=False)
     except OSError as exc:
