@@ -451,3 +451,40 @@ def test_failed_save_keeps_the_previous_file(small_model, rng, tmp_path):
     assert zpath.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.zip"]
     assert np.array_equal(load_model(zpath).predict(X), clf.predict(X))
+
+
+def test_a_fresh_process_loads_a_classifier_through_persistence_alone(small_model, tmp_path):
+    """neucube.persistence never imports the classifier (the classifier registers itself with
+    it); reading a file that names NeuCubeClassifier imports the classifier's module first."""
+    import os
+    import subprocess
+    import sys
+
+    model, X = small_model
+    path = save_model(model, tmp_path / "model.zip")
+    np.save(tmp_path / "X.npy", X)
+    code = (
+        "import json, sys\n"
+        "import numpy as np\n"
+        "import neucube.persistence as p\n"
+        "before = 'neucube.classifier' in sys.modules\n"
+        f"m = p.load_model({str(path)!r})\n"
+        f"pred = m.predict(np.load({str(tmp_path / 'X.npy')!r}))\n"
+        "print(json.dumps([before, type(m).__name__, pred.tolist()]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).parents[1])}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    before, name, pred = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert before is False and name == "NeuCubeClassifier"
+    assert pred == model.predict(X).tolist()
+
+
+def test_only_the_packages_estimators_can_be_registered():
+    from neucube.persistence import register_estimator
+
+    with pytest.raises(ValueError, match=r"^register_estimator: expected one of NeuCubeClassifier, "
+                                         r"Reservoir, .*; found sklearn\.linear_model\._logistic\."
+                                         r"LogisticRegression\.$"):
+        register_estimator(LogisticRegression)
