@@ -8,7 +8,15 @@ explain them.
 Datasets: ``n170`` (shared N170 subject 1, 4 Muse channels, as ``studies/n170_faces_houses.toml``)
 and ``familiarity`` (simulated, 19 channels, seed 101: not a benchmark seed).
 
-Usage: ``.venv/bin/python bench/bench_activity.py [--datasets n170,familiarity] [--max-trials N]``
+With ``--default-model``, the classifier's defaults instead (``NeuCubeClassifier()``, its own
+BSA encoder) with 1, 3 and 5 STDP rounds on every trial: the activity before and after STDP
+(``activity_``), and, as the studies compute them, the feature interaction networks of each
+class in each time window of the study (spike communication between the input channels' neuron
+clusters): edges with a non-zero weight and interaction per trial. Windows: 0-200, 200-400 and
+400-800 ms (``studies/n170_faces_houses.toml`` and ``studies/familiarity.toml``).
+
+Usage: ``.venv/bin/python bench/bench_activity.py [--datasets n170,familiarity] [--max-trials N]
+[--default-model]``
 """
 
 from __future__ import annotations
@@ -89,12 +97,61 @@ def measure(spikes: np.ndarray, coords: np.ndarray, settings: dict[str, dict[str
     return out
 
 
+#: The studies' connectivity windows (s).
+WINDOWS = ((0.0, 0.2), (0.2, 0.4), (0.4, 0.8))
+
+
+def measure_default(trials: Any, rounds: tuple[int, ...] = (1, 3, 5),
+                    seed: int = 0) -> dict[str, Any]:
+    """Activity and per-window interaction networks of ``NeuCubeClassifier()`` on ``trials``."""
+    import networkx as nx
+
+    from neucube.analysis import feature_interaction_network, neuron_clusters, window_steps
+    from neucube.classifier import NeuCubeClassifier
+
+    labels = np.asarray(trials.labels)
+    out: dict[str, Any] = {}
+    for r in rounds:
+        clf = NeuCubeClassifier(random_state=seed, n_rounds=r).fit(trials, labels)
+        row: dict[str, Any] = {
+            "weight_scale": clf.reservoir_.weight_scale_,
+            "round_scales": clf.reservoir_.round_scales_,
+            "calibration_runs": [len(t) for t in clf.reservoir_.calibration_trace_],
+            "fit_seconds": clf.reservoir_.fit_seconds_,
+            **{k: ({kk: round(vv, 4) for kk, vv in v.items()} if isinstance(v, dict) else v)
+               for k, v in clf.activity_.items()}}
+        if r == rounds[0]:
+            raster, clusters = clf.train_raster_, neuron_clusters(clf)
+            names = list(clf.ch_names_)
+            windows = {}
+            for window in WINDOWS:
+                start, stop = window_steps(window, sfreq=trials.sfreq, tmin=trials.tmin,
+                                           n_steps=raster.n_steps)
+                cropped = raster.crop(start, stop)
+                per_class = {}
+                for c in dict.fromkeys(labels):
+                    member = np.flatnonzero(labels == c)
+                    graph = feature_interaction_network(clf, use="communication",
+                                                        raster=cropped[member], labels=clusters)
+                    m = nx.to_numpy_array(graph, nodelist=names, weight="weight") / member.size
+                    upper = np.triu(m, k=1)
+                    per_class[str(c)] = {"edges": int(np.count_nonzero(upper)),
+                                         "possible_edges": len(names) * (len(names) - 1) // 2,
+                                         "interaction_per_trial": round(float(upper.sum()), 3)}
+                windows[f"{window[0]:g}-{window[1]:g} s"] = per_class
+            row["interaction_windows"] = windows
+        out[f"rounds_{r}"] = row
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--datasets", default="n170,familiarity")
     ap.add_argument("--max-trials", type=int, default=300)
     ap.add_argument("--settings", default=",".join(SETTINGS),
                     help="comma-separated names of SETTINGS to measure")
+    ap.add_argument("--default-model", action="store_true",
+                    help="measure NeuCubeClassifier()'s defaults (see the module docstring)")
     ap.add_argument("--data", default=os.environ.get("NEUCUBE_DATA",
                                                      str(REPO.parent / "shared" / "data")))
     args = ap.parse_args()
@@ -114,13 +171,19 @@ def main() -> int:
             enc = TBREncoder().fit(X)
         else:
             raise SystemExit(f"--datasets: expected n170 or familiarity; found {key!r}")
+        if args.default_model:
+            result[key] = {"n_trials": int(X.shape[0]), "n_channels": int(X.shape[1]),
+                           "model": "NeuCubeClassifier()",
+                           "rounds": measure_default(trials[: args.max_trials])}
+            print(key, json.dumps(result[key], default=str), file=sys.stderr, flush=True)
+            continue
         spikes = enc.transform(X)
         result[key] = {"n_trials": int(X.shape[0]), "n_channels": int(X.shape[1]),
                        "n_steps": int(X.shape[2]),
                        "encoder": type(enc).__name__,
                        "settings": measure(spikes, np.asarray(trials.coords),
                                            {k: SETTINGS[k] for k in args.settings.split(",")})}
-    print(json.dumps(result, indent=1))
+    print(json.dumps(result, indent=1, default=str))
     return 0
 
 
