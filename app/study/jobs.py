@@ -23,11 +23,9 @@ from joblib import Parallel, delayed, parallel_config
 from app.study.checkpoint import Checkpoint
 from app.study.progress import Progress
 from neucube.data import TrialSet
-from neucube.evaluation.jobs import FitJob, Plan, assemble, plan_evaluation, run_job
+from neucube.evaluation.jobs import FitJob, run_job
 
-__all__ = ["run_jobs", "dask_client", "available_cores",
-           # planned and assembled in neucube.evaluation.jobs (imported from here by the runner)
-           "FitJob", "Plan", "plan_evaluation", "assemble"]
+__all__ = ["run_jobs", "dask_client", "available_cores"]
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ simulating the recordings) and ``neucube`` (encoding, cube, readout, evaluation,
 Steps:
 
 1. load the trials named by ``[data]`` (``--data`` replaces them), with ``[events]`` and
-   ``[preprocessing]`` (:mod:`app.study.sources`);
+   ``[preprocessing]`` (:mod:`app.study.adapters`);
 2. encode them with every encoder in ``encoder.compare`` and report threshold, spike rate and
    reconstruction SNR per channel (a description of the data, so the encoders are fitted on all
    trials; classification fits them inside each training fold);
@@ -41,19 +41,20 @@ from typing import Any
 
 import numpy as np
 
+from app.study.adapters import load_source
 from app.study.checkpoint import Checkpoint
-from app.study.inspection import inspection_metrics, pooled_importance
-from app.study.jobs import Plan, assemble, available_cores, plan_evaluation, run_jobs
+from app.study.jobs import available_cores, run_jobs
 from app.study.metrics import dumps, metrics_document, scheme_metrics, without_folds
 from app.study.outputs import protected_paths, results_folder
 from app.study.progress import Progress, as_callback, as_progress
 from app.study.provenance import provenance
 from app.study.schema import Study, StudyError, make_model
-from app.study.sources import load_source
 from neucube import TrialSet
 from neucube._version import __version__
 from neucube.classifier import ENCODERS
 from neucube.encoding import snr, spike_rate
+from neucube.evaluation.jobs import Plan, assemble, plan_evaluation
+from neucube.inspection.folds import inspection_metrics, pooled_importance
 
 __all__ = [
     "StudyResult",
@@ -354,7 +355,7 @@ def run_study(
                                      n_jobs=n_jobs, scheduler=scheduler, progress=progress,
                                      checkpoint=checkpoint)
         schemes = {s: scheme_metrics(r, extras) for s, (r, extras) in evaluations.items()}
-        # What the model used (app.study.inspection): primary scheme, first seed.
+        # What the model used (neucube.inspection.folds): primary scheme, first seed.
         first_scheme = study.schemes[0]
         schemes[first_scheme].update(inspection_metrics(evaluations[first_scheme][1], trials, study.seed))
         metrics = metrics_document(study.name, study.seed, schemes)

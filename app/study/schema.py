@@ -35,7 +35,8 @@ from typing import Any
 from app.study import _fields as f
 from app.study._fields import Field, StudyError, show
 from app.study.paths import PathContext, check_output_dir, folder_name, resolve_path
-from app.study.sources import SOURCES, retarget
+from app.study.retarget import retarget
+from app.study.sources import SOURCES
 from neucube.classifier import NeuCubeClassifier
 from neucube.defaults import CUBE_PLOT_THRESHOLD, PRESETS
 from neucube.encoding import MovingWindowEncoder
@@ -547,7 +548,7 @@ def parse_study(raw: Mapping[str, Any], *, path: Path | None = None, data: str |
         The study file; relative paths are read from its folder (default: the current folder).
     data : path-like, optional
         ``--data``: recordings that replace the study's own data (see
-        :func:`app.study.sources.retarget`).
+        :func:`app.study.retarget.retarget`).
 
     Returns
     -------

@@ -214,17 +214,3 @@ NATIVE_PREPROCESSING: dict[str, tuple[str, ...]] = {
     "bids": ("tmin", "tmax", "baseline", "l_freq", "h_freq", "resample", "reject_uv"),
     "marker_csv": ("tmin", "tmax", "baseline", "l_freq", "h_freq", "reject_uv"),
 }
-
-
-# Old home of the loading functions (until every caller imports them from their own module).
-_MOVED = {"retarget": "app.study.retarget", "load_source": "app.study.adapters",
-          "apply_preprocessing": "app.study.adapters", "relabel": "app.study.adapters",
-          "eeg_files": "app.study.adapters"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module 'app.study.sources' has no attribute {name!r}")
