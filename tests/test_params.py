@@ -16,7 +16,7 @@ from app.study import StudyError, parse_study
 from app.study.schema import MODEL_PARAMS, RENAMED, SEARCHABLE, SECTIONS, StudyKeyRenamed
 from neucube.classifier import NeuCubeClassifier
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
-from neucube.params import ParamSpec, check_params, describe, markdown
+from neucube.params import ParamSpec, ParamValueError, check_params, check_value, describe, markdown
 from neucube.readout import DeSNNClassifier, StateClassifier
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,6 +66,34 @@ def test_forwarded_parameters_reuse_the_parts_declarations():
     mine = MODEL_PARAMS["mod"]
     assert (mine.low, mine.high, mine.low_inclusive, mine.doc) == (
         part.low, part.high, part.low_inclusive, part.doc)
+
+
+@pytest.mark.parametrize("name", [n for n, s in MODEL_PARAMS.items() if s.section])
+def test_a_plain_value_the_study_accepts_the_estimator_accepts(name):
+    spec = MODEL_PARAMS[name]
+    accepted = 0
+    for v in (-1, 0, 0.3, 1, 2.5, 10, 1e6, float("nan"), "auto", "x", True, [0.1, 0.2], [1],
+              *spec.choices):
+        try:
+            parsed = spec.parse(v)
+        except ParamValueError as err:
+            assert err.expected and str(err).startswith(name)
+            continue
+        accepted += 1
+        check_value(spec, tuple(parsed) if isinstance(parsed, list) else parsed,
+                    owner="NeuCubeClassifier")
+    assert accepted > 0
+
+
+def test_parse_normalises_and_says_what_it_expected():
+    assert MODEL_PARAMS["n_rounds"].parse(3) == 3 and type(MODEL_PARAMS["leak"].parse(1)) is float
+    assert MODEL_PARAMS["stdp_rate"].parse([0.001, 0.002]) == [0.001, 0.002]
+    with pytest.raises(ParamValueError) as err:
+        MODEL_PARAMS["weight_scale"].parse("max")
+    assert err.value.expected == "'auto' or a number > 0"
+    with pytest.raises(ParamValueError) as err:
+        MODEL_PARAMS["encoder_threshold"].parse([1.0, -1])
+    assert (err.value.where, err.value.expected) == ("[1]", "a positive number")
 
 
 def test_study_sections_are_generated_from_the_declarations():
