@@ -52,7 +52,7 @@ from app.study.schema import Study, StudyError, make_model
 from neucube import TrialSet
 from neucube._version import __version__
 from neucube.classifier import ENCODERS
-from neucube.encoding import snr, spike_rate
+from neucube.encoding import encoding_report
 from neucube.evaluation.jobs import Plan, assemble, plan_evaluation
 from neucube.inspection.folds import inspection_metrics, pooled_importance
 
@@ -172,33 +172,14 @@ def _encoding_report(trials: TrialSet, config: dict[str, Any], progress: Progres
     progress.start(task, len(config["compare"]), "encoders")
     for kind in config["compare"]:
         encoder = make_encoder(config, kind).fit(X)
-        spikes = encoder.transform(X)
-        recon = encoder.inverse_transform(spikes) if kind == "bsa" else encoder.inverse_transform(
-            spikes, initial=X[..., 0]
-        )
-        # SNR of the zero-mean signal: a DC offset would inflate the ratio without telling
-        # anything about how well the dynamics are represented.
-        centred = X - X.mean(axis=-1, keepdims=True)
-        recon_c = recon - recon.mean(axis=-1, keepdims=True)
-        ch_snr = snr(centred, recon_c, axis=(0, 2))
-        ch_rate = (spikes != 0).mean(axis=(0, 2))
-        by_class = {
-            name: float(spike_rate(spikes[trials.y == k])) for k, name in enumerate(trials.class_names)
-            if np.any(trials.y == k)
-        }
+        # SNR of the zero-mean signal (centre=True): a DC offset would inflate the ratio.
+        report = encoding_report(encoder, trials)
         summary[kind] = {
-            "mean_snr_db": float(np.mean(np.minimum(ch_snr, 300.0))),
-            "spike_rate": float(spike_rate(spikes)),
-            "spike_rate_by_class": by_class,
+            "mean_snr_db": report.mean_snr_db,
+            "spike_rate": report.overall_spike_rate,
+            "spike_rate_by_class": report.spike_rate_by_class,
         }
-        for c, name in enumerate(trials.ch_names):
-            rows.append({
-                "encoder": kind,
-                "channel": name,
-                "threshold": float(encoder.threshold_[c]),
-                "spike_rate": float(ch_rate[c]),
-                "snr_db": float(ch_snr[c]),
-            })
+        rows += [{"encoder": kind, **row} for row in report.rows()]
         logger.info("encoder %-13s SNR %6.2f dB, spike rate %.3f", kind, summary[kind]["mean_snr_db"], summary[kind]["spike_rate"])
         progress.advance(task)
     progress.finish(task)
