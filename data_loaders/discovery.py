@@ -129,7 +129,7 @@ def find_fmri_runs(
         bolds = [data]
     events = []
     for bold in bolds:
-        stem = bold.name[: -len(".nii.gz")] if bold.name.endswith(".nii.gz") else bold.stem
+        stem = bold.name[: len(bold.name) - len(suffix(bold.name))]
         base = stem[: -len("_bold")] if stem.endswith("_bold") else stem
         candidates = [bold.with_name(f"{base}_events.tsv"), bold.with_name(f"{stem}_events.tsv"),
                       bold.with_name(f"{stem}.tsv")]

@@ -41,11 +41,7 @@ def _subject_of(path: Path, pattern: str) -> str:
     match = pattern_search("data.subject_pattern", pattern, path.name) if pattern else None
     if match:
         return match.group(1) if match.groups() else match.group(0)
-    name = path.name
-    for ext in (".fif.gz", path.suffix):
-        if ext and name.lower().endswith(ext.lower()):
-            return name[: -len(ext)]
-    return name
+    return path.name[: len(path.name) - len(suffix(path.name))]  # without its extension
 
 
 def _loader_preprocessing(pre: Mapping[str, Any], source: str) -> dict[str, Any]:
