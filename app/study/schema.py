@@ -40,6 +40,9 @@ from app.study.sources import SOURCES
 from neucube.classifier import NeuCubeClassifier
 from neucube.defaults import CUBE_PLOT_THRESHOLD, PRESETS
 from neucube.encoding import MovingWindowEncoder
+from neucube.evaluation import ABLATIONS as _ABLATIONS
+from neucube.evaluation import BASELINES as _BASELINES
+from neucube.evaluation import SCHEMES as _SCHEMES
 from neucube.limits import check_neuron_count, estimated_brain_neurons
 from neucube.params import ParamSpec, describe
 from neucube.preprocessing.temporal import INTERPOLATIONS
@@ -80,13 +83,11 @@ RENAMED: dict[str, str] = {
     "readout.kind": "readout.readout",
 }
 ENCODERS = MODEL_PARAMS["encoder"].choices
-#: Baselines and ablation controls of neucube.evaluation (its BASELINES and ABLATIONS; not
-#: imported so that parsing a study does not import scikit-learn, MNE and pyRiemann).
-BASELINES = ("vectorizer_logreg", "channel_features_logreg", "window_means_logreg",
-             "lda_window_means", "xdawn_tangent_logreg", "tangent_space_logreg", "riemann_mdm")
-ABLATIONS = ("encoder_only", "no_stdp")
-#: Cross-validation schemes (``evaluation.scheme`` takes one or a list of them).
-SCHEMES = ("stratified", "loso", "per_subject")
+#: Baselines, ablation controls and cross-validation schemes (``evaluation.scheme`` takes one
+#: or a list of them), as neucube.evaluation names them.
+BASELINES = tuple(_BASELINES)
+ABLATIONS = tuple(_ABLATIONS)
+SCHEMES = tuple(_SCHEMES)
 FIGURE_FORMATS = ("svg", "pdf", "png")
 GRAPH_FORMATS = ("graphml", "gexf", "csv")
 #: The data sources a study may name in ``data.source``.
