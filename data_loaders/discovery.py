@@ -2,6 +2,7 @@
 
 - :func:`find_eeg_recordings`: the EEG recordings named by a file, a list of files or a folder
   (companion files skipped, an optional glob that may not leave the folder).
+- :func:`find_csv_runs`: continuous CSV runs named by files or folders.
 - :func:`is_bids_root`: whether a folder is an EEG-BIDS dataset.
 - :func:`find_fmri_runs`: NIfTI runs named by a file or folder, with the BIDS ``events.tsv``
   beside each (inside its folder).
@@ -18,10 +19,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from data_loaders._paths import inside
-from data_loaders.formats import EEG_EXTENSIONS, NIFTI_EXTENSIONS, is_companion, suffix
+from data_loaders.formats import (
+    CSV_EXTENSIONS,
+    EEG_EXTENSIONS,
+    NIFTI_EXTENSIONS,
+    is_companion,
+    suffix,
+)
 from neucube._show import show
 
-__all__ = ["check_glob", "find_eeg_recordings", "is_bids_root", "find_fmri_runs"]
+__all__ = ["check_glob", "find_eeg_recordings", "find_csv_runs", "is_bids_root", "find_fmri_runs"]
 
 
 def check_glob(pattern: str, *, key: str = "pattern") -> str:
@@ -85,6 +92,41 @@ def find_eeg_recordings(
                 + (f" matching {show(pattern)}" if pattern else "")
                 + f" (extensions {', '.join(EEG_EXTENSIONS)}), but there are none"
             )
+    return out
+
+
+def find_csv_runs(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], *, prefix: str = ""
+) -> list[Path]:
+    """The continuous CSV runs named by ``path``: files as given, a folder's ``.csv``/``.csv.gz``.
+
+    Parameters
+    ----------
+    path : path-like or sequence of path-like
+        Files, or folders whose CSV files (in name order) are the runs.
+    prefix : str
+        Put before the argument's name in error messages (e.g. ``"data."``).
+
+    Returns
+    -------
+    list of Path
+
+    Raises
+    ------
+    ValueError
+        If a folder holds no CSV file.
+    """
+    out: list[Path] = []
+    for item in [path] if isinstance(path, str | os.PathLike) else list(path):
+        p = Path(item)
+        if not p.is_dir():
+            out.append(p)
+            continue
+        found = sorted(q for q in p.iterdir() if suffix(q.name) in CSV_EXTENSIONS)
+        if not found:
+            raise ValueError(f"{prefix}path: expected .csv or .csv.gz files in the folder {p}, "
+                             "but there are none")
+        out += found
     return out
 
 

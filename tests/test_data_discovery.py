@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from data_loaders.discovery import find_eeg_recordings, find_fmri_runs, is_bids_root
+from data_loaders.discovery import (
+    find_csv_runs,
+    find_eeg_recordings,
+    find_fmri_runs,
+    is_bids_root,
+)
 from data_loaders.formats import EEG_EXTENSIONS, is_companion, suffix
 
 
@@ -41,3 +46,14 @@ def test_find_fmri_runs_pairs_each_run_with_its_events(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"^--data: expected a BIDS events file beside .*r2\.nii "
                                          r"\(one of r2_events\.tsv, r2\.tsv\), but none exists$"):
         find_fmri_runs(tmp_path, key="--data")
+
+
+def test_find_csv_runs_lists_a_folders_csv_files(tmp_path: Path) -> None:
+    for name in ("b.csv.gz", "a.csv", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in find_csv_runs(tmp_path)] == ["a.csv", "b.csv.gz"]
+    assert find_csv_runs([str(tmp_path / "a.csv")]) == [tmp_path / "a.csv"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match=r"^data\.path: expected \.csv or \.csv\.gz files in the "
+                                         r"folder .*empty, but there are none$"):
+        find_csv_runs(tmp_path / "empty", prefix="data.")

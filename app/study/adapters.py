@@ -20,8 +20,8 @@ from app.study._fields import StudyError, show
 from app.study.patterns import search as pattern_search
 from app.study.sources import NATIVE_PREPROCESSING, NONE, SIMULATE_FMRI_ONLY, SOURCES
 from data_loaders._errors import LoaderError
-from data_loaders.discovery import find_eeg_recordings
-from data_loaders.formats import CSV_EXTENSIONS, suffix
+from data_loaders.discovery import find_csv_runs, find_eeg_recordings
+from data_loaders.formats import suffix
 from neucube.data import TrialSet
 
 __all__ = ["load_source", "apply_preprocessing", "relabel", "eeg_files"]
@@ -121,17 +121,8 @@ def _load_marker_csv(args: dict[str, Any], pre: Mapping[str, Any], events: Any, 
     from data_loaders.marker_csv import load_marker_csv
 
     args = _plain(args)
-    paths: list[str] = []
-    for item in [args.pop("path")] if isinstance(args.get("path"), str) else args.pop("path"):
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(str(q) for q in p.iterdir() if suffix(q.name) in CSV_EXTENSIONS)
-            if not found:
-                raise StudyError(f"data.path: expected .csv or .csv.gz files in the folder {p}, "
-                                 "but there are none")
-            paths += found
-        else:
-            paths.append(str(p))
+    with _study_errors():
+        paths = [str(p) for p in find_csv_runs(args.pop("path"), prefix="data.")]
     event_id = None
     if events is not None:
         event_id = {}
