@@ -544,7 +544,7 @@ def locate_channels(
         if exclude_non_eeg and (name in non_eeg_type or is_non_eeg_name(name)):
             excluded.append(name)
             continue
-        for label, table, index in sources:
+        for label, table, index in sources:  # noqa: B007 - label is read after the loop
             pos = table.get(name) if index is None else _match(name, table, index, montage)
             if pos is not None:
                 break

@@ -390,9 +390,9 @@ def load_fmri(
     Returns
     -------
     TrialSet
-        ``X`` (float32) of shape (n_trials, n_voxels, n_volumes), ``sfreq = 1 / TR`` (1.0 when the TR is
-        unknown, with ``metadata["tr_known"] = False``), ``ch_names`` ``"v{i}_{j}_{k}"`` (voxel
-        indices) or ``"b{i}_{j}_{k}"`` (block indices with ``reduce``), coordinates in mm,
+        ``X`` (float32) of shape (n_trials, n_voxels, n_volumes), ``sfreq = 1 / TR`` (1.0 when the
+        TR is unknown, with ``metadata["tr_known"] = False``), ``ch_names`` ``"v{i}_{j}_{k}"``
+        (voxel indices) or ``"b{i}_{j}_{k}"`` (block indices with ``reduce``), coordinates in mm,
         ``run`` ids, and in ``metadata`` the affine, mask size, trial onsets (volume index) and
         lengths.
 
@@ -439,9 +439,8 @@ def _load(
             f"Exactly one of the 'labels' and 'events' parameters of {_OWNER} must be given; got "
             f"{'neither' if labels is None else 'both'}."
         )
-    rest_set = set(
-        
-    ) if rest is None else {rest} if isinstance(rest, str) else {str(r) for r in rest}
+    rest_set = (set() if rest is None else {rest} if isinstance(rest, str)
+                else {str(r) for r in rest})
 
     multi = not isinstance(bold, str | os.PathLike | nib.spatialimages.SpatialImage)
     imgs = [_load_img(b, "bold") for b in _as_list(bold)]
@@ -665,6 +664,6 @@ def _reduce_blocks(
     )
     reduced = np.asarray(weights @ data)
     centre = np.asarray(weights @ ijk.astype(np.float64))
-    names = [f"b{i}_{j}_{l}" for i, j, l in uniq]
+    names = [f"b{i}_{j}_{k}" for i, j, k in uniq]
     return reduced, centre, names
 

@@ -79,8 +79,8 @@ from typing import Any
 import numpy as np
 from scipy import fft as sp_fft
 
-from neucube._validation import check_int, check_number
 from data_loaders._verbose import verbosity
+from neucube._validation import check_int, check_number
 from neucube.data import TrialSet
 
 __all__ = [

@@ -99,7 +99,8 @@ def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = True) ->
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not overwrite:
-        raise FileExistsError(f"{path}: results folder already exists (use overwrite=True to replace it)")
+        raise FileExistsError(f"{path}: results folder already exists (use overwrite=True to "
+                              "replace it)")
     _remove_stale(path.parent, path.name)
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}-{os.getpid()}-", dir=path.parent))
     tmp.chmod(_DIR_MODE)  # mkdtemp makes it private (0700); a results folder is meant to be shared
@@ -107,7 +108,8 @@ def atomic_directory(path: str | os.PathLike[str], *, overwrite: bool = True) ->
         yield tmp
         if path.exists():
             # Move the old folder aside first so the final rename is a single atomic step.
-            old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}-{os.getpid()}-old", dir=path.parent))
+            old = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}-{os.getpid()}-old",
+                                        dir=path.parent))
             os.replace(path, old / path.name)
             os.replace(tmp, path)
             shutil.rmtree(old, ignore_errors=True)

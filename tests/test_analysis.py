@@ -289,7 +289,7 @@ def test_feature_interaction_network_of_a_real_model(model):
         a, b = model.ch_names_.index(u), model.ch_names_.index(v)
         assert d["total"] == pytest.approx(m[a, b] + m[b, a])
     assert g.graph["space"] == "mni" and g.graph["use"] == "weights"
-    for node, data in g.nodes(data=True):
+    for _, data in g.nodes(data=True):
         assert data["n_neurons"] >= 2  # at least its own two input neurons
     assert sum(d["n_neurons"] for _, d in g.nodes(data=True)) == int(np.sum(labels >= 0))
     sc_graph = public(model, use="communication")  # uses the model's training raster

@@ -33,7 +33,7 @@ def test_model_and_baselines_share_folds(trials):
     assert len(folds) == 2 * 2 * 5
     # Identical test trials per (seed, fold) for both models.
     p = res.predictions
-    for (seed, fold), group in p.groupby(["seed", "fold"]):
+    for _, group in p.groupby(["seed", "fold"]):
         by_model = {m: sorted(g["trial"]) for m, g in group.groupby("model")}
         assert by_model["neucube"] == by_model["channel_features_logreg"]
     # Every trial is tested exactly once per seed and model.

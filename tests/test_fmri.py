@@ -93,9 +93,7 @@ def test_label_file_layouts(tmp_path: Path) -> None:
     path = tmp_path / "haxby.txt"
     path.write_text("labels chunks\nrest 0\nface 0\nface 1\nrest 1\n")
     labels, runs = read_volume_labels(path)
-    assert labels.tolist(
-        
-    ) == ["rest", "face", "face", "rest"] and runs.tolist() == ["0", "0", "1", "1"]
+    assert labels.tolist() == ["rest", "face", "face", "rest"] and runs.tolist() == ["0", "0", "1", "1"]
     path.write_text("a\t1\nb\t1\n")
     labels, runs = read_volume_labels(path)
     assert labels.tolist() == ["a", "b"] and runs.tolist() == ["1", "1"]

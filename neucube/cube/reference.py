@@ -133,7 +133,10 @@ def simulate_reference(
                 inp = np.zeros(n)
             # 8. leak
             v = np.maximum(v - leak, 0.0) if slif else v * dmem
-    cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64))
+
+    def cat(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     n_spikes = sum(e.size for e in ev_neuron)
     raster = SpikeRaster.from_events(cat(ev_trial), cat(ev_step), cat(ev_neuron),
                                      n_trials=n_trials, n_steps=n_steps,

@@ -252,7 +252,8 @@ def make_baseline(name: str, random_state: int | None = None) -> BaseEstimator:
     """Build the baseline ``name`` (one of :data:`BASELINES`)."""
     if name not in BASELINES:
         raise ValueError(
-            f"The 'baselines' parameter must name baselines among {', '.join(map(repr, BASELINES))}; "
+            "The 'baselines' parameter must name baselines among "
+            f"{', '.join(map(repr, BASELINES))}; "
             f"got {name!r}."
         )
     return BASELINES[name](random_state)

@@ -362,7 +362,7 @@ def channel_time_importance(
     for start in range(0, len(cells), per_batch):
         chunk = cells[start:start + per_batch]
         batch = np.repeat(base[None], len(chunk), axis=0)
-        for k, (r, c, w) in enumerate(chunk):
+        for k, (_, c, w) in enumerate(chunk):
             lo, hi = edges[w], edges[w + 1]
             batch[k, :, c, lo:hi] = base[perms[start + k], c, lo:hi]
         scores = score(batch.reshape(-1, n_channels, n_times), np.tile(everyone, len(chunk)))
