@@ -36,11 +36,8 @@ from sklearn.utils.validation import (
 from neucube._inputs import ModelInput, read_model_input
 from neucube._validation import check_option
 from neucube.cube.activity import activity_stats
-from neucube.cube.connectivity import CONNECTIVITY_RULES
-from neucube.cube.engine import BACKENDS
-from neucube.cube.model import NEURON_MODELS
 from neucube.cube.raster import SpikeRaster
-from neucube.cube.reservoir import STDP_BOUNDS, Reservoir
+from neucube.cube.reservoir import Reservoir
 from neucube.cube.template import brain_template, grid_template
 from neucube.defaults import DEFAULTS, PUBLISHED
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
@@ -266,37 +263,19 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
                                 doc="template spacing in mm"),
         "radius": ParamSpec("float", limit="radius", section="cube", searchable=True,
                             doc="connection radius in multiples of the spacing"),
-        "connectivity": ParamSpec("choice", choices=tuple(CONNECTIVITY_RULES), section="cube",
-                                  doc="connection rule"),
-        "threshold": ParamSpec("float", low=0.0, low_inclusive=False, section="cube",
-                               searchable=True, doc="firing threshold"),
-        "leak": ParamSpec("float", low=0.0, section="cube", searchable=True,
-                          doc="leak per step"),
-        "refractory": ParamSpec("int", limit="refractory", section="cube",
-                                doc="refractory period in steps"),
-        "neuron_model": ParamSpec("choice", choices=tuple(NEURON_MODELS), section="cube",
-                                  doc="NeuCube SLIF or exponential LIF"),
-        "stdp_rate": ParamSpec("number_or_pair", low=0.0, section="stdp", searchable=True,
-                               doc="STDP amplitude A+ = A-, or [A+, A-]"),
-        "tau_stdp": ParamSpec("number_or_pair", limit="tau_stdp", section="stdp",
-                              searchable=True,
-                              doc="STDP time constant in steps, or [tau+, tau-]"),
-        "n_rounds": ParamSpec("int", limit="n_rounds", section="stdp", searchable=True,
-                              doc="STDP passes over the training trials (0: no learning)"),
-        "weight_scale": ParamSpec(
-            "float", low=0.0, low_inclusive=False, keywords=("auto",), section="cube",
-            doc="factor on every initial weight ('auto': calibrated on the training trials to "
-                "target_activity)"),
-        "target_activity": ParamSpec(
-            "float", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False,
-            section="cube", doc="share of non-input neurons firing per trial that "
-                                "weight_scale = 'auto' and homeostasis aim at"),
-        "stdp_bound": ParamSpec(
-            "choice", choices=tuple(STDP_BOUNDS), section="stdp",
-            doc="hard: additive STDP clipped at the weight limit (NeuCube); soft: "
-                "weight-dependent changes that vanish at the bounds"),
-        "homeostasis": ParamSpec("bool", section="stdp", doc="rescale the weights to "
-                                 "target_activity after each STDP round"),
+        # The cube's parameters are the Reservoir's own; spacing, radius, refractory period and
+        # STDP time constant are bounded here too (LIMITS), before anything is encoded.
+        **{name: forward(Reservoir, name, section=section, searchable=searchable)
+           for name, section, searchable in (
+               ("connectivity", "cube", False), ("threshold", "cube", True),
+               ("leak", "cube", True), ("neuron_model", "cube", False),
+               ("stdp_rate", "stdp", True), ("n_rounds", "stdp", True),
+               ("weight_scale", "cube", False), ("target_activity", "cube", False),
+               ("stdp_bound", "stdp", False), ("homeostasis", "stdp", False),
+               ("backend", "cube", False))},
+        "refractory": forward(Reservoir, "refractory", limit="refractory", section="cube"),
+        "tau_stdp": forward(Reservoir, "tau_stdp", limit="tau_stdp", section="stdp",
+                            searchable=True),
         "readout": ParamSpec(
             "choice", choices=READOUTS, other="a classifier instance", section="readout",
             searchable=True, doc="readout classifier: deSNN, or 'state' (logistic regression "
@@ -308,8 +287,6 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
                           searchable=True),
         "state_c": forward(StateClassifier, "C", when=_STATE, section="readout",
                            searchable=True),
-        "backend": ParamSpec("choice", choices=tuple(BACKENDS), section="cube",
-                             doc="simulator of the cube"),
         "random_state": ParamSpec("seed", doc="seed of the cube's connectivity (a study sets "
                                   "it from its seed)"),
         "verbose": ParamSpec("any", other="a bool", doc="log progress at INFO level"),

@@ -15,13 +15,14 @@ from sklearn.base import BaseEstimator
 from app.study import StudyError, parse_study
 from app.study.schema import MODEL_PARAMS, RENAMED, SEARCHABLE, SECTIONS, StudyKeyRenamed
 from neucube.classifier import NeuCubeClassifier
+from neucube.cube import Reservoir
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
 from neucube.params import ParamSpec, ParamValueError, check_params, check_value, describe, markdown
 from neucube.readout import DeSNNClassifier, StateClassifier
 
 REPO = Path(__file__).resolve().parents[1]
 DECLARED = [NeuCubeClassifier, TBREncoder, StepForwardEncoder, MovingWindowEncoder, BSAEncoder,
-            DeSNNClassifier, StateClassifier]
+            Reservoir, DeSNNClassifier, StateClassifier]
 MINIMAL = {"study": {"name": "s"}, "data": {"source": "simulate"}}
 
 
@@ -62,6 +63,10 @@ def test_check_params_checks_only_what_is_used():
 def test_forwarded_parameters_reuse_the_parts_declarations():
     assert MODEL_PARAMS["mod"].passed_to == "DeSNNClassifier.mod"
     assert MODEL_PARAMS["state_c"].passed_to == "StateClassifier.C"
+    assert MODEL_PARAMS["leak"].passed_to == "Reservoir.leak"
+    # The classifier bounds the work up front: the reservoir's refractory period, its own.
+    assert describe(Reservoir)["refractory"].high is None
+    assert MODEL_PARAMS["refractory"].high == 100_000
     part = describe(DeSNNClassifier)["mod"]
     mine = MODEL_PARAMS["mod"]
     assert (mine.low, mine.high, mine.low_inclusive, mine.doc) == (

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from neucube._validation import check_int, check_number, check_option, check_random_state
+from neucube._validation import check_random_state
 from neucube.cube.activity import activity_stats
 from neucube.cube.calibration import (
     calibrate_weight_scale,
@@ -35,11 +35,11 @@ from neucube.cube.raster import SpikeRaster
 from neucube.cube.simulation import SimulationResult, check_spikes
 from neucube.cube.template import brain_template, load_template
 from neucube.limits import (
-    check_limit,
     check_neuron_count,
     check_synapse_count,
     estimated_brain_neurons,
 )
+from neucube.params import ParamSpec, check_params
 from neucube.progress import ProgressCallback, no_progress
 
 __all__ = ["Reservoir"]
@@ -69,17 +69,11 @@ def _warn_far_channels(indices: np.ndarray, limit_mm: float, distances: np.ndarr
 STDP_BOUNDS = ("hard", "soft")
 
 
-def _pair(name: str, value: Any, *, low: float, low_inclusive: bool) -> tuple[float, float]:
-    """A number, or a pair of numbers, as a pair (potentiation, depression)."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        v = check_number(name, value, low=low, low_inclusive=low_inclusive, owner=_OWNER)
-        return v, v
-    if isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2:
-        a, b = (check_number(name, v, low=low, low_inclusive=low_inclusive, owner=_OWNER)
-                for v in value)
-        return a, b
-    raise TypeError(f"The {name!r} parameter of {_OWNER} must be a number or a pair of numbers "
-                    f"(potentiation, depression); got {value!r}.")
+def _pair(value: Any) -> tuple[float, float]:
+    """A (checked) number, or pair of numbers, as a pair (potentiation, depression)."""
+    if isinstance(value, numbers.Real):
+        return float(value), float(value)
+    return float(value[0]), float(value[1])
 
 
 class Reservoir(TransformerMixin, BaseEstimator):
@@ -200,6 +194,61 @@ class Reservoir(TransformerMixin, BaseEstimator):
     (4, 67)
     """
 
+    #: Every parameter declared once (:mod:`neucube.params`), checked at the start of ``fit``.
+    _parameter_constraints: dict[str, ParamSpec] = {
+        "coords": ParamSpec("any", other="None or an array of shape (n_channels, 3)",
+                            doc="channel coordinates in mm, in the template's space"),
+        "spacing_mm": ParamSpec("float", low=0.0, low_inclusive=False,
+                                doc="grid spacing of the brain template in mm"),
+        "template": ParamSpec("any", other='"brain", a CSV file or positions (n_neurons, 3)',
+                              doc="neuron positions"),
+        "radius": ParamSpec("float", low=0.0, low_inclusive=False,
+                            doc="connection radius in multiples of the spacing"),
+        "connectivity": ParamSpec("choice", choices=tuple(CONNECTIVITY_RULES),
+                                  doc="connection rule"),
+        "connection_probability": ParamSpec("float", low=0.0, high=1.0,
+                                            doc="peak probability of the Gaussian rule"),
+        "length_scale": ParamSpec("float", low=0.0, low_inclusive=False,
+                                  doc="length of the Gaussian rule, in spacings"),
+        "threshold": ParamSpec("float", low=0.0, low_inclusive=False, doc="firing threshold"),
+        "leak": ParamSpec("float", low=0.0, doc="leak per step"),
+        "refractory": ParamSpec("int", low=0, doc="refractory period in steps"),
+        "neuron_model": ParamSpec("choice", choices=tuple(NEURON_MODELS),
+                                  doc="NeuCube SLIF or exponential LIF"),
+        "tau_mem": ParamSpec("float", low=0.0, low_inclusive=False,
+                             doc="membrane time constant of the LIF neuron, in steps"),
+        "stdp_rate": ParamSpec("number_or_pair", low=0.0,
+                               doc="STDP amplitude A+ = A-, or [A+, A-]"),
+        "tau_stdp": ParamSpec("number_or_pair", low=0.0, low_inclusive=False,
+                              doc="STDP time constant in steps, or [tau+, tau-]"),
+        "n_rounds": ParamSpec("int", limit="n_rounds",
+                              doc="STDP passes over the training trials (0: no learning)"),
+        "w_clip": ParamSpec("float", low=0.0, low_inclusive=False, doc="largest absolute weight"),
+        "weight_scale": ParamSpec(
+            "float", low=0.0, low_inclusive=False, keywords=("auto",),
+            doc="factor on every initial weight ('auto': calibrated on the training trials to "
+                "target_activity)"),
+        "target_activity": ParamSpec(
+            "float", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False,
+            doc="share of non-input neurons firing per trial that weight_scale = 'auto' and "
+                "homeostasis aim at"),
+        "stdp_bound": ParamSpec(
+            "choice", choices=STDP_BOUNDS,
+            doc="hard: additive STDP clipped at the weight limit (NeuCube); soft: "
+                "weight-dependent changes that vanish at the bounds"),
+        "homeostasis": ParamSpec("bool", doc="rescale the weights to target_activity after "
+                                 "each STDP round"),
+        "n_calibration_trials": ParamSpec("int", low=1, doc="most fit trials used by the "
+                                          "calibration and the activity measurements"),
+        "backend": ParamSpec("choice", choices=tuple(BACKENDS), doc="simulator of the cube"),
+        "samples_per_chunk": ParamSpec("int", low=1,
+                                       doc="samples per run of the compiled network"),
+        "cache_dir": ParamSpec("any", other="None or a folder",
+                               doc="cache root for compiled networks"),
+        "random_state": ParamSpec("seed", doc="seed of the connectivity"),
+        "verbose": ParamSpec("any", other="a bool", doc="log progress at INFO level"),
+    }
+
     def __init__(
         self,
         *,
@@ -268,8 +317,7 @@ class Reservoir(TransformerMixin, BaseEstimator):
         logger.log(logging.INFO if self.verbose else logging.DEBUG, msg, *args)
 
     def _template(self) -> tuple[np.ndarray, float]:
-        spacing = check_number("spacing_mm", self.spacing_mm, low=0.0, low_inclusive=False,
-                               owner=_OWNER)
+        spacing = float(self.spacing_mm)
         tpl = self.template
         if isinstance(tpl, str) and tpl == "brain":
             check_neuron_count(estimated_brain_neurons(spacing), cause=f"spacing_mm={spacing:g}",
@@ -289,31 +337,16 @@ class Reservoir(TransformerMixin, BaseEstimator):
         return positions, template_spacing(positions)
 
     def _model_params(self) -> ModelParams:
-        a_plus, a_minus = _pair("stdp_rate", self.stdp_rate, low=0.0, low_inclusive=True)
-        tau_plus, tau_minus = _pair("tau_stdp", self.tau_stdp, low=0.0, low_inclusive=False)
+        """The neuron and STDP parameters (checked by ``check_params`` in ``fit``)."""
+        a_plus, a_minus = _pair(self.stdp_rate)
+        tau_plus, tau_minus = _pair(self.tau_stdp)
         return ModelParams(
-            threshold=check_number("threshold", self.threshold, low=0.0, low_inclusive=False,
-                                   owner=_OWNER),
-            leak=check_number("leak", self.leak, low=0.0, owner=_OWNER),
-            refractory=check_int("refractory", self.refractory, low=0, owner=_OWNER),
-            neuron_model=check_option("neuron_model", self.neuron_model, NEURON_MODELS,
-                                      owner=_OWNER),
-            tau_mem=check_number("tau_mem", self.tau_mem, low=0.0, low_inclusive=False,
-                                 owner=_OWNER),
-            a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus, tau_minus=tau_minus,
-            w_clip=check_number("w_clip", self.w_clip, low=0.0, low_inclusive=False,
-                                owner=_OWNER),
-            soft_bound=check_option("stdp_bound", self.stdp_bound, STDP_BOUNDS,
-                                    owner=_OWNER) == "soft",
+            threshold=float(self.threshold), leak=float(self.leak),
+            refractory=int(self.refractory), neuron_model=self.neuron_model,
+            tau_mem=float(self.tau_mem), a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus,
+            tau_minus=tau_minus, w_clip=float(self.w_clip),
+            soft_bound=self.stdp_bound == "soft",
         )
-
-    def _check_scale(self) -> float | None:
-        """The fixed weight scale, or None for ``"auto"``."""
-        if isinstance(self.weight_scale, str):
-            check_option("weight_scale", self.weight_scale, ("auto",), owner=_OWNER)
-            return None
-        return check_number("weight_scale", self.weight_scale, low=0.0, low_inclusive=False,
-                            owner=_OWNER)
 
     def _rescale(self, network: CubeNetwork, spikes: np.ndarray, start: float = 1.0
                  ) -> tuple[float, dict[str, float]]:
@@ -375,24 +408,12 @@ class Reservoir(TransformerMixin, BaseEstimator):
         self : Reservoir
         """
         del y
-        check_option("connectivity", self.connectivity, CONNECTIVITY_RULES, owner=_OWNER)
-        check_option("backend", self.backend, BACKENDS, owner=_OWNER)
-        radius = check_number("radius", self.radius, low=0.0, low_inclusive=False, owner=_OWNER)
-        length_scale = check_number("length_scale", self.length_scale, low=0.0,
-                                    low_inclusive=False, owner=_OWNER)
-        probability = check_number("connection_probability", self.connection_probability,
-                                   low=0.0, high=1.0, owner=_OWNER)
-        n_rounds = check_limit("n_rounds", self.n_rounds, owner=_OWNER)
-        check_int("samples_per_chunk", self.samples_per_chunk, low=1, owner=_OWNER)
+        check_params(self)
+        radius, length_scale = float(self.radius), float(self.length_scale)
+        probability, n_rounds = float(self.connection_probability), int(self.n_rounds)
         params = self._model_params()
-        fixed_scale = self._check_scale()
-        check_number("target_activity", self.target_activity, low=0.0, high=1.0,
-                     low_inclusive=False, high_inclusive=False, owner=_OWNER)
-        if not isinstance(self.homeostasis, (bool, np.bool_)):
-            raise TypeError(f"The 'homeostasis' parameter of {_OWNER} must be a bool; got "
-                            f"{self.homeostasis!r}.")
-        n_calibration = check_int("n_calibration_trials", self.n_calibration_trials, low=1,
-                                  owner=_OWNER)
+        fixed_scale = None if isinstance(self.weight_scale, str) else float(self.weight_scale)
+        n_calibration = int(self.n_calibration_trials)
         rng = check_random_state(self.random_state)
         spikes = self._validate_spikes(X, reset=True)
 
