@@ -183,13 +183,13 @@ def test_upload_train_and_download_in_a_real_browser(page, server: str, shared_d
     page.get_by_text("State (logistic regression on time-binned spike counts)",
                      exact=True).click()
     page.get_by_role("tab", name="State readout").click()
-    assert page.get_by_role("spinbutton", name="Time bins").input_value() == "20"
-    assert page.get_by_role("textbox", name="State C").input_value() == "auto"
+    assert page.get_by_role("spinbutton", name="Time bins per trial").input_value() == "20"
+    assert page.get_by_role("textbox", name="Inverse L2 penalty").input_value() == "auto"
     assert page.get_by_role("tab", name="deSNN readout").count() == 0
     page.get_by_text("deSNN", exact=True).click()
     page.get_by_role("tab", name="deSNN readout").click()
-    page.get_by_text("Rank-order modulation (mod)").wait_for()
-    assert page.get_by_role("spinbutton", name="Time bins").count() == 0
+    page.get_by_text("deSNN rank-order modulation").wait_for()
+    assert page.get_by_role("spinbutton", name="Time bins per trial").count() == 0
     page.get_by_role("tab", name="Evaluation").click()
     folds = page.get_by_role("spinbutton", name="Folds")
     folds.fill("3")
