@@ -3,9 +3,10 @@
 
 The app (driven with Streamlit's ``AppTest``) loads the shipped familiarity study with one
 simulated subject, makes the model small on the Train page (20 mm spacing, 2 folds, one
-baseline, no control or ablations, a fixed state-readout C; the widgets are keyed by the classifier's parameter names), runs it and prepares the results
-folder on the Export page. The command line then runs the study file the Export page offers,
-and both ``metrics.json`` files must be identical (and valid against ``metrics.schema.json``).
+baseline, no control or ablations, a fixed state-readout C; the widgets are keyed by the
+classifier's parameter names), runs it and prepares the results folder on the Export page.
+The command line then runs the study file the Export page offers, and both ``metrics.json``
+files must be identical (and valid against ``metrics.schema.json``).
 """
 
 from __future__ import annotations

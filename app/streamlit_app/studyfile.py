@@ -22,8 +22,8 @@ from typing import Any
 from app.streamlit_app.datasets import Dataset
 from app.study.schema import Study, write_toml
 
-__all__ = ["SETTINGS_SECTIONS", "model_specs", "model_value", "settings_of", "with_changes", "study_config", "study_toml",
-           "study_for_run", "to_toml"]
+__all__ = ["SETTINGS_SECTIONS", "model_specs", "model_value", "settings_of", "with_changes",
+           "study_config", "study_toml", "study_for_run", "to_toml"]
 
 #: Sections of a study that the app's pages set (plus ``study.seed``).
 SETTINGS_SECTIONS = ("encoder", "cube", "stdp", "readout", "evaluation")

@@ -194,6 +194,7 @@ class _TaskCallback:
             self._done.pop(task, None)
 
 
-def as_callback(progress: Progress | Callable[[str], None] | None) -> Callable[[str, int, int], None]:
-    """The ``callback(task, done, total)`` (:mod:`neucube.progress`) that reports to ``progress``."""
+def as_callback(progress: Progress | Callable[[str], None] | None
+                ) -> Callable[[str, int, int], None]:
+    """The ``callback(task, done, total)`` (:mod:`neucube.progress`) reporting to ``progress``."""
     return _TaskCallback(as_progress(progress))
