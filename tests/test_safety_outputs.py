@@ -652,7 +652,7 @@ def test_export_writes_only_under_its_session_folder(tmp_path):
         with pytest.raises(ValueError, match=re.escape(
                 f"export folder '{folder.resolve()}': expected a folder inside this session's "
                 f"folder {session}; found a path outside it, where the export never writes")):
-            write_results(folder, None, None, study_text="", session_dir=session)
+            write_results(folder, None, study_text="", session_dir=session)
     assert (elsewhere / "keep.txt").read_text() == "mine"
     assert session_folder(session / "export" / "results", session) == (
         session / "export" / "results").resolve()
