@@ -34,7 +34,6 @@ __all__ = [
     "JobProgress",
     "count_fits",
     "early_prediction",
-    "parse_state_c",
     "NO_EARLY_NOTE",
     "score_table",
     "ensure_brian2",
@@ -46,26 +45,6 @@ logger = logging.getLogger(__name__)
 #: Shown instead of the accuracy-over-time curve when the readout cannot predict early.
 NO_EARLY_NOTE = ("Early prediction (accuracy over time) needs the deSNN readout; this model "
                  "uses the state readout.")
-
-
-def parse_state_c(text: str) -> str | float:
-    """The state readout's C as typed on the Train page: ``"auto"`` or a number > 0.
-
-    Raises
-    ------
-    ValueError
-        Naming the field, what it expects and what was typed.
-    """
-    value = str(text).strip()
-    if value.lower() == "auto":
-        return "auto"
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not (np.isfinite(number) and number > 0):
-        raise ValueError(f"State C: expected 'auto' or a number > 0 (e.g. 0.01); found {value!r}.")
-    return number
 
 
 def _predicts_early(settings: dict[str, Any]) -> bool:
