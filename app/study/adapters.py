@@ -19,7 +19,7 @@ import neucube.preprocessing as core
 from app.study._fields import StudyError, show
 from app.study.patterns import search as pattern_search
 from app.study.sources import NATIVE_PREPROCESSING, NONE, SIMULATE_FMRI_ONLY, SOURCES
-from data_loaders._errors import LoaderError
+from data_loaders import LoaderError
 from data_loaders.discovery import find_csv_runs, find_eeg_recordings
 from data_loaders.formats import suffix
 from neucube.data import TrialSet
