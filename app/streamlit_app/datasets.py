@@ -39,6 +39,7 @@ from data_loaders.uploads import (
     save_uploads,
 )
 from neucube.data import TrialSet
+from neucube.presets import PREPROCESSING_PRESETS
 
 __all__ = [
     "STUDIES_DIR",
@@ -68,6 +69,7 @@ __all__ = [
 STUDIES_DIR = Path(__file__).resolve().parents[2] / "studies"
 
 _counter = itertools.count(1)
+_ERP = PREPROCESSING_PRESETS["erp"]
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,9 @@ def load_shipped_study(
 # --------------------------------------------------------------------------- reading
 @dataclass(frozen=True)
 class RecordingOptions:
-    """Epoching and reading options chosen in the app (units as shown there).
+    """Epoching and reading options chosen in the app (units as shown there). The epoch,
+    filter, resampling and rejection settings start from the ``erp`` preprocessing preset
+    (:data:`neucube.presets.PREPROCESSING_PRESETS`, the shipped N170 study's settings).
 
     Attributes
     ----------
@@ -197,13 +201,13 @@ class RecordingOptions:
         Channels the user left out (the others are kept, in the recording's order).
     """
 
-    tmin: float = -0.2
-    tmax: float = 0.8
-    l_freq: float | None = None
-    h_freq: float | None = None
-    baseline: bool = False
-    resample: float | None = None
-    reject_uv: float | None = None
+    tmin: float = _ERP["tmin"]
+    tmax: float = _ERP["tmax"]
+    l_freq: float | None = _ERP.get("l_freq")
+    h_freq: float | None = _ERP.get("h_freq")
+    baseline: bool = _ERP.get("baseline") is not None
+    resample: float | None = _ERP.get("resample")
+    reject_uv: float | None = _ERP.get("reject_uv")
     stim_channel: str | None = None
     sfreq: float | None = None
     on_unknown: str = "drop"
@@ -455,18 +459,9 @@ def subjects_of(trials: TrialSet) -> list[str]:
 
 # --------------------------------------------------------------------------- defaults
 def default_options(**changes: Any) -> RecordingOptions:
-    """Reading options an uploaded recording starts from: the ``erp`` preprocessing preset
-    (:data:`neucube.presets.PREPROCESSING_PRESETS`, the shipped N170 study's settings), with
+    """Reading options an uploaded recording starts from (the ``erp`` preset), with
     ``changes``."""
-    from neucube.presets import PREPROCESSING_PRESETS
-
-    preset = PREPROCESSING_PRESETS["erp"]
-    options = RecordingOptions(
-        tmin=preset["tmin"], tmax=preset["tmax"], l_freq=preset["l_freq"],
-        h_freq=preset["h_freq"], baseline=preset.get("baseline") is not None,
-        resample=preset["resample"], reject_uv=preset["reject_uv"],
-    )
-    return dataclasses.replace(options, **changes)
+    return RecordingOptions(**changes)
 
 
 # --------------------------------------------------------------------------- warnings
