@@ -173,3 +173,17 @@ def test_markdown_command_prints_the_doc():
                          capture_output=True, text=True, check=True).stdout
     assert out == markdown()
     assert "| `stdp_rate` | stdp | 0.001 |" in out
+
+
+def test_an_old_key_is_reported_at_its_line_of_the_study_file(tmp_path):
+    from app.study import load_study
+
+    path = tmp_path / "old.toml"
+    path.write_text('[study]\nname = "old"\n[data]\nsource = "simulate"\n[stdp]\n'
+                    'rate = [0.001, 0.002]\n[search.grid]\n"readout.kind" = ["desnn"]\n')
+    with pytest.warns(StudyKeyRenamed) as record:
+        study = load_study(path)
+    assert [(w.filename, w.lineno) for w in record] == [(str(path.resolve()), 6),
+                                                        (str(path.resolve()), 8)]
+    assert study.config["stdp"]["stdp_rate"] == [0.001, 0.002]
+    assert study.config["search"]["grid"] == {"readout": ["desnn"]}

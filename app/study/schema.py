@@ -20,6 +20,7 @@ Sections (see :data:`SECTIONS` for every key, its default and meaning):
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import hashlib
 import json
@@ -128,10 +129,34 @@ class StudyKeyRenamed(FutureWarning):
     """A study uses an old key name (see :data:`RENAMED`); it is read under its new name."""
 
 
+#: Old keys met while a study is parsed, said once it is read (at their line of the file).
+_RENAMES: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar(
+    "study_renames", default=None)
+
+
 def _renamed(old: str, new: str) -> None:
-    warnings.warn(f"{old}: renamed {new} (the NeuCubeClassifier parameter of that name); read "
-                  f"as {new}. Rename the key in the study file: the old name will stop working "
-                  "in a future version.", StudyKeyRenamed, stacklevel=4)
+    pending = _RENAMES.get()
+    if pending is not None:
+        pending.append((old, new))
+    else:
+        _warn_renamed(old, new, None)
+
+
+def _warn_renamed(old: str, new: str, path: Path | None) -> None:
+    message = (f"{old}: renamed {new} (the NeuCubeClassifier parameter of that name); read as "
+               f"{new}. Rename the key in the study file: the old name will stop working in a "
+               "future version.")
+    if path is None or not path.is_file():
+        warnings.warn(message, StudyKeyRenamed, stacklevel=3)
+        return
+    grid = old.startswith("search.grid.")  # a grid key may be written dotted or in a table
+    spellings = [old.removeprefix("search.grid."), old.rsplit(".", 1)[-1]] if grid \
+        else [old.split(".", 1)[1]]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found = (i for key in spellings for i, line in enumerate(lines, start=1)
+             if re.match(rf'^\s*"?{re.escape(key)}"?\s*=', line))
+    lineno = next(found, 1)
+    warnings.warn_explicit(message, StudyKeyRenamed, str(path), lineno)
 
 
 def _field(spec: ParamSpec) -> Field:
@@ -568,8 +593,14 @@ def parse_study(raw: Mapping[str, Any], *, path: Path | None = None, data: str |
         if section not in known:
             raise StudyError(f"{section}: unknown section; expected one of {', '.join(sorted(known))}")
     config: dict[str, Any] = {}
-    for section, fields in SECTIONS.items():
-        config[section] = _check_section(section, raw.get(section, {}), fields)
+    renames = _RENAMES.set([])
+    try:
+        for section, fields in SECTIONS.items():
+            config[section] = _check_section(section, raw.get(section, {}), fields)
+    finally:
+        for old, new in _RENAMES.get():
+            _warn_renamed(old, new, path)
+        _RENAMES.reset(renames)
     # [events] is the class mapping itself: class name = event code(s) or description(s).
     pre, given = config["preprocessing"], raw.get("preprocessing", {})
     for key, value in PREPROCESSING_PRESETS.get(pre["preset"], {}).items():
