@@ -57,9 +57,10 @@ N_SPLITS = 5
 TIE = 0.01
 
 
-def load(seed: int | None, effect_size: float | None = None) -> tuple[TrialSet, dict[str, Any]]:
+def load(seed: int | None, effect_size: float | None = None,
+         n_runs: int | None = None) -> tuple[TrialSet, dict[str, Any]]:
     """The study's trials (simulation ``seed``; None: the study's) without interpolation;
-    ``effect_size`` replaces the study's simulated effect."""
+    ``effect_size`` and ``n_runs`` replace the study's simulated effect and number of runs."""
     from app.study.schema import load_study
     try:  # the study's data sources moved from sources.py to adapters.py (issue 17)
         from app.study.adapters import load_source
@@ -72,6 +73,8 @@ def load(seed: int | None, effect_size: float | None = None) -> tuple[TrialSet, 
     args = dict(study.config["data"]["args"])
     if effect_size is not None:
         args["effect_size"] = effect_size
+    if n_runs is not None:
+        args["n_runs"] = n_runs
     trials = load_source(study.config["data"]["source"], args,
                          preprocessing=pre, events=study.config["events"],
                          seed=study.seed if seed is None else seed)
@@ -158,6 +161,8 @@ def main() -> int:
                     help="report mode: simulation seed (default: the study's, 0)")
     ap.add_argument("--effect-size", type=float, default=None,
                     help="report mode: simulated effect size (default: the study's, 0.6)")
+    ap.add_argument("--n-runs", type=int, default=None,
+                    help="report mode: simulated runs, 10 blocks each (default: the study's, 4)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
@@ -169,7 +174,7 @@ def main() -> int:
     if args.dev:
         result = dev(names or list(CANDIDATES))
     else:
-        trials, chosen = load(args.sim_seed, args.effect_size)
+        trials, chosen = load(args.sim_seed, args.effect_size, args.n_runs)
         if names is None:
             names = ["none"]
             if chosen.get("upsample", 1) > 1:
@@ -177,7 +182,8 @@ def main() -> int:
                 names.append(f"{kind}_x{chosen['upsample']}")
         seed = "0, the study's" if args.sim_seed is None else args.sim_seed
         effect = "the study's 0.6" if args.effect_size is None else args.effect_size
-        result = {"data": f"study simulation (seed {seed}, effect size {effect}), "
+        runs = "the study's 4" if args.n_runs is None else args.n_runs
+        result = {"data": f"study simulation (seed {seed}, effect size {effect}, runs {runs}), "
                           f"{trials.n_trials} trials x "
                           f"{trials.n_channels} channels x {trials.n_times} volumes",
                   "cv": f"stratified {N_SPLITS}-fold, seed 0", "metric": METRIC,
