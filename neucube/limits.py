@@ -3,9 +3,9 @@
 A tired researcher types ``spacing_mm = 0.1`` or ``n_rounds = 1e9``; a hostile file declares a
 billion-element array. Each would run for days or exhaust memory instead of failing. The limits
 below are far above anything a study of the NeuCube kind needs (the reason says what the value
-costs), and every layer reads them from here: the estimators' parameter checks, the study schema
-(:mod:`app.study.schema`, which the app's study files also pass) and the model-file reader
-(:mod:`neucube.persistence`).
+costs), and every layer reads them from here: the estimators' parameter declarations
+(``ParamSpec(limit=...)``, :mod:`neucube.params`), and through them their checks, the study
+schema and the app's settings; and the model-file reader (:mod:`neucube.persistence`).
 
 This module imports only the standard library, so the study schema can read it without loading
 the simulator.
