@@ -114,11 +114,11 @@ m[1].metric("Spike rate", f"{table['spike rate'].mean():.3f}",
             help="Fraction of samples that carry a spike.")
 m[2].metric("Channels", len(table))
 st.caption(
-    "SNR here pools all trials of a channel; the preview above gives the SNR of its one trial, "
-    "so the two differ. 0 dB means the reconstruction error is as large as the signal, below "
-    "0 dB larger (common for encoders whose reconstruction drifts, such as TBR), and each "
-    "+10 dB is ten times less error. Use it to compare encoders and thresholds on the same "
-    "data: a higher SNR keeps more of the signal's shape, though not necessarily what "
+    "SNR here pools all trials of a channel, as the first SNR in the preview's title does (the "
+    "second there is its one trial's). 0 dB means the reconstruction error is as large as the "
+    "signal, below 0 dB larger (common for encoders whose reconstruction drifts, such as TBR), "
+    "and each +10 dB is ten times less error. Use it to compare encoders and thresholds on the "
+    "same data: a higher SNR keeps more of the signal's shape, though not necessarily what "
     "separates the classes.")
 c1, c2 = st.columns([1, 1])
 c1.dataframe(table, hide_index=True, width="stretch",
