@@ -34,13 +34,8 @@ import numpy as np
 from app.study._fields import StudyError
 from app.study.progress import Progress
 from neucube._atomic import atomic_write_text
-from neucube.analysis import (
-    class_activity,
-    export_graph,
-    feature_interaction_network,
-    neuron_clusters,
-    window_steps,
-)
+from neucube.analysis import export_graph, feature_interaction_network, neuron_clusters
+from neucube.analysis.contrast import window_contrast
 from neucube.data import TrialSet
 
 __all__ = ["write_figures", "window_tag"]
@@ -81,14 +76,6 @@ def _difference_heatmap(diff: np.ndarray, names: Sequence[str], title: str) -> A
         ax.set_title(title, fontsize=7)
         fig.colorbar(im, ax=ax, shrink=0.8, label="interaction per trial")
     return fig
-
-
-def _window_steps(study_key: str, window: Sequence[float], trials: TrialSet, n_steps: int) -> tuple[int, int]:
-    try:
-        return window_steps(window, sfreq=trials.sfreq, tmin=trials.tmin, n_steps=n_steps)
-    except ValueError as exc:
-        raise StudyError(f"{study_key}: expected a window inside the trials ({trials.tmin:g} to "
-                         f"{trials.tmax:g} s), got {list(window)}") from exc
 
 
 def write_figures(
@@ -169,70 +156,50 @@ def write_figures(
         raster = model.raster(trials)
     is_brain = isinstance(model.template, str) and model.template == "brain"
     clusters = neuron_clusters(model)
-    names = list(model.ch_names_)
     windows_summary = []
     progress.start(TASK, len(config["windows"]), "windows")
     for k, window in enumerate(config["windows"]):
         tag = window_tag(window)
-        start, stop = _window_steps(f"figures.windows[{k}]", window, trials, raster.n_steps)
+        try:
+            wc = window_contrast(model, trials, window, (a, b), raster=raster, clusters=clusters)
+        except ValueError as exc:
+            raise StudyError(f"figures.windows[{k}]: expected a window inside the trials "
+                             f"({trials.tmin:g} to {trials.tmax:g} s), got {list(window)}") from exc
         span = f"{window[0] * 1000:.0f}-{window[1] * 1000:.0f} ms"
-        activity = class_activity(raster, labels, window=tuple(window), sfreq=trials.sfreq,
-                                  tmin=trials.tmin, classes=[a, b])
-        diff = activity.difference(a, b)
-        files = _save(plot_class_difference(model, activity, a=a, b=b), fig_dir / f"class_difference_{tag}",
-                      formats, dpi, fig_dir)
+        files = _save(plot_class_difference(model, wc.activity, a=a, b=b),
+                      fig_dir / f"class_difference_{tag}", formats, dpi, fig_dir)
         manifest["figures"].append({"name": f"class_difference_{tag}", "files": files,
                                     "description": f"Per-neuron firing rate {a} minus {b}, {span}."})
-        cropped = raster.crop(start, stop)
-        matrices, entry = {}, {"window_s": list(window), "steps": [start, stop], "classes": {}}
+        entry = wc.summary()
         for c in (a, b):
-            member = labels == c
-            graph = feature_interaction_network(model, use="communication", raster=cropped[np.flatnonzero(member)],
-                                                labels=clusters)
-            n_c = int(member.sum())
-            matrices[c] = nx.to_numpy_array(graph, nodelist=names, weight="weight") / n_c
-            stem = f"interaction_{_safe(c)}_{tag}"
-            title = f"{c}, {span}"
+            graph, stem, title = wc.graphs[c], f"interaction_{_safe(c)}_{tag}", f"{c}, {span}"
             files = _save(plot_interaction_circle(graph, title=f"Feature interaction: {title}"),
                           fig_dir / stem, formats, dpi, fig_dir)
             manifest["figures"].append({"name": stem, "files": files, "description":
-                                        f"Feature interaction network of the {c} trials, {span}: spike "
-                                        "communication between the input channels' neuron clusters."})
+                                        f"Feature interaction network of the {c} trials, {span}: "
+                                        "spike communication between the input channels' neuron "
+                                        "clusters."})
             if is_brain:
                 gstem = f"interaction_glass_{_safe(c)}_{tag}"
                 files = _save(plot_glass_interaction(graph, title=f"Feature interaction: {title}"),
                               fig_dir / gstem, formats, dpi, fig_dir)
-                manifest["figures"].append({"name": gstem, "files": files,
-                                            "description": f"The {c} interaction network of {span} on a glass brain."})
-            entry["classes"][c] = {
-                "n_trials": n_c,
-                "interaction_per_trial": float(np.triu(matrices[c], k=1).sum()),
-                "mean_rate_hz": float(activity.rate(c).mean()),
-                "graph_files": graphs(graph, stem),
-            }
-        delta = matrices[a] - matrices[b]
-        iu = np.triu_indices(len(names), k=1)
-        rows = ["source,target,{},{},difference".format(a, b)]
-        rows += [f"{names[i]},{names[j]},{matrices[a][i, j]:.6g},{matrices[b][i, j]:.6g},{delta[i, j]:.6g}"
-                 for i, j in zip(*iu, strict=True)]
+                manifest["figures"].append({"name": gstem, "files": files, "description":
+                                            f"The {c} interaction network of {span} on a glass "
+                                            "brain."})
+            entry["classes"][c]["graph_files"] = graphs(graph, stem)
+        rows = [f"source,target,{a},{b},difference"]
+        rows += [f"{i},{j},{va:.6g},{vb:.6g},{d:.6g}" for i, j, va, vb, d in wc.pairs()]
         csv_path = graph_dir / f"interaction_difference_{tag}.csv"
         atomic_write_text(csv_path, "\n".join(rows) + "\n")
         graph_files.append(str(csv_path.relative_to(out_dir)))
-        files = _save(_difference_heatmap(delta, names, f"Interaction {a} − {b}, {span}"),
+        files = _save(_difference_heatmap(wc.delta, wc.names, f"Interaction {a} − {b}, {span}"),
                       fig_dir / f"interaction_difference_{tag}", formats, dpi, fig_dir)
         manifest["figures"].append({"name": f"interaction_difference_{tag}", "files": files,
-                                    "description": f"Feature interaction per trial, {a} minus {b}, {span}."})
-        order = np.argsort(-np.abs(delta[iu]), kind="stable")[:5]
-        entry.update(
-            contrast=[a, b],
-            neurons_more_active={a: int((diff > 0).sum()), b: int((diff < 0).sum())},
-            largest_interaction_differences=[
-                {"pair": [names[iu[0][o]], names[iu[1][o]]], "difference": float(delta[iu][o])} for o in order
-            ],
-        )
+                                    "description": f"Feature interaction per trial, {a} minus {b}, "
+                                                   f"{span}."})
         windows_summary.append(entry)
         logger.info("figures for %s: %s-minus-%s firing differs at %d neurons", span, a, b,
-                    int((np.abs(diff) > 0).sum()))
+                    int((np.abs(wc.difference) > 0).sum()))
         progress.advance(TASK)
     progress.finish(TASK)
     manifest["graphs"] = graph_files
