@@ -34,8 +34,12 @@ import numpy as np
 from app.study._fields import StudyError
 from app.study.progress import Progress
 from neucube._atomic import atomic_write_text
-from neucube.analysis import export_graph, feature_interaction_network, neuron_clusters
-from neucube.analysis.contrast import window_contrast
+from neucube.analysis import (
+    export_graph,
+    feature_interaction_network,
+    neuron_clusters,
+    window_contrast,
+)
 from neucube.data import TrialSet
 
 __all__ = ["write_figures", "window_tag"]

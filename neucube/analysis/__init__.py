@@ -12,6 +12,7 @@ fitted :class:`~neucube.cube.reservoir.Reservoir` or a :class:`~neucube.cube.net
   :func:`interaction_graph`): interaction between input channels, with network measures;
 - :func:`information_routes`: breadth-first spread of each channel's spikes;
 - :func:`class_activity`: mean firing per neuron and class, in a time window;
+- :func:`window_contrast`: two classes' firing and feature interaction in one window;
 - :func:`export_graph`: GraphML, GEXF (Gephi) or CSV.
 """
 
@@ -27,6 +28,7 @@ from neucube.analysis.communication import (
     spike_communication,
     spike_transmission,
 )
+from neucube.analysis.contrast import WindowContrast, window_contrast
 from neucube.analysis.export import GRAPH_FORMATS, export_graph
 from neucube.analysis.graph import network_graph
 from neucube.analysis.interaction import (
@@ -42,6 +44,7 @@ __all__ = [
     "ClassActivity",
     "GRAPH_FORMATS",
     "INTERACTION_WEIGHTS",
+    "WindowContrast",
     "class_activity",
     "export_graph",
     "feature_interaction_network",
@@ -55,5 +58,6 @@ __all__ = [
     "neuron_spike_counts",
     "spike_communication",
     "spike_transmission",
+    "window_contrast",
     "window_steps",
 ]
