@@ -36,34 +36,11 @@ class Finding:
     text: str
 
 
-def _model_rows(ev: Any, model: str) -> Any:
-    return ev.predictions[ev.predictions["model"] == model]
-
-
 def one_class_models(ev: Any, share: float = ONE_CLASS_SHARE) -> dict[str, tuple[str, float]]:
     """Models whose test predictions are at least ``share`` one class: model -> (class, share)."""
-    out = {}
-    for model in dict.fromkeys(ev.predictions["model"]):
-        pred = _model_rows(ev, model)["y_pred"].astype(str)
-        if len(pred) == 0:
-            continue
-        counts = pred.value_counts(normalize=True)
-        if float(counts.iloc[0]) >= share:
-            out[model] = (str(counts.index[0]), float(counts.iloc[0]))
-    return out
+    from neucube.evaluation.statistics import dominant_class
 
-
-def _chance_test(ev: Any) -> tuple[int, int, float, float]:
-    """(correct, tested, chance, one-sided binomial p) on the first seed's test trials."""
-    from scipy.stats import binomtest
-
-    rows = _model_rows(ev, ev.model_name)
-    rows = rows[rows["seed"] == rows["seed"].min()]
-    n = len(rows)
-    k = int((rows["y_true"].astype(str) == rows["y_pred"].astype(str)).sum())
-    chance = float(rows["y_true"].astype(str).value_counts(normalize=True).max()) if n else 0.0
-    p = float(binomtest(k, n, chance, alternative="greater").pvalue) if n else float("nan")
-    return k, n, chance, p
+    return {m: top for m, top in dominant_class(ev.predictions).items() if top[1] >= share}
 
 
 def _paired(ev: Any, other: str) -> dict[str, Any] | None:
@@ -96,7 +73,10 @@ def _difference(ev: Any, other: str, words: str) -> tuple[str, float | None, flo
 def verdict(ev: Any) -> list[Finding]:
     """Plain-language findings about ``ev``, most important first."""
     findings: list[Finding] = []
-    k, n, chance, p = _chance_test(ev)
+    from neucube.evaluation.statistics import chance_test
+
+    test = chance_test(ev.predictions, ev.model_name)
+    k, n, chance, p = test["correct"], test["n"], test["chance"], test["p_value"]
     acc = ev.scores()["accuracy"]
     if n:
         above = p < ALPHA

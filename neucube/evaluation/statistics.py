@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["corrected_resampled_ttest", "wilcoxon_pvalue", "paired_comparison"]
+__all__ = ["corrected_resampled_ttest", "wilcoxon_pvalue", "paired_comparison", "chance_test",
+           "dominant_class"]
 
 #: Columns that identify one fold across models (the same split of the same repetition).
 FOLD_KEYS = ("seed", "fold", "subject")
@@ -141,3 +142,54 @@ def paired_comparison(
         "p_corrected_t": t["p_value"],
         "p_wilcoxon": wilcoxon_pvalue(diffs[finite]),
     }
+
+
+def chance_test(predictions: pd.DataFrame, model: str) -> dict[str, Any]:
+    """Is ``model`` above chance? A one-sided binomial test on its first seed's test trials.
+
+    Each trial is tested once in a seed's folds, so the first seed's predictions are
+    independent trials; chance is the share of the largest class among them.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        Columns ``model``, ``seed``, ``y_true`` and ``y_pred`` (``EvaluationResult.predictions``).
+    model : str
+        The model's name in ``predictions``.
+
+    Returns
+    -------
+    dict
+        ``correct``, ``n`` (trials tested), ``chance`` and the one-sided ``p_value`` (NaN
+        without trials).
+    """
+    rows = predictions[predictions["model"] == model]
+    rows = rows[rows["seed"] == rows["seed"].min()]
+    n = len(rows)
+    k = int((rows["y_true"].astype(str) == rows["y_pred"].astype(str)).sum())
+    chance = float(rows["y_true"].astype(str).value_counts(normalize=True).max()) if n else 0.0
+    p = float(stats.binomtest(k, n, chance, alternative="greater").pvalue) if n else float("nan")
+    return {"correct": k, "n": n, "chance": chance, "p_value": p}
+
+
+def dominant_class(predictions: pd.DataFrame) -> dict[str, tuple[str, float]]:
+    """The class each model predicts most often, with its share of the model's predictions.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        Columns ``model`` and ``y_pred`` (``EvaluationResult.predictions``).
+
+    Returns
+    -------
+    dict of str to (str, float)
+        Model -> (class, share), models in their order of appearance.
+    """
+    out: dict[str, tuple[str, float]] = {}
+    for model in dict.fromkeys(predictions["model"]):
+        pred = predictions[predictions["model"] == model]["y_pred"].astype(str)
+        if len(pred) == 0:
+            continue
+        counts = pred.value_counts(normalize=True)
+        out[model] = (str(counts.index[0]), float(counts.iloc[0]))
+    return out
