@@ -45,10 +45,8 @@ def one_class_models(ev: Any, share: float = ONE_CLASS_SHARE) -> dict[str, tuple
 
 def _paired(ev: Any, other: str) -> dict[str, Any] | None:
     """The paired fold-by-fold comparison of NeuCube with ``other`` (accuracy), if available."""
-    try:
-        from neucube.evaluation import paired_comparison
-    except ImportError:
-        return None
+    from neucube.evaluation import paired_comparison
+
     try:
         return paired_comparison(ev.folds, ev.model_name, other, metric="accuracy",
                                  confidence=1 - ALPHA)
