@@ -6,8 +6,10 @@ The server only ever reads two kinds of paths:
 - files the user uploaded, saved under the session's own folder with sanitised names (no path
   parts, no hidden names). A zip archive is checked member by member before it is extracted.
 
-Nothing here computes. Trials come from :mod:`data_loaders` (recordings) or :mod:`app.study`
-(shipped studies), and their errors (:class:`data_loaders.LoaderError`,
+Nothing here computes. An upload is read as ``neucube run`` reads a study: its ``[data]`` and
+``[preprocessing]`` sections go through :func:`app.study.adapters.load_source`, once; mapping
+events to classes afterwards relabels those trials (:func:`app.study.adapters.relabel`). Upload
+checks are :mod:`data_loaders.uploads`. Errors (:class:`data_loaders.LoaderError`,
 :class:`app.study.StudyError`) reach the page unchanged, so the user sees the loader's message.
 """
 
