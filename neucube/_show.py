@@ -7,7 +7,7 @@ from typing import Any
 
 
 def show(value: Any) -> str:
-    """``value`` as text: strings double-quoted (also inside lists and dicts), others as ``repr``."""
+    """``value`` as text: strings double-quoted (also in lists and dicts), others as ``repr``."""
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, list | dict):

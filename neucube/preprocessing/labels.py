@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from neucube.data import TrialSet
 from neucube._show import show
+from neucube.data import TrialSet
 
 __all__ = ["relabel"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from neucube.data import TrialSet
 from neucube._show import show
+from neucube.data import TrialSet
 from neucube.preprocessing.rejection import reject_amplitude
 from neucube.preprocessing.signal import band_pass, baseline_correct
 from neucube.preprocessing.signal import resample as resample_trials

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from neucube.data import TrialSet
 from neucube._show import show
+from neucube.data import TrialSet
 
 __all__ = ["band_pass", "baseline_correct", "resample"]
 
