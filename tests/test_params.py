@@ -13,7 +13,7 @@ import pytest
 from sklearn.base import BaseEstimator
 
 from app.study import StudyError, parse_study
-from app.study.schema import MODEL_PARAMS, RENAMED, SEARCHABLE, SECTIONS, StudyKeyRenamed
+from app.study.schema import MODEL_PARAMS, RENAMED, SECTIONS, StudyKeyRenamed
 from neucube.classifier import NeuCubeClassifier
 from neucube.cube import Reservoir
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
@@ -109,7 +109,6 @@ def test_study_sections_are_generated_from_the_declarations():
         field = SECTIONS[spec.section][name]
         default = list(spec.default) if isinstance(spec.default, tuple) else spec.default
         assert field.default == default and field.doc == spec.doc
-    assert set(SEARCHABLE.values()) == {n for n, s in MODEL_PARAMS.items() if s.searchable}
     # A study without model keys builds the classifier's defaults (the default preset).
     config = parse_study(MINIMAL).config
     for name, spec in MODEL_PARAMS.items():

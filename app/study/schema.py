@@ -57,7 +57,6 @@ __all__ = [
     "DATA_SOURCES",
     "SECTIONS",
     "PREPROCESSING_PRESETS",
-    "SEARCHABLE",
     "MODEL_PARAMS",
     "MODEL_SECTIONS",
     "RENAMED",
@@ -251,12 +250,6 @@ SECTIONS: dict[str, dict[str, Field]] = {
     },
 }
 
-#: Study keys ``[search.grid]`` may tune (``section.parameter``), and the NeuCubeClassifier
-#: parameter each sets: every parameter declared ``searchable``. The grid names them by the
-#: parameter alone (``stdp_rate = [0.001, 0.01]``); ``"stdp.stdp_rate"`` and old keys
-#: (``"stdp.rate"``) are read too.
-SEARCHABLE: dict[str, str] = {key: name for key, name in MODEL_KEYS.items()
-                              if MODEL_PARAMS[name].searchable}
 def model_params(config: Mapping[str, Any]) -> dict[str, Any]:
     """The NeuCubeClassifier parameters a study's model sections set (pairs as tuples)."""
     out: dict[str, Any] = {}
@@ -318,9 +311,9 @@ def grid_param(name: str, where: str = "search.grid") -> str:
     if name in RENAMED:
         _renamed(where, f"{where.rsplit('.', 2)[0]}.{RENAMED[name].split('.')[1]}")
         name = RENAMED[name]
-    param = SEARCHABLE.get(name, name)
+    param = MODEL_KEYS.get(name, name)  # "stdp.stdp_rate" or "stdp_rate"
     if param not in MODEL_PARAMS or not MODEL_PARAMS[param].searchable:
-        names = ", ".join(SEARCHABLE.values())
+        names = ", ".join(n for n, spec in MODEL_PARAMS.items() if spec.searchable)
         raise StudyError(f"{where}: not a searchable parameter; expected one of {names}")
     return param
 
