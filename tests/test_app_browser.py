@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
 VIEWPORT = {"width": 1400, "height": 1000}
+#: The streamlit server's process id by its URL (for the walk's CPU times).
+SERVER_PID: dict[str, int] = {}
 
 sync_api = pytest.importorskip(
     "playwright.sync_api",
@@ -79,6 +81,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not start (exit {proc.poll()}):\n{log.read_text()}")
             time.sleep(0.5)
+        SERVER_PID[url] = proc.pid
         yield url
     finally:
         proc.terminate()
@@ -145,22 +148,35 @@ def _upload_mode(page) -> None:
     raise AssertionError("the Study page did not switch to 'Upload recordings'")
 
 
-class _Laps:
-    """Wall time of each part of a walk, printed at its end (``pytest -s`` shows it): where a
-    slow walk spends its time."""
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of process ``pid`` and its finished children (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # u, s, cu, cs
 
-    def __init__(self) -> None:
+
+class _Laps:
+    """Wall time of each part of a walk and the app server's CPU time in it (its compiles and
+    simulations included), printed at the end (``pytest -s`` shows it): where a slow walk
+    spends its time, whatever the machine's load."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.pid = server_pid
         self.start = self.last = time.monotonic()
-        self.parts: list[tuple[str, float]] = []
+        self.cpu = _cpu_seconds(self.pid)
+        self.parts: list[tuple[str, float, float]] = []
 
     def __call__(self, part: str) -> None:
-        now = time.monotonic()
-        self.parts.append((part, now - self.last))
-        self.last = now
+        now, cpu = time.monotonic(), _cpu_seconds(self.pid)
+        self.parts.append((part, now - self.last, cpu - self.cpu))
+        self.last, self.cpu = now, cpu
 
     def report(self) -> str:
-        return "walk: " + ", ".join(f"{p} {t:.0f} s" for p, t in self.parts) + (
-            f"; total {time.monotonic() - self.start:.0f} s")
+        return "walk (wall / server CPU): " + ", ".join(
+            f"{p} {t:.0f}/{c:.0f} s" for p, t, c in self.parts) + (
+            f"; total {time.monotonic() - self.start:.0f}/{sum(c for *_, c in self.parts):.0f} s")
 
 
 def _nav(page, label: str) -> None:
@@ -279,7 +295,7 @@ def test_student_walk_demo_then_muse_like_upload(page, server: str, tmp_path: Pa
     """Issue 20: demo study, then an uploaded continuous CSV with an AUX column: channel table,
     ERP preset, reset of the demo's settings, loader warnings, an evaluation and its verdict."""
     csv = write_muse_like_csv(tmp_path / "n170_sam1_.csv")
-    lap = _Laps()
+    lap = _Laps(SERVER_PID[server])
     page.goto(server + "/")
     page.get_by_role("button", name="Load the demo study").click()
     page.get_by_role("heading", name="Loaded: familiarity (shipped study)").wait_for(
