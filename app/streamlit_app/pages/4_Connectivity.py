@@ -27,10 +27,14 @@ from neucube import analysis, plotting  # noqa: E402 - after the page's guard
 def cube_section() -> None:
     st.subheader("The cube in 3-D")
     c1, c2 = st.columns([3, 1])
-    threshold = c2.slider(
-        "Show connections with |w| ≥", 0.01, 0.5, 0.08, 0.01, key="cx_threshold",
-        help="NeuCube's connection plot threshold is 0.08. Blue: excitatory, red: inhibitory; "
+    # A share of the strongest, not a fixed |w|: a calibrated cube's weights can all lie
+    # below NeuCube's 0.08 (neucube.defaults.CUBE_PLOT_THRESHOLD).
+    share = c2.slider(
+        "Show the strongest connections (%)", 0.1, 20.0, 2.5, 0.1, key="cx_threshold",
+        help="The strongest 2.5% of each panel's connections is about what NeuCube's fixed "
+             "|w| ≥ 0.08 drew of its published wiring. Blue: excitatory, red: inhibitory; "
              "line width ∝ |w|.")
+    threshold = f"{100 - share:g}%"
     c2.caption("Use the buttons in the figure to switch between the network **before** and "
                "**after** STDP. Input neurons (orange) carry the channel names.")
     fig = ui.cached(("cube3d", key, threshold),
