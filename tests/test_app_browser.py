@@ -301,6 +301,7 @@ def test_student_walk_demo_then_muse_like_upload(page, server: str, tmp_path: Pa
     page.get_by_role("heading", name="Loaded: familiarity (shipped study)").wait_for(
         timeout=120_000)
     assert page.get_by_test_id("stToolbar").get_by_text("Deploy").count() == 0
+    _screenshot(page, "walk_demo_study", tmp_path)
     lap("demo")
 
     # ---- upload: the preprocessing starts from the ERP preset of the shipped N170 study
