@@ -33,6 +33,10 @@ Usage::
     specs["leak"].default                 # 0.002, from the signature
     specs["leak"].allowed                 # "a number >= 0"
     specs["n_rounds"].high                # 1000 (from LIMITS), .reason says why
+    specs["leak"].parse(1)                # 1.0: a plain (form, TOML) value checked, normalised
+
+A composite estimator passes parameters on to its parts and reuses their declarations:
+``"leak": forward(Reservoir, "leak", section="cube")`` (``spec.passed_to`` names the part).
 
 A :class:`ParamSpec` returned by :func:`describe` is complete (``name``, ``default``, ``owner``
 filled in); the declarations themselves leave those out. ``kind`` is one of :data:`KINDS`:
@@ -48,7 +52,7 @@ filled in); the declarations themselves leave those out. ``kind`` is one of :dat
 ``"any"``  not validated here (``doc`` says what is expected; the estimator checks it in use).
 
 This module imports only the standard library, :mod:`neucube.limits` and
-:mod:`neucube._validation`, so the study schema can read declarations without the simulator.
+:mod:`neucube._validation` (:func:`markdown` imports the estimators it documents when called).
 """
 
 from __future__ import annotations
