@@ -202,7 +202,15 @@ def profile_fit(study: Any, trials: Any) -> dict[str, Any]:
         "mean_proba_first_class": round(float(proba[:, 0].mean()), 6),
         "reference_fit_s": round(ref_s, 3),
         "ratio": round(fit_s / ref_s, 1) if ref_s > 0 else None,
+        "top_own_time": _top(stats, 8),
     }
+
+
+def _top(stats: pstats.Stats, n: int) -> list[list[Any]]:
+    """The ``n`` functions with the most own time (excluding callees): [file:line name, s]."""
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)  # type: ignore[attr-defined]
+    return [[f"{Path(file).name}:{line} {name}", round(row[2], 3)]
+            for (file, line, name), row in rows[:n]]
 
 
 def run_one(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: bool) -> dict:
