@@ -57,15 +57,23 @@ def _add_run_options(cmd: argparse.ArgumentParser) -> None:
                      help="recordings to analyse instead of the study's own data: an EEG file or "
                           "folder of files, an EEG-BIDS root, a NeuCube CSV folder, a marker CSV, "
                           "or NIfTI run(s) with their events.tsv (whichever the study reads)")
-    cmd.add_argument("--out", type=Path, metavar="DIR", help="results folder (default: the study's output.dir)")
+    cmd.add_argument(
+        "--out", type=Path, metavar="DIR", help="results folder (default: the study's output.dir)"
+    )
     cmd.add_argument("--n-jobs", type=_positive_int, metavar="N",
                      help="fits run in parallel processes (default: the study's evaluation.n_jobs, "
                           "else one per available core)")
-    cmd.add_argument("--scheduler", metavar="ADDRESS",
-                     help="run the fits on a Dask cluster, e.g. tcp://host:8786 (joblib's dask backend)")
+    cmd.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the fits on a Dask cluster, e.g. tcp://host:8786 (joblib's dask backend)",
+    )
     cmd.add_argument("--seed", type=int, metavar="N", help="override the study's seed")
-    cmd.add_argument("--resume", action="store_true",
-                     help="reuse the fits an interrupted run of the same study, seed and data completed")
+    cmd.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the fits an interrupted run of the same study, seed and data completed",
+    )
     cmd.add_argument("--overwrite", action="store_true",
                      help="replace a results folder that neucube did not write (an absent or empty "
                           "folder, or a neucube results folder, needs no flag); never a file, the "
@@ -253,7 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"neucube {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"neucube {args.command}: interrupted; no results folder was written", file=sys.stderr)
+        print(
+            f"neucube {args.command}: interrupted; no results folder was written", file=sys.stderr
+        )
         return 130
     except _Terminated:
         print(f"neucube {args.command}: terminated (SIGTERM); no results folder was written",

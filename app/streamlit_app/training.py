@@ -49,9 +49,8 @@ NO_EARLY_NOTE = ("Early prediction (accuracy over time) needs the deSNN readout;
 
 def _predicts_early(settings: dict[str, Any]) -> bool:
     """Whether the study's model predicts from part of a trial (asked of the classifier)."""
-    from neucube.classifier import NeuCubeClassifier
-
     from app.streamlit_app.studyfile import model_value
+    from neucube.classifier import NeuCubeClassifier
 
     readout = model_value(settings, "readout")
     return NeuCubeClassifier(readout=readout).supports_early_prediction
@@ -174,6 +173,9 @@ def prepare_job_imports() -> None:
     """
     with _IMPORT_LOCK:
         import nilearn.datasets  # noqa: F401  (the brain template's loader)
+        import pyriemann.classification  # noqa: F401
+        import pyriemann.estimation  # noqa: F401  (the Riemannian baselines import it lazily)
+        import pyriemann.tangentspace  # noqa: F401
         import sklearn.base  # noqa: F401
         import sklearn.model_selection  # noqa: F401
 
@@ -181,9 +183,6 @@ def prepare_job_imports() -> None:
         import neucube.classifier  # noqa: F401
         import neucube.evaluation  # noqa: F401
         import neucube.readout  # noqa: F401
-        import pyriemann.estimation  # noqa: F401  (the Riemannian baselines import it lazily)
-        import pyriemann.tangentspace  # noqa: F401
-        import pyriemann.classification  # noqa: F401
         _warm_lazy_imports()
     ensure_brian2()
 

@@ -104,7 +104,9 @@ def number(low: float | None = None, *, strict: bool = False, high: float | None
         if ok and abs(v) == float("inf"):
             ok = False
         if not ok:
-            raise StudyError(f"{key}: expected {_describe_number(low, high, strict)}, got {show(v)}")
+            raise StudyError(
+                f"{key}: expected {_describe_number(low, high, strict)}, got {show(v)}"
+            )
         return float(v)
 
     return check
@@ -112,7 +114,11 @@ def number(low: float | None = None, *, strict: bool = False, high: float | None
 
 def integer(low: int | None = None) -> Check:
     def check(key: str, v: Any) -> int:
-        if not isinstance(v, numbers.Integral) or isinstance(v, bool) or (low is not None and v < low):
+        if (
+            not isinstance(v, numbers.Integral)
+            or isinstance(v, bool)
+            or (low is not None and v < low)
+        ):
             what = "an integer" if low is None else f"an integer >= {low}"
             raise StudyError(f"{key}: expected {what}, got {show(v)}")
         return int(v)
@@ -141,7 +147,9 @@ def limited(name: str) -> Check:
 def choice(*options: str) -> Check:
     def check(key: str, v: Any) -> str:
         if not isinstance(v, str) or v not in options:
-            raise StudyError(f"{key}: expected one of {', '.join(map(show, options))}, got {show(v)}")
+            raise StudyError(
+                f"{key}: expected one of {', '.join(map(show, options))}, got {show(v)}"
+            )
         return v
 
     return check
@@ -154,7 +162,7 @@ def boolean(key: str, v: Any) -> bool:
 
 
 def optional(inner: Check) -> Check:
-    """``None`` (only reachable through defaults or parsed mappings; TOML has no null) or ``inner``."""
+    """``None`` or ``inner`` (None only from defaults or parsed mappings; TOML has no null)."""
 
     def check(key: str, v: Any) -> Any:
         return None if v is None else inner(key, v)
@@ -165,7 +173,11 @@ def optional(inner: Check) -> Check:
 def list_of(inner: Check, *, min_len: int = 0) -> Check:
     def check(key: str, v: Any) -> list:
         if not isinstance(v, list) or len(v) < min_len:
-            what = "a list" if min_len == 0 else f"a list of at least {min_len} item{'s' * (min_len > 1)}"
+            what = (
+                "a list"
+                if min_len == 0
+                else f"a list of at least {min_len} item{'s' * (min_len > 1)}"
+            )
             raise StudyError(f"{key}: expected {what}, got {show(v)}")
         return [inner(f"{key}[{i}]", x) for i, x in enumerate(v)]
 
@@ -221,7 +233,9 @@ def window(key: str, v: Any) -> list[float]:
         or not all(abs(float(x)) != float("inf") and x == x for x in v)
         or not v[0] < v[1]
     ):
-        raise StudyError(f"{key}: expected a window [start, stop] in seconds with start < stop, got {show(v)}")
+        raise StudyError(
+            f"{key}: expected a window [start, stop] in seconds with start < stop, got {show(v)}"
+        )
     return [float(v[0]), float(v[1])]
 
 

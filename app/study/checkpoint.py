@@ -83,7 +83,9 @@ class Checkpoint:
     def job_key(job_id: tuple[Any, ...]) -> str:
         return hashlib.sha256(json.dumps([str(x) for x in job_id]).encode()).hexdigest()[:24]
 
-    def load(self, job_id: tuple[Any, ...]) -> tuple[dict[str, Any], pd.DataFrame, dict[str, Any]] | None:
+    def load(
+        self, job_id: tuple[Any, ...]
+    ) -> tuple[dict[str, Any], pd.DataFrame, dict[str, Any]] | None:
         """The stored result of a fit, or None."""
         path = self.folder / f"{self.job_key(job_id)}.json"
         try:
@@ -115,7 +117,9 @@ class Checkpoint:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.folder / f"{self.job_key(job_id)}.json", json.dumps(doc))
         except OSError as exc:
-            logger.warning("could not keep a completed fit for --resume in %s: %s", self.folder, exc)
+            logger.warning(
+                "could not keep a completed fit for --resume in %s: %s", self.folder, exc
+            )
 
     def count(self) -> int:
         """Number of stored fits."""

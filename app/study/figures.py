@@ -133,11 +133,21 @@ def write_figures(
     if early is not None:
         curve = {"fractions": early["fractions"], "accuracy": early["accuracy"],
                  "label": "NeuCube (cross-validated early prediction)"}
-    manifest = export_figures(model, trials, fig_dir, formats=formats, evaluation=evaluation,
-                              early_curve=curve, threshold=config["threshold"], dpi=dpi, graphs=False,
-                              importance=importance,
-                              early_curves=None if early_curves is None else
-                              {**early_curves, "model": next(iter(early_curves["curves"]))})
+    manifest = export_figures(
+        model,
+        trials,
+        fig_dir,
+        formats=formats,
+        evaluation=evaluation,
+        early_curve=curve,
+        threshold=config["threshold"],
+        dpi=dpi,
+        graphs=False,
+        importance=importance,
+        early_curves=None
+        if early_curves is None
+        else {**early_curves, "model": next(iter(early_curves["curves"]))},
+    )
     graph_files: list[str] = []
 
     def graphs(graph: nx.Graph, stem: str) -> list[str]:
@@ -172,8 +182,13 @@ def write_figures(
         span = f"{window[0] * 1000:.0f}-{window[1] * 1000:.0f} ms"
         files = _save(plot_class_difference(model, wc.activity, a=a, b=b),
                       fig_dir / f"class_difference_{tag}", formats, dpi, fig_dir)
-        manifest["figures"].append({"name": f"class_difference_{tag}", "files": files,
-                                    "description": f"Per-neuron firing rate {a} minus {b}, {span}."})
+        manifest["figures"].append(
+            {
+                "name": f"class_difference_{tag}",
+                "files": files,
+                "description": f"Per-neuron firing rate {a} minus {b}, {span}.",
+            }
+        )
         entry = wc.summary()
         for c in (a, b):
             graph, stem, title = wc.graphs[c], f"interaction_{_safe(c)}_{tag}", f"{c}, {span}"

@@ -1,4 +1,4 @@
-"""``metrics.json``: cross-validated scores per fold and aggregated, for the model and its baselines.
+"""``metrics.json``: cross-validated scores per fold and aggregated, for the model and baselines.
 
 Layout (``metrics.schema.json`` beside this module is the JSON Schema)::
 
@@ -34,7 +34,14 @@ import numpy as np
 
 from neucube.evaluation import EvaluationResult
 
-__all__ = ["scheme_metrics", "metrics_document", "dumps", "METRICS_SCHEMA", "early_summary", "without_folds"]
+__all__ = [
+    "scheme_metrics",
+    "metrics_document",
+    "dumps",
+    "METRICS_SCHEMA",
+    "early_summary",
+    "without_folds",
+]
 
 _ROW_KEYS = ("model", "seed", "fold", "subject", "n_train", "n_test", "accuracy",
              "balanced_accuracy", "roc_auc")
@@ -61,10 +68,14 @@ def early_summary(extras: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     return summarise_curves(curves) if curves else None
 
 
-def scheme_metrics(result: EvaluationResult, extras: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    """The metrics of one scheme: ``EvaluationResult.to_dict()`` plus per-fold rows and the early curve."""
+def scheme_metrics(
+    result: EvaluationResult, extras: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """One scheme's metrics: ``EvaluationResult.to_dict()``, per-fold rows and the early curve."""
     doc = result.to_dict()
-    doc["folds"] = [{k: row[k] for k in _ROW_KEYS} for row in result.folds.to_dict(orient="records")]
+    doc["folds"] = [
+        {k: row[k] for k in _ROW_KEYS} for row in result.folds.to_dict(orient="records")
+    ]
     early = early_summary(extras)
     if early is not None:
         doc["early_prediction"] = early
@@ -93,7 +104,9 @@ def dumps(doc: Mapping[str, Any]) -> str:
 
 
 def _load_schema() -> dict[str, Any]:
-    return json.loads(resources.files("app.study").joinpath("metrics.schema.json").read_text(encoding="utf-8"))
+    return json.loads(
+        resources.files("app.study").joinpath("metrics.schema.json").read_text(encoding="utf-8")
+    )
 
 
 #: JSON Schema (draft 2020-12) of ``metrics.json``.

@@ -1,4 +1,4 @@
-"""Paths in a study: resolved relative to the study file, confined to its folder, or under a data root.
+"""Paths in a study: relative to the study file and confined to its folder, or under a data root.
 
 A relative path is read from the study file's folder and must stay inside it (``"../x"`` is an
 error), so a study cannot silently read files from elsewhere. Data kept outside the study folder
@@ -138,7 +138,7 @@ class PathContext:
 
     @classmethod
     def for_study(cls, base: Path, data_root: str | None) -> PathContext:
-        """The context of a study in ``base`` with ``[study] data_root`` (``$NEUCUBE_DATA`` wins)."""
+        """The context of a study in ``base`` with ``[study] data_root``; $NEUCUBE_DATA wins."""
         env = os.environ.get(DATA_ROOT_ENV)
         if env:
             return cls(base, Path(env).expanduser().resolve(), f"${DATA_ROOT_ENV}={env}")

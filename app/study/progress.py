@@ -139,7 +139,9 @@ class TqdmProgress(Progress):
         state = self._plain.pop(task, None)
         if state is not None:
             done, total, unit, t0 = state
-            self._write(f"    {task}: {done}/{total} {unit} in {time.perf_counter() - t0:.1f} s".rstrip())
+            self._write(
+                f"    {task}: {done}/{total} {unit} in {time.perf_counter() - t0:.1f} s".rstrip()
+            )
 
     def close(self) -> None:
         """Close every open bar."""
@@ -167,7 +169,10 @@ def as_progress(progress: Progress | Callable[[str], None] | None) -> Progress:
         return progress
     if callable(progress):
         return CallbackProgress(progress)
-    raise TypeError(f"The 'progress' argument must be a Progress, a callable(message) or None; got {progress!r}.")
+    raise TypeError(
+        "The 'progress' argument must be a Progress, a callable(message) or None; "
+        f"got {progress!r}."
+    )
 
 
 #: Units of neucube's progress tasks, for the bars.

@@ -41,7 +41,9 @@ def _git_commit(where: Path) -> str | None:
     return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
-def provenance(*, study_digest: str, seed: int, study_path: Path | None, **run: Any) -> dict[str, Any]:
+def provenance(
+    *, study_digest: str, seed: int, study_path: Path | None, **run: Any
+) -> dict[str, Any]:
     """What produced a results folder, as a JSON-serialisable dict.
 
     Parameters

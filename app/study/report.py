@@ -46,7 +46,9 @@ def _classification(cls: Mapping[str, Any]) -> list[str]:
                      + ", ".join(f"{s} {a:.2f}" for s, a in by_subject.items()))
     early = cls.get("early_prediction")
     if early:
-        pairs = [f"{f:.0%} {a:.2f}" for f, a in zip(early["fractions"], early["accuracy"], strict=True)]
+        pairs = [
+            f"{f:.0%} {a:.2f}" for f, a in zip(early["fractions"], early["accuracy"], strict=True)
+        ]
         lines.append("Early prediction (share of the trial seen -> accuracy): " + ", ".join(pairs))
     imp = cls.get("importance")
     if imp:
@@ -145,13 +147,16 @@ def format_summary(summary: Mapping[str, Any]) -> str:
             a, b = w["contrast"]
             ca, cb = w["classes"][a], w["classes"][b]
             lines.append(
-                f"  {w['window_s'][0] * 1000:.0f}-{w['window_s'][1] * 1000:.0f} ms: interaction per trial "
+                f"  {w['window_s'][0] * 1000:.0f}-{w['window_s'][1] * 1000:.0f} ms: "
+                "interaction per trial "
                 f"{a} {ca['interaction_per_trial']:.3g}, {b} {cb['interaction_per_trial']:.3g}; "
                 f"neurons firing more for {a}: {w['neurons_more_active'][a]}, for {b}: "
                 f"{w['neurons_more_active'][b]}"
             )
     times = summary.get("stage_times_s", {})
     detail = ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
-    lines.append(f"\nStages run: {', '.join(summary['stages_done'])} in {summary['wall_time_s']:.1f} s"
-                 + (f" ({detail})" if detail else ""))
+    lines.append(
+        f"\nStages run: {', '.join(summary['stages_done'])} in {summary['wall_time_s']:.1f} s"
+        + (f" ({detail})" if detail else "")
+    )
     return "\n".join(lines)

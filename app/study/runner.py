@@ -163,7 +163,9 @@ def _trials_summary(trials: TrialSet) -> dict[str, Any]:
     }
 
 
-def _encoding_report(trials: TrialSet, config: dict[str, Any], progress: Progress) -> tuple[dict[str, Any], str]:
+def _encoding_report(
+    trials: TrialSet, config: dict[str, Any], progress: Progress
+) -> tuple[dict[str, Any], str]:
     """Fit each compared encoder on all trials; return the summary and a per-channel CSV."""
     rows: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
@@ -180,7 +182,8 @@ def _encoding_report(trials: TrialSet, config: dict[str, Any], progress: Progres
             "spike_rate_by_class": report.spike_rate_by_class,
         }
         rows += [{"encoder": kind, **row} for row in report.rows()]
-        logger.info("encoder %-13s SNR %6.2f dB, spike rate %.3f", kind, summary[kind]["mean_snr_db"], summary[kind]["spike_rate"])
+        logger.info("encoder %-13s SNR %6.2f dB, spike rate %.3f", kind,
+                    summary[kind]["mean_snr_db"], summary[kind]["spike_rate"])
         progress.advance(task)
     progress.finish(task)
     buf = io.StringIO()
@@ -194,8 +197,8 @@ def _encoding_report(trials: TrialSet, config: dict[str, Any], progress: Progres
 def _run_key(study: Study, trials: TrialSet, command: str) -> str:
     config = {k: v for k, v in study.config.items() if k not in ("output", "figures")}
     config["evaluation"] = {k: v for k, v in config["evaluation"].items() if k != "n_jobs"}
-    return Checkpoint.run_key({"command": command, "config": config, "data": data_fingerprint(trials),
-                               "neucube": __version__})
+    return Checkpoint.run_key({"command": command, "config": config,
+                               "data": data_fingerprint(trials), "neucube": __version__})
 
 
 def cross_validate(
@@ -225,16 +228,21 @@ def cross_validate(
             plans.append(plan_evaluation(
                 model, trials, scheme=scheme, n_splits=ev["n_splits"],
                 seeds=range(study.seed, study.seed + ev["n_seeds"]), baselines=ev["baselines"],
-                control=ev["control"], early=ev["early_prediction"], search=search, model_name=model_name,
+                control=ev["control"], early=ev["early_prediction"], search=search,
+                model_name=model_name,
                 inspect=ev["importance"] and scheme == (schemes or study.schemes)[0],
                 ablations=ev["ablations"],
             ))
         except ValueError as exc:
-            raise StudyError(f"evaluation.scheme: {scheme!r} cannot split these trials: {exc}") from exc
+            raise StudyError(
+                f"evaluation.scheme: {scheme!r} cannot split these trials: {exc}"
+            ) from exc
     jobs = [job for plan in plans for job in plan.jobs]
-    logger.info("cross-validation: %d fits (%s; seeds %s; n_jobs %s%s)", len(jobs), ", ".join(p.scheme for p in plans),
-                plans[0].seeds, n_jobs, f"; scheduler {scheduler}" if scheduler else "")
-    results = run_jobs(jobs, trials, n_jobs=n_jobs, scheduler=scheduler, progress=progress, checkpoint=checkpoint)
+    logger.info("cross-validation: %d fits (%s; seeds %s; n_jobs %s%s)", len(jobs),
+                ", ".join(p.scheme for p in plans), plans[0].seeds, n_jobs,
+                f"; scheduler {scheduler}" if scheduler else "")
+    results = run_jobs(jobs, trials, n_jobs=n_jobs, scheduler=scheduler, progress=progress,
+                       checkpoint=checkpoint)
     out, start = {}, 0
     for plan in plans:
         out[plan.scheme] = assemble(plan, results[start:start + len(plan.jobs)])
@@ -245,10 +253,13 @@ def cross_validate(
 def _frames(evaluations: dict[str, tuple[Any, list]]) -> tuple[Any, Any]:
     import pandas as pd
 
-    folds = pd.concat([r.folds.assign(scheme=s) for s, (r, _) in evaluations.items()], ignore_index=True)
-    preds = pd.concat([r.predictions.assign(scheme=s) for s, (r, _) in evaluations.items()], ignore_index=True)
+    folds = pd.concat([r.folds.assign(scheme=s) for s, (r, _) in evaluations.items()],
+                      ignore_index=True)
+    preds = pd.concat([r.predictions.assign(scheme=s) for s, (r, _) in evaluations.items()],
+                      ignore_index=True)
     first = ["scheme"]
-    return folds[first + [c for c in folds.columns if c not in first]], preds[first + [c for c in preds.columns if c not in first]]
+    return (folds[first + [c for c in folds.columns if c not in first]],
+            preds[first + [c for c in preds.columns if c not in first]])
 
 
 def _write(path: Path, text: str) -> None:
@@ -338,7 +349,8 @@ def run_study(
         schemes = {s: scheme_metrics(r, extras) for s, (r, extras) in evaluations.items()}
         # What the model used (neucube.inspection.folds): primary scheme, first seed.
         first_scheme = study.schemes[0]
-        schemes[first_scheme].update(inspection_metrics(evaluations[first_scheme][1], trials, study.seed))
+        schemes[first_scheme].update(
+            inspection_metrics(evaluations[first_scheme][1], trials, study.seed))
         metrics = metrics_document(study.name, study.seed, schemes)
         _write(tmp / "metrics.json", dumps(metrics))
         folds, preds = _frames(evaluations)
@@ -358,8 +370,10 @@ def run_study(
         if want_figures:
             progress.step("figures and graph exports")
             primary, _ = evaluations[study.schemes[0]]
-            manifest = _figures(model, trials, tmp, study, primary, metrics.get("early_prediction"), progress,
-                                importance=pooled_importance(evaluations[study.schemes[0]][1], trials, study.seed),
+            manifest = _figures(model, trials, tmp, study, primary,
+                                metrics.get("early_prediction"), progress,
+                                importance=pooled_importance(evaluations[study.schemes[0]][1],
+                                                             trials, study.seed),
                                 early_curves=metrics.get("early_prediction_all"))
             t = lap("figures", t)
             stages.append("figures")
@@ -404,8 +418,8 @@ def _keep_fits_hint(checkpoint: Checkpoint) -> None:
     """On a failed run, say that its completed fits are kept for ``--resume``."""
     n = checkpoint.count()
     if n:
-        logger.warning("the run stopped; its %d completed cross-validation fits are kept in %s: run it "
-                       "again with --resume to reuse them", n, checkpoint.folder)
+        logger.warning("the run stopped; its %d completed cross-validation fits are kept in %s: "
+                       "run it again with --resume to reuse them", n, checkpoint.folder)
 
 
 def _figures(model: Any, trials: TrialSet, tmp: Path, study: Study, evaluation: Any,

@@ -101,10 +101,15 @@ def _event_mapping(key: str, v: Any) -> dict[str, list[int | str]]:
     for name, codes in v.items():
         codes = codes if isinstance(codes, list) else [codes]
         if not codes:
-            raise StudyError(f"{key}.{name}: expected at least one event code or description, got []")
+            raise StudyError(
+                f"{key}.{name}: expected at least one event code or description, got []"
+            )
         for i, c in enumerate(codes):
             if isinstance(c, bool) or not isinstance(c, int | str):
-                raise StudyError(f"{key}.{name}[{i}]: expected an event code (int) or description (str), got {show(c)}")
+                raise StudyError(
+                    f"{key}.{name}[{i}]: expected an event code (int) or description (str), got "
+                    f"{show(c)}"
+                )
         out[str(name)] = list(codes)
     if len(out) < 2:
         raise StudyError(f"{key}: expected at least two classes, got only {show(next(iter(out)))}")
@@ -180,7 +185,9 @@ def _baseline(key: str, v: Any) -> list[float]:
     if (not isinstance(v, list) or len(v) != 2
             or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in v)
             or not v[0] <= v[1]):
-        raise StudyError(f"{key}: expected a window [start, stop] in seconds with start <= stop, got {show(v)}")
+        raise StudyError(
+            f"{key}: expected a window [start, stop] in seconds with start <= stop, got {show(v)}"
+        )
     return [float(v[0]), float(v[1])]
 
 
@@ -190,8 +197,11 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "name": Field(folder_name, doc="short name, used for the default output folder"),
         "description": Field(f.string, "", "what the study asks"),
         "seed": Field(f.limited("seed"), 0, "seed of every random choice (overridden by --seed)"),
-        "preset": Field(f.choice(*PRESETS), "default", "model settings that [encoder], [cube], [stdp] and [readout] keys not given take: neucube's defaults, or 'published' (NeuCube's 2014 software)"),
-        "data_root": Field(f.string, "", 'folder "${data_root}" stands for in paths, relative to the study '
+        "preset": Field(f.choice(*PRESETS), "default",
+            "model settings that [encoder], [cube], [stdp] and [readout] keys not given take: "
+            "neucube's defaults, or 'published' (NeuCube's 2014 software)"),
+        "data_root": Field(f.string, "",
+                           'folder "${data_root}" stands for in paths, relative to the study '
                            "file (may be outside its folder); $NEUCUBE_DATA replaces it"),
     },
     "preprocessing": {
@@ -203,49 +213,80 @@ SECTIONS: dict[str, dict[str, Field]] = {
         "l_freq": Field(f.optional(f.number(0, strict=True)), None, "high-pass edge in Hz"),
         "h_freq": Field(f.optional(f.number(0, strict=True)), None, "low-pass edge in Hz"),
         "resample": Field(f.optional(f.number(0, strict=True)), None, "new sampling rate in Hz"),
-        "upsample": Field(f.optional(f.integer(1)), None, "interpolate each trial onto a grid this many times finer (short trials, e.g. fMRI blocks)"),
-        "upsample_kind": Field(f.optional(f.choice(*INTERPOLATIONS)), None, "interpolant of upsample (default: neucube.preprocessing.preprocess's)"),
+        "upsample": Field(f.optional(f.integer(1)), None,
+            "interpolate each trial onto a grid this many times finer (short trials, e.g. fMRI "
+            "blocks)"),
+        "upsample_kind": Field(f.optional(f.choice(*INTERPOLATIONS)), None,
+            "interpolant of upsample (default: neucube.preprocessing.preprocess's)"),
         "reject_uv": Field(f.optional(f.number(0, strict=True)), None,
-                           "drop trials with a larger peak-to-peak amplitude (uV; marker_csv: file units)"),
+                           "drop trials with a larger peak-to-peak amplitude "
+                           "(uV; marker_csv: file units)"),
         "channels": Field(f.list_of(f.string), [], "channels to keep (default: all)"),
     },
     "encoder": {
         **_model_fields("encoder"),
         "window": _field(_WINDOW),
-        "compare": Field(f.list_of(f.choice(*ENCODERS)), list(ENCODERS), "encoders compared in the encoding report"),
+        "compare": Field(f.list_of(f.choice(*ENCODERS)), list(ENCODERS),
+            "encoders compared in the encoding report"),
     },
     "cube": _model_fields("cube"),
     "stdp": _model_fields("stdp"),
     "readout": _model_fields("readout"),
     "evaluation": {
-        "scheme": Field(_schemes, ["stratified"], "cross-validation scheme(s), e.g. [\"per_subject\", \"stratified\"]; the first is the headline"),
+        "scheme": Field(_schemes, ["stratified"],
+            "cross-validation scheme(s), e.g. [\"per_subject\", \"stratified\"]; the first is "
+            "the headline"),
         "n_splits": Field(f.limited("n_splits"), 5, "folds of the stratified schemes"),
         "n_seeds": Field(f.limited("n_seeds"), 1, "repetitions with seeds seed, seed+1, ..."),
-        "baselines": Field(f.list_of(f.choice(*BASELINES)), list(BASELINES), "standard classifiers on the same folds (each one that does not apply to the data is skipped with the reason)"),
+        "baselines": Field(f.list_of(f.choice(*BASELINES)), list(BASELINES),
+            "standard classifiers on the same folds (each one that does not apply to the data is "
+            "skipped with the reason)"),
         "control": Field(f.boolean, True, "also run with shuffled labels (must be at chance)"),
-        "ablations": Field(f.list_of(f.choice(*ABLATIONS)), list(ABLATIONS), "ablation controls on the same folds: encoder_only (the readout on the input spikes, no cube), no_stdp (the cube without STDP)"),
-        "early_prediction": Field(f.boolean, True, "accuracy from the first part of each test trial (deSNN)"),
-        "importance": Field(f.boolean, False, "what the model used: channel x time permutation importance of the model and every model's early prediction on the same prefixes, on the test folds of the first scheme and seed (costs about n_channels x 9 + 20 extra classifications of every trial)"),
-        "n_jobs": Field(f.optional(f.limited("n_jobs")), None, "parallel fits (default: every core this process may use; overridden by --n-jobs)"),
+        "ablations": Field(f.list_of(f.choice(*ABLATIONS)), list(ABLATIONS),
+            "ablation controls on the same folds: encoder_only (the readout on the input spikes, "
+            "no cube), no_stdp (the cube without STDP)"),
+        "early_prediction": Field(f.boolean, True,
+            "accuracy from the first part of each test trial (deSNN)"),
+        "importance": Field(f.boolean, False,
+            "what the model used: channel x time permutation importance of the model and every "
+            "model's early prediction on the same prefixes, on the test folds of the first "
+            "scheme and seed (costs about n_channels x 9 + 20 extra classifications of every "
+            "trial)"),
+        "n_jobs": Field(f.optional(f.limited("n_jobs")), None,
+            "parallel fits (default: every core this process may use; overridden by --n-jobs)"),
     },
     "figures": {
         "enabled": Field(f.boolean, True, "write figures and graph exports of the final model"),
-        "formats": Field(f.list_of(f.choice(*FIGURE_FORMATS), min_len=1), list(FIGURE_FORMATS), "static figure formats"),
-        "threshold": Field(f.any_of(f.number(0), f.percentile, expected="a |w| >= 0 or a percentile such as \"97.5%\""), CUBE_PLOT_THRESHOLD, "connections drawn in the cube figures: |w| at or above this number, or above this percentile of each panel's |w| (default: the strongest 2.5%; calibrated weights are scaled per dataset, so a fixed number can draw nothing)"),
-        "windows": Field(f.list_of(f.window), [], "time windows [start, stop] in s for per-class connectivity"),
-        "contrast": Field(f.list_of(f.string), [], "two classes [a, b] for the a-minus-b figures (default: the first two)"),
-        "graph_formats": Field(f.list_of(f.choice(*GRAPH_FORMATS)), list(GRAPH_FORMATS), "feature interaction network exports"),
+        "formats": Field(f.list_of(f.choice(*FIGURE_FORMATS), min_len=1), list(FIGURE_FORMATS),
+            "static figure formats"),
+        "threshold": Field(
+            f.any_of(f.number(0), f.percentile,
+                     expected="a |w| >= 0 or a percentile such as \"97.5%\""),
+            CUBE_PLOT_THRESHOLD,
+            "connections drawn in the cube figures: |w| at or above this number, or above this "
+            "percentile of each panel's |w| (default: the strongest 2.5%; calibrated weights are "
+            "scaled per dataset, so a fixed number can draw nothing)"),
+        "windows": Field(f.list_of(f.window), [],
+            "time windows [start, stop] in s for per-class connectivity"),
+        "contrast": Field(f.list_of(f.string), [],
+            "two classes [a, b] for the a-minus-b figures (default: the first two)"),
+        "graph_formats": Field(f.list_of(f.choice(*GRAPH_FORMATS)), list(GRAPH_FORMATS),
+            "feature interaction network exports"),
         "dpi": Field(f.limited("dpi"), 300.0, "PNG resolution"),
     },
     "search": {
         "method": Field(f.choice("grid", "random"), "grid", "GridSearchCV or RandomizedSearchCV"),
         "n_iter": Field(f.limited("n_iter"), 10, "settings drawn by the random search"),
-        "inner_splits": Field(f.limited("inner_splits"), 3, "folds of the inner search (training trials only)"),
-        "scoring": Field(f.choice("accuracy", "balanced_accuracy", "roc_auc"), "balanced_accuracy", "what the inner search maximises"),
-        "grid": Field(lambda k, v: _search_grid(k, v), {}, "parameter = [values] (or a distribution for random search)"),
+        "inner_splits": Field(f.limited("inner_splits"), 3,
+            "folds of the inner search (training trials only)"),
+        "scoring": Field(f.choice("accuracy", "balanced_accuracy", "roc_auc"), "balanced_accuracy",
+            "what the inner search maximises"),
+        "grid": Field(lambda k, v: _search_grid(k, v), {},
+            "parameter = [values] (or a distribution for random search)"),
     },
     "output": {
-        "dir": Field(f.string, "", "results folder (relative to the study file, inside its folder; or "
+        "dir": Field(f.string, "",
+                     "results folder (relative to the study file, inside its folder; or "
                      "absolute); default results/<name>"),
     },
 }
@@ -301,7 +342,9 @@ def _distribution(key: str, v: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def grid_param(name: str, where: str = "search.grid") -> str:
-    """The parameter a ``[search.grid]`` key names (``stdp_rate``, ``stdp.stdp_rate``, ``stdp.rate``).
+    """The parameter a ``[search.grid]`` key names.
+
+    E.g. ``stdp_rate``, ``stdp.stdp_rate`` or ``stdp.rate``.
 
     Raises
     ------
@@ -337,7 +380,8 @@ def _search_grid(key: str, v: Any) -> dict[str, Any]:
             out[name] = [check(f"{where}[{i}]", x) for i, x in enumerate(values)]
         else:
             raise StudyError(f"{where}: expected a non-empty list of values or a distribution "
-                             f"{{ distribution = \"uniform\", low = ..., high = ... }}, got {show(values)}")
+                             f"{{ distribution = \"uniform\", low = ..., high = ... }}, got "
+                             f"{show(values)}")
     return out
 
 
@@ -347,34 +391,44 @@ def _check_data(section: Any, ctx: PathContext, data: str | Path | None) -> dict
         raise StudyError(f"data: expected a table, got {show(section)}")
     raw = dict(section)
     if "source" not in raw:
-        raise StudyError(f"data.source: expected one of {', '.join(map(show, DATA_SOURCES))}, but the key is missing")
+        raise StudyError(
+            f"data.source: expected one of {', '.join(map(show, DATA_SOURCES))}, but the key is "
+            "missing"
+        )
     source = f.choice(*DATA_SOURCES)("data.source", raw.pop("source"))
     if data is not None:
         source, raw = retarget(source, raw, data)
     spec = SOURCES[source]
     for key in raw:
         if key not in spec.fields:
-            raise StudyError(f"data.{key}: unknown argument for source {show(source)}; expected one of {', '.join(spec.fields)}")
+            raise StudyError(
+                f"data.{key}: unknown argument for source {show(source)}; expected one of "
+                f"{', '.join(spec.fields)}"
+            )
     args: dict[str, Any] = {}
     for key, fld in spec.fields.items():
         where = f"data.{key}"
         if key not in raw:
             if fld.required:
-                raise StudyError(f"{where}: expected a value ({fld.doc}) for source {show(source)}, but the key is missing")
+                raise StudyError(
+                    f"{where}: expected a value ({fld.doc}) for source {show(source)}, but the key "
+                    "is missing"
+                )
             if fld.default is not None:
                 args[key] = copy.deepcopy(fld.default)
             continue
         value = fld.check(where, raw[key])
         if fld.path is not None:
             if isinstance(value, list):
-                value = [v if v in fld.keywords else resolve_path(f"{where}[{i}]", v, ctx, kind=fld.path)
+                value = [v if v in fld.keywords
+                         else resolve_path(f"{where}[{i}]", v, ctx, kind=fld.path)
                          for i, v in enumerate(value)]
             elif isinstance(value, str) and value not in fld.keywords:
                 value = resolve_path(where, value, ctx, kind=fld.path)
         args[key] = value
     if source == "fmri" and ("events" in args) == ("labels" in args):
-        raise StudyError("data: the fmri source needs exactly one of data.events (BIDS events.tsv) and "
-                         "data.labels (per-volume labels)")
+        raise StudyError("data: the fmri source needs exactly one of data.events "
+                         "(BIDS events.tsv) and data.labels (per-volume labels)")
     return {"source": source, "args": args}
 
 
@@ -389,7 +443,9 @@ def _check_consistency(config: dict[str, Any], raw: Mapping[str, Any]) -> None:
     contrast = config["figures"]["contrast"]
     if contrast:
         if len(contrast) != 2 or contrast[0] == contrast[1]:
-            raise StudyError(f"figures.contrast: expected two different class names [a, b], got {show(contrast)}")
+            raise StudyError(
+                f"figures.contrast: expected two different class names [a, b], got {show(contrast)}"
+            )
         if config["events"] is not None:
             for i, c in enumerate(contrast):
                 if c not in config["events"]:
@@ -405,7 +461,9 @@ def _check_consistency(config: dict[str, Any], raw: Mapping[str, Any]) -> None:
     if config["search"]["method"] == "grid":  # named as the study wrote them
         for name, values in _flatten("", raw.get("search", {}).get("grid", {})).items():
             if isinstance(values, Mapping):
-                raise StudyError(f"search.grid.{name}: a distribution needs search.method = \"random\"")
+                raise StudyError(
+                    f"search.grid.{name}: a distribution needs search.method = \"random\""
+                )
 
 
 # --------------------------------------------------------------------------- TOML writing
@@ -550,13 +608,17 @@ def _check_section(section: str, values: Any, fields: dict[str, Field]) -> dict[
         if key in written:
             out[key] = spec.check(f"{section}.{written[key]}", values[written[key]])
         elif spec.required:
-            raise StudyError(f"{section}.{key}: expected a value ({spec.doc}), but the key is missing")
+            raise StudyError(
+                f"{section}.{key}: expected a value ({spec.doc}), but the key is missing"
+            )
         else:
             out[key] = copy.deepcopy(spec.default)
     return out
 
 
-def parse_study(raw: Mapping[str, Any], *, path: Path | None = None, data: str | Path | None = None) -> Study:
+def parse_study(
+    raw: Mapping[str, Any], *, path: Path | None = None, data: str | Path | None = None
+) -> Study:
     """Validate a study given as a mapping (the parsed TOML).
 
     Parameters
@@ -580,11 +642,16 @@ def parse_study(raw: Mapping[str, Any], *, path: Path | None = None, data: str |
     """
     base = path.parent if path is not None else Path.cwd()
     if not isinstance(raw, Mapping) or not raw:
-        raise StudyError(f"{path or 'study'}: expected a study with at least [study] and [data] tables, got an empty file")
+        raise StudyError(
+            f"{path or 'study'}: expected a study with at least [study] and [data] tables, got an "
+            "empty file"
+        )
     known = set(SECTIONS) | {"data", "events"}
     for section in raw:
         if section not in known:
-            raise StudyError(f"{section}: unknown section; expected one of {', '.join(sorted(known))}")
+            raise StudyError(
+                f"{section}: unknown section; expected one of {', '.join(sorted(known))}"
+            )
     config: dict[str, Any] = {}
     renames = _RENAMES.set([])
     try:

@@ -1,4 +1,4 @@
-"""``neucube search``: tune the NeuCube model by grid or randomised search, nested in the evaluation.
+"""``neucube search``: tune the NeuCube model by grid or random search, nested in the evaluation.
 
 The ``[search]`` section names the parameters and their candidate values by study key path::
 
@@ -141,7 +141,9 @@ def run_search(
         study = study.with_overrides(data=data)
     searcher = make_search(study)
     default = study.output_dir()
-    out_dir = Path(out).resolve() if out is not None else default.with_name(default.name + "-search")
+    out_dir = (
+        Path(out).resolve() if out is not None else default.with_name(default.name + "-search")
+    )
     progress = as_progress(progress)
     n_jobs = n_jobs or study.config["evaluation"]["n_jobs"] or available_cores()
     t0 = time.perf_counter()
@@ -154,8 +156,10 @@ def run_search(
                       if isinstance(searcher, GridSearchCV) else searcher.n_iter)
         checkpoint = Checkpoint(out_dir, _run_key(study, trials, "search"), resume=resume)
         scheme = study.schemes[0]
-        progress.step(f"nested search: {n_settings} settings x {searcher.cv.n_splits} inner folds in "
-                      f"each outer training fold ({scheme} cross-validation)")
+        progress.step(
+            f"nested search: {n_settings} settings x {searcher.cv.n_splits} inner folds in "
+            f"each outer training fold ({scheme} cross-validation)"
+        )
         evaluations = cross_validate(study, trials, searcher, model_name=MODEL_NAME, search=True,
                                      n_jobs=n_jobs, scheduler=scheduler, progress=progress,
                                      checkpoint=checkpoint, schemes=[scheme])
@@ -165,12 +169,26 @@ def run_search(
             chosen = []
             for row, extra in zip(result.folds.to_dict(orient="records"), extras, strict=True):
                 if "best_params" in extra:
-                    chosen.append({"seed": row["seed"], "fold": row["fold"], "subject": row["subject"],
-                                   "best_params": extra["best_params"],
-                                   "inner_best_score": extra["inner_best_score"]})
-                    rows.append({"scheme": scheme, "seed": row["seed"], "fold": row["fold"],
-                                 "subject": row["subject"], "outer_accuracy": row["accuracy"],
-                                 "inner_best_score": extra["inner_best_score"], **extra["best_params"]})
+                    chosen.append(
+                        {
+                            "seed": row["seed"],
+                            "fold": row["fold"],
+                            "subject": row["subject"],
+                            "best_params": extra["best_params"],
+                            "inner_best_score": extra["inner_best_score"],
+                        }
+                    )
+                    rows.append(
+                        {
+                            "scheme": scheme,
+                            "seed": row["seed"],
+                            "fold": row["fold"],
+                            "subject": row["subject"],
+                            "outer_accuracy": row["accuracy"],
+                            "inner_best_score": extra["inner_best_score"],
+                            **extra["best_params"],
+                        }
+                    )
             doc["search"] = {"method": study.config["search"]["method"],
                              "scoring": study.config["search"]["scoring"], "chosen": chosen}
             schemes[scheme] = doc
@@ -188,28 +206,40 @@ def run_search(
         cv = pd.DataFrame(final.cv_results_)
         cv = cv[[c for c in cv.columns if not c.endswith("_time")]]  # timings are not reproducible
         cv.to_csv(tmp / "search_all_trials.csv", index=False, float_format="%.6g")
-        best = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in final.best_params_.items()}
+        best = {
+            k: (v.item() if isinstance(v, np.generic) else v) for k, v in final.best_params_.items()
+        }
         (tmp / "best_params.json").write_text(json.dumps(
             {"best_params": best, "best_score": float(final.best_score_),
              "scoring": study.config["search"]["scoring"]}, indent=2) + "\n", encoding="utf-8")
         tuned = tuned_config(study, best)
         (tmp / "tuned_study.toml").write_text(
             "# The study with the parameters neucube search chose on all trials.\n"
-            "# Report the nested estimate in metrics.json, not a rerun of this file on the same data.\n"
-            + to_toml(tuned), encoding="utf-8")
+            "# Report the nested estimate in metrics.json, "
+            "not a rerun of this file on the same data.\n"
+            + to_toml(tuned),
+            encoding="utf-8",
+        )
         summary = {
             "study": study.name,
             "seed": study.seed,
             "data": _trials_summary(trials),
             "classification": without_folds(metrics),
-            "search": {"method": study.config["search"]["method"], "scoring": study.config["search"]["scoring"],
-                       "n_settings": n_settings, "best_params": best, "best_score": float(final.best_score_)},
+            "search": {
+                "method": study.config["search"]["method"],
+                "scoring": study.config["search"]["scoring"],
+                "n_settings": n_settings,
+                "best_params": best,
+                "best_score": float(final.best_score_),
+            },
             "stages_done": ["load", "nested_search", "final_search"],
             "wall_time_s": round(time.perf_counter() - t0, 3),
             "n_jobs": n_jobs,
             "scheduler": scheduler,
         }
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+        (tmp / "summary.json").write_text(
+            json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8"
+        )
         (tmp / "study.toml").write_text(study.to_toml(), encoding="utf-8")
         prov = provenance(study_digest=study.digest(), seed=study.seed, study_path=study.path,
                           data_sha256=data_fingerprint(trials), command="search", n_jobs=n_jobs,

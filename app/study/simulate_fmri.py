@@ -1,4 +1,4 @@
-"""Simulated block-design fMRI written as BIDS-style NIfTI + events files, with a known ground truth.
+"""Simulated block-design fMRI written as BIDS-style NIfTI + events files, with known ground truth.
 
 The ``fmri_blocks`` study runs out of the box on this data: :func:`simulate_block_fmri` writes
 4-D NIfTI runs and their ``events.tsv`` files into a folder, and the study reads them back with
@@ -153,8 +153,12 @@ def simulate_block_fmri(
     -------
     BlockDesign
     """
-    for name, value, low in (("n_runs", n_runs, 1), ("n_blocks", n_blocks, 1),
-                             ("block_volumes", block_volumes, 2), ("rest_volumes", rest_volumes, 1)):
+    for name, value, low in (
+        ("n_runs", n_runs, 1),
+        ("n_blocks", n_blocks, 1),
+        ("block_volumes", block_volumes, 2),
+        ("rest_volumes", rest_volumes, 1),
+    ):
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
             raise ValueError(f"The {name!r} parameter of simulate_block_fmri must be an integer "
                              f">= {low}; got {value!r}.")

@@ -8,7 +8,8 @@ source             reads                                                        
                    :func:`data_loaders.load_eeg` reads
 ``bids``           an EEG-BIDS dataset (:func:`data_loaders.load_bids`)                ``root``
 ``neucube_csv``    a NeuCube CSV folder (:func:`data_loaders.load_neucube_csv`)        ``folder``
-``marker_csv``     continuous CSV with a marker column (:func:`data_loaders.load_marker_csv`)  ``path``
+``marker_csv``     continuous CSV with a marker column                                 ``path``
+                   (:func:`data_loaders.load_marker_csv`)
 ``fmri``           4-D NIfTI runs with events or per-volume labels                     ``bold``
                    (:func:`data_loaders.load_fmri`)
 ``simulate_fmri``  a simulated block-design session written as NIfTI to a temporary    -
@@ -96,8 +97,9 @@ def _regex(key: str, v: Any) -> str:
     return v
 
 
-_COORDS_EEG = Field(_none_or(f.string), LOADER, '"auto", "file", "template", "none" or a CSV of name,x,y,z',
-                    path="file", keywords=("auto", "file", "template", NONE))
+_COORDS_EEG = Field(_none_or(f.string), LOADER,
+                    '"auto", "file", "template", "none" or a CSV of name,x,y,z', path="file",
+                    keywords=("auto", "file", "template", NONE))
 _SPACE_EEG = Field(f.choice("mni", "talairach"), LOADER, "space of the channel coordinates")
 _EEG_COMMON: dict[str, Field] = {
     "bad_channels": Field(f.list_of(f.string), None, "channels to drop"),
@@ -143,7 +145,8 @@ def _source(reads: Callable[..., Any], fields: dict[str, Field], primary: str | 
 SOURCES: dict[str, Source] = {
     "simulate": _source(simulate_familiarity, {
         "n_subjects": Field(f.integer(1), LOADER, "simulated subjects"),
-        "effect_size": Field(f.number(0), LOADER, "Cohen's d of the familiarity effect at its peak"),
+        "effect_size": Field(f.number(0), LOADER,
+                             "Cohen's d of the familiarity effect at its peak"),
         "seed": Field(f.integer(0), None, "seed of the simulation (default: the study seed)"),
         "n_trials_per_class": Field(f.integer(1), LOADER, "trials per class and subject"),
         "sfreq": Field(f.number(0, strict=True), LOADER, "sampling rate in Hz"),
@@ -153,66 +156,85 @@ SOURCES: dict[str, Source] = {
         "noise_uv": Field(f.number(0, strict=True), LOADER, "background EEG SD in uV"),
     }, None, "_load_simulate", "simulated familiarity EEG (data_loaders.simulate_familiarity)"),
     "eeg": _source(load_eeg, {
-        "path": Field(f.one_or_list(f.string), doc="an EEG file, a list of files or a folder of files",
-                      path="any"),
-        "pattern": Field(_glob, "", "glob of the files to read in a folder (default: every EEG file)"),
-        "subject_pattern": Field(_regex, r"sub-([A-Za-z0-9]+)",
-                                 "regular expression whose first group is the subject id in a file name "
-                                 "(default BIDS-style sub-XX; the file name without extension otherwise)"),
+        "path": Field(f.one_or_list(f.string),
+                      doc="an EEG file, a list of files or a folder of files", path="any"),
+        "pattern": Field(_glob, "",
+                         "glob of the files to read in a folder (default: every EEG file)"),
+        "subject_pattern": Field(
+            _regex, r"sub-([A-Za-z0-9]+)",
+            "regular expression whose first group is the subject id in a file name "
+            "(default BIDS-style sub-XX; the file name without extension otherwise)"),
         "stim_channel": Field(f.string, None, "trigger channel stored as a signal"),
-        "events_from": Field(f.choice("auto", "stim", "annotations"), LOADER, "where events come from"),
+        "events_from": Field(f.choice("auto", "stim", "annotations"), LOADER,
+                             "where events come from"),
         "coordinates": _COORDS_EEG,
-        "on_missing": Field(f.choice("raise", "warn", "ignore"), LOADER, "a class matching no event in a file"),
+        "on_missing": Field(f.choice("raise", "warn", "ignore"), LOADER,
+                            "a class matching no event in a file"),
         **_EEG_COMMON,
     }, "path", "_load_eeg", "EEG recordings in any format MNE reads (data_loaders.load_eeg)"),
     "bids": _source(load_bids, {
-        "root": Field(f.string, doc="the BIDS root (folder with dataset_description.json)", path="folder"),
+        "root": Field(f.string, doc="the BIDS root (folder with dataset_description.json)",
+                      path="folder"),
         "subjects": Field(_ids, None, "subject ids (without sub-); default all"),
         "sessions": Field(_ids, None, "session ids; default all"),
         "task": Field(_ids, None, "task(s); default all"),
         "runs": Field(_ids, None, "run ids; default all"),
-        "coordinates": Field(_none_or(f.string), LOADER, '"template", "auto", "file", "none" or a CSV',
-                             path="file", keywords=("auto", "file", "template", NONE)),
+        "coordinates": Field(_none_or(f.string), LOADER,
+                             '"template", "auto", "file", "none" or a CSV', path="file",
+                             keywords=("auto", "file", "template", NONE)),
         **_EEG_COMMON,
     }, "root", "_load_bids", "an EEG-BIDS dataset (data_loaders.load_bids)"),
     "neucube_csv": _source(load_neucube_csv, {
-        "folder": Field(f.string, doc="folder of sam*_*.csv and tar_class_labels.csv", path="folder"),
-        "sfreq": Field(f.number(0, strict=True), None, "sampling rate in Hz (not stored in the files)"),
-        "coordinates": Field(_none_or(f.string), LOADER, '"auto", "none" or a mapping CSV', path="file",
-                             keywords=("auto", NONE)),
-        "space": Field(f.choice("talairach", "mni", "grid", "native"), LOADER, "space of the coordinates"),
+        "folder": Field(f.string, doc="folder of sam*_*.csv and tar_class_labels.csv",
+                        path="folder"),
+        "sfreq": Field(f.number(0, strict=True), None,
+                       "sampling rate in Hz (not stored in the files)"),
+        "coordinates": Field(_none_or(f.string), LOADER, '"auto", "none" or a mapping CSV',
+                             path="file", keywords=("auto", NONE)),
+        "space": Field(f.choice("talairach", "mni", "grid", "native"), LOADER,
+                       "space of the coordinates"),
         "on_unknown": Field(f.choice("raise", "drop", "ignore"), LOADER,
                             "features without a position (named features, no mapping file)"),
         "exclude_non_eeg": Field(f.boolean, LOADER, "leave out AUX/EOG/ECG/EMG/trigger features"),
     }, "folder", "_load_neucube_csv", "a NeuCube CSV folder (data_loaders.load_neucube_csv)"),
     "marker_csv": _source(load_marker_csv, {
-        "path": Field(f.one_or_list(f.string), doc="a CSV file, a list of runs or a folder of .csv/.csv.gz",
-                      path="any"),
-        "sfreq": Field(f.number(0, strict=True), None, "sampling rate in Hz (default: from timestamps)"),
+        "path": Field(f.one_or_list(f.string),
+                      doc="a CSV file, a list of runs or a folder of .csv/.csv.gz", path="any"),
+        "sfreq": Field(f.number(0, strict=True), None,
+                       "sampling rate in Hz (default: from timestamps)"),
         "marker_column": Field(f.string, None, "marker column (default: found by name)"),
         "time_column": Field(f.string, None, "time column (default: found by name)"),
         "time_unit": Field(f.choice("s", "ms"), LOADER, "unit of the time column"),
         "channels": Field(f.list_of(f.string, min_len=1), None, "channel columns to read"),
-        "coordinates": Field(_none_or(f.string), LOADER, '"auto", "none" or a CSV of name,x,y,z', path="file",
+        "coordinates": Field(_none_or(f.string), LOADER,
+                             '"auto", "none" or a CSV of name,x,y,z', path="file",
                              keywords=("auto", NONE)),
         "space": _SPACE_EEG,
-        "on_unknown": Field(f.choice("raise", "drop", "ignore"), LOADER, "channels without a position"),
-        "exclude_non_eeg": Field(f.boolean, LOADER, "leave out AUX/EOG/ECG/EMG/trigger/motion columns"),
+        "on_unknown": Field(f.choice("raise", "drop", "ignore"), LOADER,
+                            "channels without a position"),
+        "exclude_non_eeg": Field(f.boolean, LOADER,
+                                 "leave out AUX/EOG/ECG/EMG/trigger/motion columns"),
         "subject": Field(f.string, None, "subject id of every trial"),
-    }, "path", "_load_marker_csv", "continuous CSV with a marker column (data_loaders.load_marker_csv)"),
+    }, "path", "_load_marker_csv",
+        "continuous CSV with a marker column (data_loaders.load_marker_csv)"),
     "fmri": _source(load_fmri, {
         "bold": Field(f.one_or_list(f.string), doc="4-D NIfTI file, or one per run", path="file"),
         "events": Field(f.one_or_list(f.string), None, "BIDS events.tsv, one per run", path="file"),
-        "labels": Field(f.one_or_list(f.string), None, "per-volume label file(s), one per run", path="file"),
-        "mask": Field(f.string, None, '"epi" (default), "all" or a 3-D mask NIfTI', path="file", keywords=("epi", "all")),
+        "labels": Field(f.one_or_list(f.string), None, "per-volume label file(s), one per run",
+                        path="file"),
+        "mask": Field(f.string, None, '"epi" (default), "all" or a 3-D mask NIfTI', path="file",
+                      keywords=("epi", "all")),
         "tr": Field(f.number(0, strict=True), None, "repetition time in s (default: the header's)"),
         "rest": Field(f.one_or_list(f.string), ["rest", "baseline"], "labels that form no trial"),
-        "hrf_shift": Field(f.number(0), LOADER, "seconds added to event onsets for the haemodynamic delay"),
-        "trial_volumes": Field(f.integer(1), None, "volumes per trial (default: the shortest trial)"),
+        "hrf_shift": Field(f.number(0), LOADER,
+                           "seconds added to event onsets for the haemodynamic delay"),
+        "trial_volumes": Field(f.integer(1), None,
+                               "volumes per trial (default: the shortest trial)"),
         "detrend": Field(f.boolean, LOADER, "remove a linear trend per voxel and run"),
         "standardize": Field(f.boolean, LOADER, "z-score each voxel per run"),
         "reduce": Field(f.integer(1), None, "average k x k x k voxel blocks into one channel"),
-        "space": Field(f.choice("auto", "mni", "talairach", "native"), LOADER, "space of the voxel coordinates"),
+        "space": Field(f.choice("auto", "mni", "talairach", "native"), LOADER,
+                       "space of the voxel coordinates"),
     }, "bold", "_load_fmri", "4-D NIfTI with events or labels (data_loaders.load_fmri)"),
     "simulate_fmri": _source(simulate_block_fmri, {
         "n_runs": Field(f.integer(1), LOADER, "runs"),
@@ -225,7 +247,8 @@ SOURCES: dict[str, Source] = {
         "noise": Field(f.number(0, strict=True), LOADER, "noise SD in percent of the signal"),
         "seed": Field(f.integer(0), None, "seed of the simulation (default: the study seed)"),
         # Reading it back (as for a user's NIfTI with --data):
-        "hrf_shift": Field(f.number(0), 4.0, "seconds added to event onsets for the haemodynamic delay"),
+        "hrf_shift": Field(f.number(0), 4.0,
+                           "seconds added to event onsets for the haemodynamic delay"),
         "trial_volumes": Field(f.integer(1), None, "volumes per trial"),
         "detrend": Field(f.boolean, True, "remove a linear trend per voxel and run"),
         "standardize": Field(f.boolean, True, "z-score each voxel per run"),
