@@ -133,7 +133,10 @@ def main() -> int:
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent)
         wall = round(time.perf_counter() - start, 2)
         if proc.returncode != 0:
-            results[name] = {"error": proc.stderr.strip().splitlines()[-1:] or ["failed"], "wall_s": wall}
+            results[name] = {
+                "error": proc.stderr.strip().splitlines()[-1:] or ["failed"],
+                "wall_s": wall,
+            }
             continue
         last = [line for line in proc.stdout.strip().splitlines() if line.strip()][-1:]
         try:

@@ -67,8 +67,8 @@ def load(key: str, root: Path) -> TrialSet:
 
         return simulate_familiarity(n_subjects=3, effect_size=1.0, seed=DEV_SEED)
     if key == "fmri":
-        from app.study.schema import load_study
         from app.study.adapters import load_source
+        from app.study.schema import load_study
 
         study = load_study(REPO / "studies" / "fmri_blocks.toml")
         args = {**study.config["data"]["args"], "seed": DEV_SEED}
@@ -125,9 +125,9 @@ def select(results: dict[str, Any]) -> dict[str, Any]:
     rel = {n: [] for n in names}
     for key in done:
         means = np.array([results[key]["candidates"][n]["mean"] for n in names])
-        for n, r in zip(names, rankdata(-means)):
+        for n, r in zip(names, rankdata(-means), strict=True):
             ranks[n].append(float(r))
-        for n, m in zip(names, means):
+        for n, m in zip(names, means, strict=True):
             rel[n].append(float(m / means.max()))
     if not done:  # a process that ran part of the candidates: nothing to rank yet
         return {"datasets": [], "winner": None}

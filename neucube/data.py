@@ -144,7 +144,9 @@ class TrialSet:
                 f"{arr.ndim}-D array of shape {arr.shape}",
             )
         if min(arr.shape) == 0:
-            raise _err("X", "at least one trial, one channel and one time sample", f"shape {arr.shape}")
+            raise _err(
+                "X", "at least one trial, one channel and one time sample", f"shape {arr.shape}"
+            )
         if not np.issubdtype(arr.dtype, np.floating):
             arr = arr.astype(np.float64)
         bad = ~np.isfinite(arr)
@@ -243,7 +245,9 @@ class TrialSet:
         except (TypeError, ValueError) as exc:
             raise _err("coords", f"a numeric ({n_channels}, 3) array in mm", str(exc)) from exc
         if c.shape != (n_channels, 3):
-            raise _err("coords", f"shape ({n_channels}, 3) (x, y, z in mm per channel)", f"shape {c.shape}")
+            raise _err(
+                "coords", f"shape ({n_channels}, 3) (x, y, z in mm per channel)", f"shape {c.shape}"
+            )
         if not np.isfinite(c).all():
             raise _err("coords", "finite values", "NaN/Inf")
         return _readonly(c), space
@@ -413,7 +417,9 @@ class TrialSet:
         times = self.times
         half = 0.5 / self._sfreq  # tolerate float round-off at the window edges
         start = 0 if tmin is None else int(np.searchsorted(times, tmin - half, side="left"))
-        stop = self.n_times if tmax is None else int(np.searchsorted(times, tmax + half, side="right"))
+        stop = (
+            self.n_times if tmax is None else int(np.searchsorted(times, tmax + half, side="right"))
+        )
         if stop <= start:
             raise _err(
                 "tmin/tmax",
@@ -472,7 +478,9 @@ class TrialSet:
             if len(trials) == 2 and trials[1] is Ellipsis:
                 trials = trials[0]
             else:
-                raise _err("trials", "trials only (use select() for channels and times)", repr(trials))
+                raise _err(
+                    "trials", "trials only (use select() for channels and times)", repr(trials)
+                )
         return self.select(trials=trials)
 
     def crop(self, tmin: float | None = None, tmax: float | None = None) -> TrialSet:
@@ -504,7 +512,9 @@ class TrialSet:
             raise _err("coords", f"coordinates to convert to space {space!r}", "None")
         if space == self._space:
             return self
-        return self.with_coords(convert_coords(self._coords, self._space, space, variant=variant), space)
+        return self.with_coords(
+            convert_coords(self._coords, self._space, space, variant=variant), space
+        )
 
     def with_metadata(self, **items: Any) -> TrialSet:
         """Return a copy whose metadata is updated with ``items``."""
@@ -573,7 +583,9 @@ class TrialSet:
             if (ts.coords is None) != (first.coords is None) or (
                 ts.coords is not None and not np.allclose(ts.coords, first.coords)
             ):
-                raise _err("trial_sets[{k}].coords".format(k=k), "the coordinates of trial_sets[0]", "different ones")
+                raise _err(
+                    f"trial_sets[{k}].coords", "the coordinates of trial_sets[0]", "different ones"
+                )
 
         def ids(name: str) -> np.ndarray | None:
             parts = [getattr(ts, name) for ts in sets]

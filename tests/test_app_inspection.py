@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from test_app import errors, new_app, no_exception, open_page, run_evaluation
 
 pytestmark = pytest.mark.slow

@@ -18,8 +18,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from app.streamlit_app import datasets, estimate, labels, verdict
-from app.streamlit_app import studyfile
+from app.streamlit_app import datasets, estimate, labels, studyfile, verdict
 from data_loaders import channel_positions
 from neucube.classifier import NeuCubeClassifier
 from neucube.evaluation import evaluate

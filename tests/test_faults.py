@@ -38,6 +38,7 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
+from test_study_run import FILES  # tests/ is on sys.path (no package)
 
 from app.study.metrics import METRICS_SCHEMA
 from neucube.cube.connectivity import build_connectivity
@@ -45,7 +46,6 @@ from neucube.cube.engine import CompiledCube, compile_count, simulate_brian
 from neucube.cube.mapping import input_positions, map_channels
 from neucube.cube.model import ModelParams
 from neucube.cube.template import grid_template
-from test_study_run import FILES  # tests/ is on sys.path (no package)
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+from mne.decoding import Vectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from mne.decoding import Vectorizer
 
 from neucube.classifier import NeuCubeClassifier
 from neucube.cube.template import grid_template

@@ -425,8 +425,10 @@ def test_trialset_refuses_blank_class_names(names, bad):
 
 
 def test_edf_channel_with_an_empty_physical_range_is_marked_bad(tmp_path, caplog):
+    from corpus.make_corpus import CH_NAMES as EDF_CH
+    from corpus.make_corpus import signals, write_edf
+
     from data_loaders import load_eeg
-    from corpus.make_corpus import CH_NAMES as EDF_CH, signals, write_edf
 
     path = write_edf(tmp_path / "rec.edf", signals())
     raw = bytearray(path.read_bytes())

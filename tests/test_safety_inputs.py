@@ -31,10 +31,10 @@ from corpus.make_corpus import (  # tests/corpus, importable because tests/ is o
     write_neucube_folder,
 )
 
-from app.study import StudyError
-from app.study.patterns import MAX_TEXT_CHARS, compile_pattern, search
-from app.study.adapters import _subject_of, eeg_files, load_source
 from app.streamlit_app.datasets import UploadError, extract_zip
+from app.study import StudyError
+from app.study.adapters import _subject_of, eeg_files, load_source
+from app.study.patterns import MAX_TEXT_CHARS, compile_pattern, search
 from data_loaders import FileFormatError, load_eeg, load_fmri, load_marker_csv, load_neucube_csv
 from data_loaders._paths import inside, require_regular_file, resolve_companion
 from data_loaders.coordinates import read_coordinate_file

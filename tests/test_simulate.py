@@ -22,6 +22,7 @@ from data_loaders.simulate import (
     FAMILIARITY_COMPONENTS,
     simulate_familiarity,
 )
+
 STUDY_FILE = Path(__file__).resolve().parents[1] / "studies" / "familiarity.toml"
 
 # Accuracy of 5-fold CV on 400 balanced trials has a binomial standard error of about 0.025:

@@ -10,9 +10,8 @@ import pty
 import struct
 import termios
 
-import pytest
-
 import numpy as np
+import pytest
 
 from app.study.progress import (
     CallbackProgress,

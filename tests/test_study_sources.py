@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from app.study import StudyError, load_study, parse_study
+from app.study.adapters import apply_preprocessing, eeg_files, relabel
 from app.study.runner import load_trials
 from app.study.simulate_fmri import CONDITIONS, simulate_block_fmri
-from app.study.adapters import apply_preprocessing, eeg_files, relabel
 from data_loaders.simulate import simulate_familiarity
 from neucube.data import TrialSet
 

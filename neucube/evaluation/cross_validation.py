@@ -99,7 +99,9 @@ class EvaluationResult:
     def confusion(self, model: str | None = None, *, normalize: str | None = None) -> np.ndarray:
         """Confusion matrix of ``model`` summed over folds and seeds (rows: true class)."""
         rows = self.predictions[self.predictions["model"] == (model or self.model_name)]
-        return confusion_matrix(rows["y_true"], rows["y_pred"], labels=self.class_names, normalize=normalize)
+        return confusion_matrix(
+            rows["y_true"], rows["y_pred"], labels=self.class_names, normalize=normalize
+        )
 
     def scores(self, model: str | None = None) -> dict[str, dict[str, float]]:
         """Mean and standard deviation over all folds and seeds of each metric of ``model``."""
@@ -113,7 +115,9 @@ class EvaluationResult:
                 "std": float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
             }
         seed_means = rows.groupby("seed")["accuracy"].mean()
-        out["accuracy"]["std_over_seeds"] = float(seed_means.std(ddof=1)) if len(seed_means) > 1 else 0.0
+        out["accuracy"]["std_over_seeds"] = (
+            float(seed_means.std(ddof=1)) if len(seed_means) > 1 else 0.0
+        )
         if self.scheme == "per_subject":
             out["accuracy_by_subject"] = {
                 str(k): float(v) for k, v in rows.groupby("subject")["accuracy"].mean().items()
@@ -160,13 +164,24 @@ class EvaluationResult:
             "seeds": list(self.seeds),
             "class_names": list(self.class_names),
             "n_folds": int(self.folds[self.folds["model"] == self.model_name].shape[0]),
-            "model": {"name": self.model_name, **self.scores(), "confusion": self.confusion().tolist()},
-            "baselines": {b: {**self.scores(b), "confusion": self.confusion(b).tolist()} for b in self.baselines},
+            "model": {
+                "name": self.model_name,
+                **self.scores(),
+                "confusion": self.confusion().tolist(),
+            },
+            "baselines": {
+                b: {**self.scores(b), "confusion": self.confusion(b).tolist()}
+                for b in self.baselines
+            },
             "control": {m: self.scores(m) for m in control},
             "ablations": {k: {"name": m, **self.scores(m)} for k, m in self.ablations.items()},
             "skipped": dict(self.skipped),
             "comparisons": self.comparisons(),
-            "chance_level": float(self.predictions[self.predictions["model"] == self.model_name]["y_true"].value_counts(normalize=True).max()),
+            "chance_level": float(
+                self.predictions[self.predictions["model"] == self.model_name]["y_true"]
+                .value_counts(normalize=True)
+                .max()
+            ),
         }
 
 
@@ -192,12 +207,16 @@ def cv_splits(
         return [(tr, te, str(groups[te[0]])) for tr, te in LeaveOneGroupOut().split(idx, y, groups)]
     if scheme == "per_subject":
         if groups is None:
-            raise ValueError("cv='per_subject' needs per-trial subject ids (TrialSet.subject or groups=).")
+            raise ValueError(
+                "cv='per_subject' needs per-trial subject ids (TrialSet.subject or groups=)."
+            )
         out = []
         for subject in np.unique(groups):
             members = idx[groups == subject]
             cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-            out += [(members[tr], members[te], str(subject)) for tr, te in cv.split(members, y[members])]
+            out += [
+                (members[tr], members[te], str(subject)) for tr, te in cv.split(members, y[members])
+            ]
         return out
     # Any scikit-learn splitter.
     return [(tr, te, "all") for tr, te in scheme.split(idx, y, groups)]
@@ -366,7 +385,10 @@ def evaluate(
     if isinstance(cv, int) and not isinstance(cv, bool):
         cv, n_splits = "stratified", cv
     if isinstance(cv, str) and cv not in SCHEMES:
-        raise ValueError(f"The 'cv' parameter must be one of {', '.join(map(repr, SCHEMES))}, an int or a splitter; got {cv!r}.")
+        raise ValueError(
+            f"The 'cv' parameter must be one of {', '.join(map(repr, SCHEMES))}, an int or a "
+            f"splitter; got {cv!r}."
+        )
     if isinstance(X, TrialSet):
         labels = X.labels if y is None else np.asarray(y)
         groups_arr = X.subject if groups is None else np.asarray(groups)
@@ -374,7 +396,9 @@ def evaluate(
         arrays = np.asarray(X.X)
     else:
         if y is None:
-            raise ValueError("y is required when X is an array (give a TrialSet to use its labels).")
+            raise ValueError(
+                "y is required when X is an array (give a TrialSet to use its labels)."
+            )
         labels, data, arrays = np.asarray(y), np.asarray(X), np.asarray(X)
         groups_arr = None if groups is None else np.asarray(groups)
     labels = labels.astype(str)
@@ -400,9 +424,17 @@ def evaluate(
             shuffled = np.random.default_rng(seed).permutation(labels)
             runs.append((model_name + CONTROL_SUFFIX, model, data, shuffled))
         for name, est, d, lab in runs:
-            for fold, (train, test, subject) in enumerate(cv_splits(cv, lab, groups_arr, n_splits, seed)):
+            for fold, (train, test, subject) in enumerate(
+                cv_splits(cv, lab, groups_arr, n_splits, seed)
+            ):
                 tasks.append((name, est, d, lab, train, test, seed, fold, subject))
-    logger.log(logging.INFO if verbose else logging.DEBUG, "evaluating %d fits (%s, seeds %s)", len(tasks), cv, seeds)
+    logger.log(
+        logging.INFO if verbose else logging.DEBUG,
+        "evaluating %d fits (%s, seeds %s)",
+        len(tasks),
+        cv,
+        seeds,
+    )
     report = progress or _no_progress
     report(PROGRESS_TASK, 0, len(tasks))
     results = []
@@ -416,7 +448,13 @@ def evaluate(
     folds = pd.DataFrame([r for r, _ in results])
     predictions = pd.concat([p for _, p in results], ignore_index=True)
     for _, row in folds[folds["model"] == model_name].iterrows():
-        logger.log(logging.INFO if verbose else logging.DEBUG, "seed %d fold %d: accuracy %.3f", row["seed"], row["fold"], row["accuracy"])
+        logger.log(
+            logging.INFO if verbose else logging.DEBUG,
+            "seed %d fold %d: accuracy %.3f",
+            row["seed"],
+            row["fold"],
+            row["accuracy"],
+        )
     return EvaluationResult(
         scheme=cv if isinstance(cv, str) else type(cv).__name__,
         model_name=model_name,

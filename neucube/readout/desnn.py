@@ -126,12 +126,13 @@ class DeSNNClassifier(ClassifierMixin, BaseEstimator):
     only a test trial firing all those neurons in its very first step reaches. With
     ``mod = 0.8`` and one neuron per rank, an exact replay of the training trial gets only
     ``(1 / (1 - 0.64)) / (1 / (1 - 0.8)) ~ 0.56`` of it, so with the default ``c = 0.7`` an
-    output neuron would not fire even for a repeat of its own trial. Output neurons with ``PSP_max_i <= 0`` (silent training trial, or drift pushing
-    every weight down) cannot fire. The decision step ``t*`` is the first step at which some
-    output neuron reaches its threshold, or the last step when none does; the winner is the
-    output neuron with the largest ``PSP_i(t*) / (c * PSP_max_i)``. This is the first neuron to
-    fire; among neurons firing in the same step, the one furthest above its threshold; and when
-    none fires, the one closest to firing.
+    output neuron would not fire even for a repeat of its own trial. Output neurons with
+    ``PSP_max_i <= 0`` (silent training trial, or drift pushing every weight down) cannot fire.
+    The decision step ``t*`` is the first step at which some output neuron reaches its
+    threshold, or the last step when none does; the winner is the output neuron with the
+    largest ``PSP_i(t*) / (c * PSP_max_i)``. This is the first neuron to fire; among neurons
+    firing in the same step, the one furthest above its threshold; and when none fires, the one
+    closest to firing.
 
     **Scores.** ``predict_proba`` normalises non-negative class scores to sum to 1 and
     ``predict`` returns their argmax (ties go to the class first in ``classes_``). For
