@@ -14,10 +14,11 @@ from sklearn.base import BaseEstimator
 
 from app.study import StudyError, parse_study
 from app.study.schema import MODEL_PARAMS, RENAMED, SECTIONS, StudyKeyRenamed
+from neucube._param_docs import markdown
 from neucube.classifier import NeuCubeClassifier
 from neucube.cube import Reservoir
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
-from neucube.params import ParamSpec, ParamValueError, check_params, check_value, describe, markdown
+from neucube.params import ParamSpec, ParamValueError, check_params, check_value, describe
 from neucube.readout import DeSNNClassifier, StateClassifier
 
 REPO = Path(__file__).resolve().parents[1]
