@@ -354,7 +354,10 @@ def test_student_walk_demo_then_muse_like_upload(page, server: str, tmp_path: Pa
         page.wait_for_timeout(500)
     lap("train page")
     page.get_by_role("button", name="Run evaluation").click()
-    page.get_by_text("What these results say").wait_for(timeout=900_000)
+    # The results, or the page's message that the run failed (then the test says why at once).
+    failed = page.get_by_text("The last run failed")
+    page.get_by_text("What these results say").or_(failed).first.wait_for(timeout=900_000)
+    assert failed.count() == 0, page.get_by_test_id("stAlertContentError").all_inner_texts()
     page.get_by_text("Against chance:").wait_for()
     page.get_by_text("Against the shuffled-label control:").wait_for()
     page.get_by_text("Against the best baseline:").wait_for()
