@@ -280,11 +280,13 @@ def adopt_finished_job() -> None:
 
 
 def job_panel() -> None:
-    """Progress of the session's job, refreshed every second while it runs."""
+    """Progress of the session's job, refreshed every two seconds while it runs."""
     job = st.session_state.get("job")
     active = job is not None and job.state in ("queued", "running")
 
-    @st.fragment(run_every=1.0 if active else None)
+    # Each refresh costs about 0.25 CPU-s of the server; every second it took more CPU than a
+    # small job itself (measured in the browser walk), and on a busy machine it slows the job.
+    @st.fragment(run_every=2.0 if active else None)
     def panel() -> None:
         job = st.session_state.get("job")
         if job is None:
