@@ -34,6 +34,7 @@ demo: install
 # pytest exits 5 when no test is selected (e.g. `make test PYTEST_ARGS="-k nothing"`): not a failure.
 test: install-test system-deps
 	$(BIN)/lint-imports
+	$(BIN)/ruff check neucube data_loaders app tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests selected"; exit 0; fi; exit $$rc
 

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neucube.defaults import DEFAULTS
 from app.streamlit_app import datasets, studyfile
 from app.streamlit_app.datasets import (
     RecordingOptions,
@@ -31,6 +30,7 @@ from app.streamlit_app.datasets import (
     save_uploads,
 )
 from app.streamlit_app.training import NO_EARLY_NOTE, count_fits
+from neucube.defaults import DEFAULTS
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
@@ -869,7 +869,7 @@ def test_two_sessions_train_at_the_same_time_without_mixing(edf_bytes, monkeypat
         results = [wait_for_result(at) for at in (eeg, sim)]
     finally:
         ui.executor.clear()
-    for at, res, job in zip((eeg, sim), results, jobs, strict=True):
+    for at, res, _job in zip((eeg, sim), results, jobs, strict=True):
         ds = at.session_state["dataset"]
         assert res.dataset_version == ds.version
         assert res.model.n_channels_ == ds.trials.n_channels

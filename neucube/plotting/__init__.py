@@ -23,12 +23,12 @@ from neucube.plotting.comparison import plot_fold_scores
 from neucube.plotting.connectome import plot_glass_connections, plot_glass_interaction
 from neucube.plotting.cube import plot_cube, plot_cube_interactive
 from neucube.plotting.encoder import plot_encoder_preview
+from neucube.plotting.export import export_figures, plotly_static_available
 from neucube.plotting.importance import (
     plot_importance_map,
     plot_importance_topomaps,
     plot_neuron_importance,
 )
-from neucube.plotting.export import export_figures, plotly_static_available
 from neucube.plotting.interaction import plot_interaction_circle, plot_neuron_proportions
 from neucube.plotting.performance import (
     early_times,

@@ -30,12 +30,12 @@ from neucube._atomic import atomic_write_bytes, atomic_write_text
 from neucube._inputs import read_model_input
 from neucube._validation import check_number
 from neucube._version import __version__
-from neucube.data import TrialSet
 from neucube.analysis._source import resolve_cube
 from neucube.analysis.activity import class_activity
 from neucube.analysis.clusters import neuron_clusters, neuron_proportions
 from neucube.analysis.export import export_graph
 from neucube.analysis.interaction import feature_interaction_network
+from neucube.data import TrialSet
 from neucube.plotting._common import format_window
 from neucube.plotting.activity import plot_class_difference
 from neucube.plotting.comparison import plot_fold_scores

@@ -184,7 +184,8 @@ def plot_neuron_proportions(
         raise ValueError(f"The 'proportions' argument of {owner} must be non-empty, finite and "
                          "non-negative shares per channel.")
     if kind == "bar" and len(share) > _MAX_BARS:
-        # Many inputs (e.g. fMRI voxels): a page-high chart of the largest clusters, the rest summed.
+        # Many inputs (e.g. fMRI voxels): a page-high chart of the largest clusters, the rest
+        # summed.
         ranked = share.sort_values(ascending=False)
         rest = ranked.iloc[_MAX_BARS - 1:]
         share = pd.concat([ranked.iloc[: _MAX_BARS - 1],
