@@ -392,8 +392,8 @@ folder = "data"
 sfreq = 100.0
 
 [encoder]
-kind = "tbr"
-alpha = 0.5
+encoder = "tbr"
+encoder_alpha = 0.5
 """
 
 
@@ -894,15 +894,16 @@ def build_corpus(out_dir: str | Path) -> list[Case]:
             p.write_text(text)
         add(case_id, "study", study, problem, StudyError, match, p)
 
-    study_case("study_unknown_key", "unknown key: encoder.alpah (typo of alpha)",
-               _e("encoder.alpah: unknown key; expected one of kind, threshold, alpha"),
-               STUDY.replace("alpha = 0.5", "alpah = 0.5"))
+    study_case("study_unknown_key", "unknown key: encoder.encoder_alpah (typo of encoder_alpha)",
+               _e("encoder.encoder_alpah: unknown key; expected one of encoder, "
+                  "encoder_threshold, encoder_alpha"),
+               STUDY.replace("encoder_alpha = 0.5", "encoder_alpah = 0.5"))
     study_case("study_unknown_section", "unknown section [encoding]",
                _e("encoding: unknown section; expected one of cube, data, encoder"),
                STUDY.replace("[encoder]", "[encoding]"))
-    study_case("study_wrong_type", "wrong type: encoder.alpha = \"half\"",
-               _e('encoder.alpha: expected a number >= 0, got "half"'),
-               STUDY.replace("alpha = 0.5", 'alpha = "half"'))
+    study_case("study_wrong_type", "wrong type: encoder.encoder_alpha = \"half\"",
+               _e('encoder.encoder_alpha: expected a number >= 0, got "half"'),
+               STUDY.replace("encoder_alpha = 0.5", 'encoder_alpha = "half"'))
     study_case("study_wrong_type_table", "wrong type: the [data] table given as a number",
                _e("data: expected a table, got 3"),
                'data = 3\n[study]\nname = "corpus"\n')
