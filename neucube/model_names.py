@@ -4,13 +4,16 @@ A results table names its rows by technical keys: the model (``"neucube"``), the
 :data:`neucube.evaluation.BASELINES` (``"vectorizer_logreg"``), and the model's controls, which
 append a suffix to its name (``"neucube (no STDP)"``, ``"neucube (shuffled labels)"``). Figures
 and the web app show :func:`plain_name` instead, so a student reads "Logistic regression on the
-whole epoch"; the technical key stays in files and tooltips. This module imports nothing, so
+whole epoch"; the technical key stays in files and tooltips. Spike encoders
+have plain names too (:func:`encoder_name`). This module imports only the standard library, so
 the app's pages can use it without loading the evaluation code.
 """
 
 from __future__ import annotations
 
-__all__ = ["BASELINE_NAMES", "CONTROL_WORDS", "plain_name"]
+import re
+
+__all__ = ["BASELINE_NAMES", "CONTROL_WORDS", "ENCODER_NAMES", "encoder_name", "plain_name"]
 
 #: Baselines of :data:`neucube.evaluation.BASELINES`, in words.
 BASELINE_NAMES: dict[str, str] = {
@@ -21,6 +24,14 @@ BASELINE_NAMES: dict[str, str] = {
     "xdawn_tangent_logreg": "xDAWN + Riemannian tangent space (MOABB's ERP reference)",
     "tangent_space_logreg": "Riemannian tangent space of channel covariances",
     "riemann_mdm": "Minimum distance to Riemannian class means",
+}
+
+#: Spike encoders by their study key (``encoder = "tbr"``), in words.
+ENCODER_NAMES: dict[str, str] = {
+    "tbr": "TBR (threshold-based) encoder",
+    "step_forward": "Step-forward encoder",
+    "moving_window": "Moving-window encoder",
+    "bsa": "BSA (Ben's Spiker Algorithm) encoder",
 }
 
 #: Suffix the evaluation appends to the model's name for each control
@@ -61,3 +72,21 @@ def plain_name(name: str, model_name: str = "neucube") -> str:
     if name == model_name:
         return "NeuCube"
     return BASELINE_NAMES.get(name, name)
+
+
+def encoder_name(encoder: object) -> str:
+    """A spike encoder (an instance, its class or its study key) in words.
+
+    Examples
+    --------
+    >>> encoder_name("step_forward")
+    'Step-forward encoder'
+    >>> encoder_name("BSAEncoder")
+    "BSA (Ben's Spiker Algorithm) encoder"
+    """
+    if not isinstance(encoder, str):
+        encoder = (encoder if isinstance(encoder, type) else type(encoder)).__name__
+    # The class name without "Encoder", in snake case: StepForwardEncoder -> step_forward.
+    key = encoder.removesuffix("Encoder")
+    key = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key).lower()
+    return ENCODER_NAMES.get(key, ENCODER_NAMES.get(encoder, encoder))

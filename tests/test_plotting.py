@@ -327,7 +327,7 @@ def test_encoder_preview_reports_the_snr(model, trials):
     table = snr(trials.X, model.encoder_.reconstruct(trials.X), axis=(0, 2))[c]
     top, bottom = fig.axes
     title = top.get_title().replace("\n", " ")
-    assert title.startswith(f"TBREncoder, Fz, trial 2 SNR {table:.1f} dB over "
+    assert title.startswith(f"TBR (threshold-based) encoder, Fz, trial 2 SNR {table:.1f} dB over "
                             f"{trials.n_trials} trials, {expected:.1f} dB this trial")
     assert "0 dB: the error is as large as the signal" in title
     assert top.get_ylabel() == "amplitude (µV)"
@@ -377,6 +377,20 @@ def test_confusion_matrix_from_counts():
     with pytest.raises(ValueError, match=r"square matrix of non-negative counts; got shape "
                                          r"\(2, 3\)"):
         plot_confusion_matrix(np.ones((2, 3)))
+    # An evaluation's matrix is titled by the model in words, not its key.
+    import pandas as pd
+
+    from neucube.evaluation import EvaluationResult
+
+    preds = pd.DataFrame({"model": ["neucube"] * 4 + ["xdawn_tangent_logreg"] * 4,
+                          "y_true": ["a", "b"] * 4, "y_pred": ["a", "a", "a", "b"] * 2})
+    result = EvaluationResult("stratified", "neucube", ["a", "b"], [0], pd.DataFrame(), preds,
+                              baselines=["xdawn_tangent_logreg"])
+    assert plot_confusion_matrix(result).axes[0].get_title() == (
+        "NeuCube: accuracy 75.0% (n = 4)")
+    title = plot_confusion_matrix(result, model="xdawn_tangent_logreg").axes[0].get_title()
+    assert title.replace("\n", " ") == ("xDAWN + Riemannian tangent space (MOABB's ERP "
+                                        "reference): accuracy 75.0% (n = 4)")
     with pytest.raises(ValueError, match="must have 2 names; got 3"):
         plot_confusion_matrix(np.ones((2, 2)), ["a", "b", "c"])
 

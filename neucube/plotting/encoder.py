@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from neucube.data import TrialSet
 from neucube.encoding.metrics import snr
+from neucube.model_names import encoder_name
 from neucube.plotting._common import time_axis
 from neucube.plotting.style import (
     MM_PER_INCH,
@@ -110,7 +111,7 @@ def plot_encoder_preview(
     name = ch_names[c] if ch_names is not None else f"channel {c}"
     # The channel's SNR pools all trials, as a per-channel table does (the one trial's SNR
     # differs from it and is given second); what 0 dB means, for a reader new to the measure.
-    label = (f"{type(encoder).__name__}, {name}, trial {trial % X.shape[0]}\n"
+    label = (f"{encoder_name(encoder)}, {name}, trial {trial % X.shape[0]}\n"
              f"SNR {float(snr(X[:, c], every)):.1f} dB over {X.shape[0]} trials, "
              f"{float(snr(signal, recon)):.1f} dB this trial\n"
              "(0 dB: the error is as large as the signal; each +10 dB: 10× less error)")

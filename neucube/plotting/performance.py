@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from neucube.model_names import plain_name
 from neucube.plotting.style import (
     CATEGORICAL,
     MM_PER_INCH,
@@ -103,8 +105,14 @@ def plot_confusion_matrix(
         cbar.set_label("share of true class" if normalize else "trials")
         cbar.outline.set_linewidth(0.4)
         accuracy = np.trace(matrix) / matrix.sum() if matrix.sum() else float("nan")
-        ax.set_title(title or f"{name + ': ' if name else ''}accuracy {100 * accuracy:.1f}% "
-                              f"(n = {int(matrix.sum())})")
+        if title is None:
+            # The model in words (a baseline's can be long: wrapped to the figure's width).
+            title = f"accuracy {100 * accuracy:.1f}% (n = {int(matrix.sum())})"
+            if name:
+                chars = max(int(fig.get_figwidth() * MM_PER_INCH / 1.8), 20)
+                title = textwrap.fill(f"{plain_name(name, result.model_name)}: {title}", chars,
+                                      break_long_words=False)
+        ax.set_title(title)
     return finish(fig, path, formats, dpi)
 
 
