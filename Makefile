@@ -34,7 +34,7 @@ demo: install
 # pytest exits 5 when no test is selected (e.g. `make test PYTEST_ARGS="-k nothing"`): not a failure.
 test: install-test system-deps
 	$(BIN)/lint-imports
-	$(BIN)/ruff check neucube data_loaders app tests bench
+	$(BIN)/ruff check neucube neucube_study data_loaders app tests bench
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests selected"; exit 0; fi; exit $$rc
 
@@ -58,7 +58,7 @@ test-py313:
 # `make lint`: ruff over the code (not yet part of `make test`: it still reports violations).
 lint: install-test
 	$(BIN)/python -m pip install --quiet "ruff>=0.6"
-	$(BIN)/ruff check neucube data_loaders app tests bench
+	$(BIN)/ruff check neucube neucube_study data_loaders app tests bench
 
 # `make bench`: the whole suite with fewer seeds (55 min on 2 shared cores, less when idle);
 # `make bench-full`: every seed and the nested N170 selection (over an hour).

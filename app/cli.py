@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(verbose: int, quiet: bool) -> None:
     """Terminal output at the chosen verbosity; the run log in the results folder keeps INFO."""
     level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING
-    from app.study.progress import TqdmLoggingHandler
+    from neucube_study.progress import TqdmLoggingHandler
 
     handler = TqdmLoggingHandler(sys.stderr)
     handler.setLevel(logging.WARNING if quiet else level)
@@ -161,10 +161,10 @@ def _sigterm_cleans_up() -> Iterator[None]:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     # Imported here so `neucube --help` stays fast.
-    from app.extras import missing_extra
-    from app.study import load_study
-    from app.study.progress import Progress, TqdmProgress
-    from app.study.report import format_summary
+    from neucube_study import load_study
+    from neucube_study.extras import missing_extra
+    from neucube_study.progress import Progress, TqdmProgress
+    from neucube_study.report import format_summary
 
     if args.scheduler is not None and (problem := missing_extra("dask")):
         print(f"neucube {args.command}: error: {problem}", file=sys.stderr)
@@ -173,12 +173,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     progress = Progress() if args.quiet else TqdmProgress()
     try:
         if args.command == "search":
-            from app.study.search import run_search
+            from neucube_study.search import run_search
 
             result = run_search(study, out=args.out, n_jobs=args.n_jobs, scheduler=args.scheduler,
                                 progress=progress, resume=args.resume, overwrite=args.overwrite)
         else:
-            from app.study import run_study
+            from neucube_study import run_study
 
             result = run_study(study, out=args.out, n_jobs=args.n_jobs, scheduler=args.scheduler,
                                progress=progress, resume=args.resume, overwrite=args.overwrite,
@@ -192,7 +192,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    from app.extras import missing_extra
+    from neucube_study.extras import missing_extra
 
     if problem := missing_extra("app"):
         print(f"neucube app: error: {problem}", file=sys.stderr)
@@ -240,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     _configure_logging(args.verbose, args.quiet)
     from app.oserrors import EXIT_OS_ERROR, describe_os_error
-    from app.study.schema import StudyError
+    from neucube_study.schema import StudyError
 
     commands = {"run": _cmd_run, "search": _cmd_run, "app": _cmd_app}
     try:

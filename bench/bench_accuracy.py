@@ -243,8 +243,8 @@ def load_familiarity(effect_size: float) -> TrialSet:
 # --------------------------------------------------------------------------- helpers
 def load_fmri() -> TrialSet:
     # The study's own simulation and reader (NIfTI + events.tsv through data_loaders.load_fmri).
-    from app.study import load_study
-    from app.study.runner import load_trials
+    from neucube_study import load_study
+    from neucube_study.runner import load_trials
 
     return load_trials(load_study(REPO / "studies" / "fmri_blocks.toml"))
 

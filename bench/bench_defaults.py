@@ -58,8 +58,8 @@ def load(key: str, root: Path) -> Any:
     if key == "familiarity_effect0":
         return ba.load_familiarity(0.0)
     if key == "fmri":
-        from app.study.adapters import load_source
-        from app.study.schema import load_study
+        from neucube_study.adapters import load_source
+        from neucube_study.schema import load_study
 
         study = load_study(REPO / "studies" / "fmri_blocks.toml")
         return load_source(study.config["data"]["source"], study.config["data"]["args"],

@@ -61,11 +61,11 @@ def load(seed: int | None, effect_size: float | None = None,
          n_runs: int | None = None) -> tuple[TrialSet, dict[str, Any]]:
     """The study's trials (simulation ``seed``; None: the study's) without interpolation;
     ``effect_size`` and ``n_runs`` replace the study's simulated effect and number of runs."""
-    from app.study.schema import load_study
+    from neucube_study.schema import load_study
     try:  # the study's data sources moved from sources.py to adapters.py (issue 17)
-        from app.study.adapters import load_source
+        from neucube_study.adapters import load_source
     except ImportError:
-        from app.study.sources import load_source
+        from neucube_study.sources import load_source
 
     study = load_study(STUDY)
     pre = dict(study.config["preprocessing"])

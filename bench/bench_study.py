@@ -2,7 +2,7 @@
 
 The default study (``studies/familiarity.toml``: BSA + cube + state readout, per-subject and
 pooled 5-fold, the three baselines, the shuffled-label control, figures) is run by
-:func:`app.study.run_study` on ``simulate_familiarity`` data with 64 channels of the 10-10
+:func:`neucube_study.run_study` on ``simulate_familiarity`` data with 64 channels of the 10-10
 system (the BioSemi-64 sites), 100 trials per class and subject, at 128 Hz and 256 Hz, with
 ``--n-jobs`` worker processes (default 2). The cube is compiled into a fresh cache, so a run
 includes the cold build a new user pays once.
@@ -135,7 +135,7 @@ class TreeMemory:
 
 def make_study(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: bool) -> Any:
     """The default study with the lab-scale simulated data."""
-    from app.study.schema import parse_study
+    from neucube_study.schema import parse_study
 
     raw = tomllib.loads((REPO / "studies" / "familiarity.toml").read_text())
     raw["study"]["name"] = f"lab_scale_{n_subjects}x64_{int(sfreq)}hz"
@@ -157,10 +157,10 @@ def _cum(stats: pstats.Stats, file_suffix: str, names: tuple[str, ...]) -> float
 
 def profile_fit(study: Any, trials: Any) -> dict[str, Any]:
     """One NeuCube fit + scoring on the first subject's first per-subject fold, by stage."""
-    from app.study.schema import make_model
     from neucube.cube.engine import run_stats
     from neucube.evaluation.baselines import make_baseline
     from neucube.evaluation.cross_validation import cv_splits
+    from neucube_study.schema import make_model
 
     labels = trials.labels.astype(str)
     train, test, _ = next(iter(cv_splits("per_subject", labels, trials.subject, 5, study.seed)))
@@ -215,8 +215,8 @@ def _top(stats: pstats.Stats, n: int) -> list[list[Any]]:
 
 def run_one(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: bool) -> dict:
     """Run the study once into a temporary folder; return its measurements."""
-    from app.study import run_study
-    from app.study.runner import load_trials
+    from neucube_study import run_study
+    from neucube_study.runner import load_trials
 
     study = make_study(n_subjects, sfreq, n_trials, n_jobs, figures)
     load_start = os.getloadavg()
@@ -258,7 +258,7 @@ def run_one(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: 
 
 def _headline(schemes: Any) -> Any:
     """Mean accuracy per scheme: NeuCube, each baseline, ablation and control (the summary's
-    layout, as ``app/study/report.py`` reads it)."""
+    layout, as ``neucube_study/report.py`` reads it)."""
     try:
         out = {}
         for scheme, cls in schemes.items():

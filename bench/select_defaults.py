@@ -67,8 +67,8 @@ def load(key: str, root: Path) -> TrialSet:
 
         return simulate_familiarity(n_subjects=3, effect_size=1.0, seed=DEV_SEED)
     if key == "fmri":
-        from app.study.adapters import load_source
-        from app.study.schema import load_study
+        from neucube_study.adapters import load_source
+        from neucube_study.schema import load_study
 
         study = load_study(REPO / "studies" / "fmri_blocks.toml")
         args = {**study.config["data"]["args"], "seed": DEV_SEED}

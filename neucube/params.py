@@ -7,7 +7,7 @@ file it belongs to. The default is the one of ``__init__``'s signature (never wr
 ranges whose size sets the work come from :data:`neucube.limits.LIMITS` (``limit="n_rounds"``).
 Everything else is generated from these declarations: the estimator's own check
 (:func:`check_params`, called once at the start of ``fit``), the study schema and its search grid
-(:mod:`app.study.schema`), the app's widgets and ``docs/parameters.md``
+(:mod:`neucube_study.schema`), the app's widgets and ``docs/parameters.md``
 (``python -m neucube.params --markdown``).
 
 Usage::

@@ -1,7 +1,7 @@
 """Preprocessing presets by data type, declared once for study files and the web app.
 
 ``[preprocessing] preset = "erp"`` in a study file fills the keys the study does not set
-(:mod:`app.study.schema`), and the web app starts an uploaded recording from the same preset.
+(:mod:`neucube_study.schema`), and the web app starts an uploaded recording from the same preset.
 This module imports nothing, so reading a preset is free wherever it happens.
 """
 

@@ -627,8 +627,8 @@ def test_count_fits_follows_the_scheme() -> None:
 
 
 def test_settings_are_the_study_sections_with_the_classifiers_defaults() -> None:
-    from app.study import parse_study
     from neucube.classifier import NeuCubeClassifier
+    from neucube_study import parse_study
 
     s = studyfile.settings_of(None)
     defaults = NeuCubeClassifier().get_params()
@@ -667,7 +667,7 @@ def test_widget_values_are_checked_by_the_declarations() -> None:
 
 
 def test_study_file_of_a_shipped_study_is_accepted_by_the_schema() -> None:
-    from app.study import parse_study
+    from neucube_study import parse_study
 
     ds = datasets.load_shipped_study("familiarity", n_subjects=2)
     settings = studyfile.with_changes(studyfile.settings_of(ds.study), {
@@ -882,7 +882,7 @@ def test_two_sessions_train_at_the_same_time_without_mixing(edf_bytes, monkeypat
     assert [r.settings["readout"]["readout"] for r in results] == [DEFAULTS["readout"], "state"]
     assert results[0].model.n_channels_ == 64 and results[1].model.n_channels_ == 19
     # Each session's scores and model equal a direct serial run of its settings on its data.
-    from app.study import run_study
+    from neucube_study import run_study
 
     for k, (at, res) in enumerate(zip((eeg, sim), results, strict=True)):
         trials = at.session_state["dataset"].trials

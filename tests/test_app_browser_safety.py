@@ -44,8 +44,8 @@ def test_browser_upload_of_a_header_naming_a_server_file_shows_the_error(
     page.get_by_role("heading", name="Quick start").wait_for()
     _nav(page, "Study")
     page.get_by_text("Upload recordings").wait_for()
-    # Let the page's first run finish importing app.study: a rerun requested in the middle of
-    # that import left app.study.schema half-initialised on main at 2372211 (ImportError of
+    # Let the page's first run finish importing neucube_study: a rerun requested in the middle of
+    # that import left neucube_study.schema half-initialised on main at 2372211 (ImportError of
     # PREPROCESSING_PRESETS on every later run; the upload test of test_app_browser.py too).
     page.wait_for_timeout(5000)
     page.get_by_text("Upload recordings").click()

@@ -56,7 +56,7 @@ def _run_in_app(at) -> object:
 
 @pytest.mark.slow
 def test_app_and_cli_write_the_same_metrics(tmp_path: Path) -> None:
-    from app.study.metrics import METRICS_SCHEMA
+    from neucube_study.metrics import METRICS_SCHEMA
 
     jsonschema = pytest.importorskip("jsonschema")
     at = AppTest.from_file(str(HOME), default_timeout=300).run()

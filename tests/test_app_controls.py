@@ -52,8 +52,8 @@ def test_training_job_runs_the_ablations_on_the_same_folds(result):
 
 
 def test_settings_take_the_ablations_from_the_study_and_the_schema():
-    from app.study import load_study
-    from app.study.schema import SECTIONS
+    from neucube_study import load_study
+    from neucube_study.schema import SECTIONS
 
     study = load_study(REPO / "studies" / "familiarity.toml")
     assert studyfile.settings_of(study)["evaluation"]["ablations"] == ["encoder_only", "no_stdp"]

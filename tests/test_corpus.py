@@ -28,9 +28,9 @@ from corpus.make_corpus import (  # tests/corpus, importable because tests/ is o
     write_edf,
 )
 
-from app.study import Study
 from data_loaders import FileFormatError, load_eeg
 from neucube import TrialSet
+from neucube_study import Study
 
 README = Path(__file__).parent / "corpus" / "README.md"
 
@@ -55,8 +55,8 @@ def test_the_corpus_covers_every_entry_point_and_family(corpus) -> None:
     assert {c.entry for c in corpus.values()} == {
         "data_loaders.load_eeg", "data_loaders.read_recording", "data_loaders.load_neucube_csv",
         "data_loaders.load_marker_csv", "data_loaders.load_fmri", "neucube.TrialSet",
-        "NeuCubeClassifier.fit", "app.study.load_study", "neucube.load_model", "app.extract_zip",
-        "app.study.outputs.check_target",
+        "NeuCubeClassifier.fit", "neucube_study.load_study", "neucube.load_model", "app.extract_zip",
+        "neucube_study.outputs.check_target",
     }  # fmt: skip
     families = {c.family for c in corpus.values() if c.upload is not None}
     assert {"EDF", "BDF", "BrainVision", "EEGLAB", "FIF", "CSV folder", "marker CSV"} <= families

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.study import load_study, run_study
+from neucube_study import load_study, run_study
 
 distributed = pytest.importorskip("distributed", reason="--scheduler needs dask[distributed]")
 

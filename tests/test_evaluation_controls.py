@@ -199,8 +199,8 @@ def test_paired_comparison_pairs_by_fold():
 
 
 def test_study_schema_lists_every_baseline_and_ablation():
-    from app.study import schema
     from neucube.evaluation import ABLATIONS, BASELINES
+    from neucube_study import schema
 
     assert schema.BASELINES == tuple(BASELINES) and schema.ABLATIONS == tuple(ABLATIONS)
 

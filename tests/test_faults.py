@@ -40,12 +40,12 @@ import numpy as np
 import pytest
 from test_study_run import FILES  # tests/ is on sys.path (no package)
 
-from app.study.metrics import METRICS_SCHEMA
 from neucube.cube.connectivity import build_connectivity
 from neucube.cube.engine import CompiledCube, compile_count, simulate_brian
 from neucube.cube.mapping import input_positions, map_channels
 from neucube.cube.model import ModelParams
 from neucube.cube.template import grid_template
+from neucube_study.metrics import METRICS_SCHEMA
 
 pytestmark = pytest.mark.slow
 

@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from app.study import Study, StudyError, load_study
-from app.study.schema import SECTIONS
 from data_loaders import LoaderError, load_marker_csv, load_neucube_csv
 from neucube import TrialSet
+from neucube_study import Study, StudyError, load_study
+from neucube_study.schema import SECTIONS
 
 FUZZ = settings(max_examples=80, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -25,7 +25,7 @@ def _python(code: str) -> subprocess.CompletedProcess:
 def test_core_and_cli_import_neither_streamlit_nor_dask():
     proc = _python(
         "import contextlib, io, json, sys\n"
-        "import neucube, data_loaders, app.cli, app.study\n"
+        "import neucube, data_loaders, app.cli, neucube_study\n"
         "from neucube import NeuCubeClassifier, plotting, evaluation\n"
         "from data_loaders import load_eeg\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"

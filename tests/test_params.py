@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from sklearn.base import BaseEstimator
 
-from app.study import StudyError, parse_study
-from app.study.schema import MODEL_PARAMS, RENAMED, SECTIONS, StudyKeyRenamed
 from neucube._param_docs import markdown
 from neucube.classifier import NeuCubeClassifier
 from neucube.cube import Reservoir
 from neucube.encoding import BSAEncoder, MovingWindowEncoder, StepForwardEncoder, TBREncoder
 from neucube.params import ParamSpec, ParamValueError, check_params, check_value, describe
 from neucube.readout import DeSNNClassifier, StateClassifier
+from neucube_study import StudyError, parse_study
+from neucube_study.schema import MODEL_PARAMS, RENAMED, SECTIONS, StudyKeyRenamed
 
 REPO = Path(__file__).resolve().parents[1]
 DECLARED = [NeuCubeClassifier, TBREncoder, StepForwardEncoder, MovingWindowEncoder, BSAEncoder,
@@ -176,7 +176,7 @@ def test_markdown_command_prints_the_doc():
 
 
 def test_an_old_key_is_reported_at_its_line_of_the_study_file(tmp_path):
-    from app.study import load_study
+    from neucube_study import load_study
 
     path = tmp_path / "old.toml"
     path.write_text('[study]\nname = "old"\n[data]\nsource = "simulate"\n[stdp]\n'

@@ -129,7 +129,7 @@ def test_preprocess_interpolates_after_resampling_and_names_its_key(X: np.ndarra
 
 
 def test_study_files_name_the_interpolation() -> None:
-    from app.study.schema import StudyError, parse_study
+    from neucube_study.schema import StudyError, parse_study
 
     raw = {"study": {"name": "s"}, "data": {"source": "simulate"},
            "preprocessing": {"upsample": 4, "upsample_kind": "pchip"}}

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.study import StudyError, parse_study
 from neucube.classifier import NeuCubeClassifier
 from neucube.cube.reservoir import Reservoir
 from neucube.cube.template import grid_template
 from neucube.data import TrialSet
 from neucube.limits import LIMITS, MAX_NEURONS, check_limit
 from neucube.persistence import ModelFileError, load_model
+from neucube_study import StudyError, parse_study
 
 CH_NAMES = ("Fz", "Cz", "Pz")
 COORDS = np.array([[0.0, 0.0, 0.0], [30.0, 30.0, 30.0], [0.0, 30.0, 10.0]])

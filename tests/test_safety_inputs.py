@@ -32,14 +32,14 @@ from corpus.make_corpus import (  # tests/corpus, importable because tests/ is o
 )
 
 from app.streamlit_app.datasets import UploadError, extract_zip
-from app.study import StudyError
-from app.study.adapters import _subject_of, eeg_files, load_source
-from app.study.patterns import MAX_TEXT_CHARS, compile_pattern, search
 from data_loaders import FileFormatError, load_eeg, load_fmri, load_marker_csv, load_neucube_csv
 from data_loaders._paths import inside, require_regular_file, resolve_companion
 from data_loaders.coordinates import read_coordinate_file
 from data_loaders.eeg import check_recording_files, read_recording
 from data_loaders.fmri import read_volume_labels
+from neucube_study import StudyError
+from neucube_study.adapters import _subject_of, eeg_files, load_source
+from neucube_study.patterns import MAX_TEXT_CHARS, compile_pattern, search
 
 EEG_KW = dict(tmin=-0.1, tmax=0.5)
 FIFO = r"found a named pipe \(FIFO\)"

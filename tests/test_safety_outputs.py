@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from app.oserrors import EXIT_OS_ERROR, describe_os_error
-from app.study import StudyError, load_study, parse_study, run_study
-from app.study.outputs import (
+from neucube._atomic import atomic_write_text
+from neucube_study import StudyError, load_study, parse_study, run_study
+from neucube_study.outputs import (
     MARKER,
     ResultsFolderError,
     check_target,
@@ -32,7 +33,6 @@ from app.study.outputs import (
     read_marker,
     results_folder,
 )
-from neucube._atomic import atomic_write_text
 
 REPO = Path(__file__).resolve().parents[1]
 NEUCUBE = Path(sys.executable).with_name("neucube")
@@ -375,7 +375,7 @@ def test_overwrite_replaces_a_user_folder_with_a_results_folder(study, recording
 HOLDER = textwrap.dedent("""\
     import contextlib, sys
     from pathlib import Path
-    from app.study.outputs import exclusive
+    from neucube_study.outputs import exclusive
     stack = contextlib.ExitStack()
     print("ready", flush=True)
     for line in sys.stdin:

@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.study.checkpoint import RESUME_PREFIX, Checkpoint
-from app.study.jobs import run_jobs
-from app.study.metrics import early_summary, scheme_metrics
-from app.study.progress import CallbackProgress
 from data_loaders.simulate import simulate_familiarity
 from neucube.evaluation import evaluate, make_baseline
 from neucube.evaluation.jobs import assemble, plan_evaluation
+from neucube_study.checkpoint import RESUME_PREFIX, Checkpoint
+from neucube_study.jobs import run_jobs
+from neucube_study.metrics import early_summary, scheme_metrics
+from neucube_study.progress import CallbackProgress
 
 
 @pytest.fixture(scope="module")

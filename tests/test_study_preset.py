@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.study._fields import StudyError
-from app.study.schema import MODEL_KEYS, make_model, parse_study
 from neucube.classifier import NeuCubeClassifier
 from neucube.defaults import DEFAULTS, PUBLISHED
+from neucube_study._fields import StudyError
+from neucube_study.schema import MODEL_KEYS, make_model, parse_study
 
 MINIMAL = {"study": {"name": "s"}, "data": {"source": "simulate"}}
 

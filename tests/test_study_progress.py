@@ -13,7 +13,7 @@ import termios
 import numpy as np
 import pytest
 
-from app.study.progress import (
+from neucube_study.progress import (
     CallbackProgress,
     LogProgress,
     Progress,
@@ -65,7 +65,7 @@ def test_callback_and_log(caplog):
     messages: list[str] = []
     drive(as_progress(messages.append))
     assert messages == ["loading", "fits: 1/3 fits", "fits: 2/3 fits", "fits: 3/3 fits"]
-    with caplog.at_level(logging.INFO, logger="app.study.progress"):
+    with caplog.at_level(logging.INFO, logger="neucube_study.progress"):
         drive(as_progress(None))
     assert [r.getMessage() for r in caplog.records] == ["loading", "fits: 1/3 fits", "fits: 2/3 fits",
                                                         "fits: 3/3 fits"]

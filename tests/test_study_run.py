@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.study import load_study, parse_study
-from app.study.checkpoint import RESUME_PREFIX
-from app.study.metrics import METRICS_SCHEMA
-from app.study.runner import data_fingerprint, load_trials
 from neucube._atomic import TMP_PREFIX
 from neucube.persistence import load_model
+from neucube_study import load_study, parse_study
+from neucube_study.checkpoint import RESUME_PREFIX
+from neucube_study.metrics import METRICS_SCHEMA
+from neucube_study.runner import data_fingerprint, load_trials
 
 pytestmark = pytest.mark.slow
 
@@ -267,7 +267,7 @@ def test_data_flag_runs_on_eeg_recordings(tmp_path, study_file):
 
 
 def test_python_api_with_progress_callback(study_file, tmp_path):
-    from app.study import run_study
+    from neucube_study import run_study
 
     messages: list[str] = []
     study = load_study(study_file).with_overrides(seed=4)
@@ -314,7 +314,7 @@ def test_shipped_n170_study_runs_through_its_figures(shared_data, tmp_path):
     assert {f"interaction_glass_{c}_{w}" for c in ("face", "house") for w in windows} <= names
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.5 < metrics["model"]["roc_auc"]["mean"] <= 1.0
-    from app.study.jobs import available_cores
+    from neucube_study.jobs import available_cores
 
     # Once per process (the main one and each worker; n_jobs defaults to every core), not per fold.
     assert proc.stderr.count("from their nearest neuron") <= 1 + available_cores()

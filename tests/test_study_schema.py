@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.study import StudyError, load_study, parse_study
-from app.study.paths import DATA_ROOT_ENV
-from app.study.schema import MODEL_PARAMS, SECTIONS
-from app.study.sources import SOURCES
 from neucube.defaults import DEFAULTS
+from neucube_study import StudyError, load_study, parse_study
+from neucube_study.paths import DATA_ROOT_ENV
+from neucube_study.schema import MODEL_PARAMS, SECTIONS
+from neucube_study.sources import SOURCES
 
 REPO = Path(__file__).resolve().parents[1]
 STUDIES = sorted((REPO / "studies").glob("*.toml"))
@@ -365,7 +365,7 @@ def test_parser_fuzz(raw):
 
 
 def test_preprocessing_preset_fills_unset_keys():
-    from app.study.schema import PREPROCESSING_PRESETS
+    from neucube_study.schema import PREPROCESSING_PRESETS
 
     pre = parse_study({**MINIMAL, "preprocessing": {"preset": "erp", "tmin": -0.2}}).config[
         "preprocessing"]

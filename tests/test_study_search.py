@@ -15,9 +15,9 @@ import pytest
 from scipy import stats
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
-from app.study import StudyError, load_study, parse_study
-from app.study.metrics import METRICS_SCHEMA
-from app.study.search import MODEL_NAME, make_search, param_space, tuned_config
+from neucube_study import StudyError, load_study, parse_study
+from neucube_study.metrics import METRICS_SCHEMA
+from neucube_study.search import MODEL_NAME, make_search, param_space, tuned_config
 
 REPO = Path(__file__).resolve().parents[1]
 STUDY = """
@@ -106,7 +106,7 @@ def test_nested_search_end_to_end(tmp_path):
     # Nested: outer fold 0's choice is that of a search on its 12 training trials alone.
     from sklearn.model_selection import StratifiedKFold
 
-    from app.study.runner import load_trials
+    from neucube_study.runner import load_trials
 
     study = load_study(path)
     trials = load_trials(study)

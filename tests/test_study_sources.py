@@ -9,12 +9,12 @@ import mne
 import numpy as np
 import pytest
 
-from app.study import StudyError, load_study, parse_study
-from app.study.adapters import apply_preprocessing, eeg_files, relabel
-from app.study.runner import load_trials
-from app.study.simulate_fmri import CONDITIONS, simulate_block_fmri
 from data_loaders.simulate import simulate_familiarity
+from data_loaders.simulate_fmri import CONDITIONS, simulate_block_fmri
 from neucube.data import TrialSet
+from neucube_study import StudyError, load_study, parse_study
+from neucube_study.adapters import apply_preprocessing, eeg_files, relabel
+from neucube_study.runner import load_trials
 
 REPO = Path(__file__).resolve().parents[1]
 CHANNELS = ["Fz", "Cz", "Pz", "O1", "O2", "P7", "P8", "C3"]

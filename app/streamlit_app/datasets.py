@@ -7,10 +7,10 @@ The server only ever reads two kinds of paths:
   parts, no hidden names). A zip archive is checked member by member before it is extracted.
 
 Nothing here computes. An upload is read as ``neucube run`` reads a study: its ``[data]`` and
-``[preprocessing]`` sections go through :func:`app.study.adapters.load_source`, once; mapping
-events to classes afterwards relabels those trials (:func:`app.study.adapters.relabel`). Upload
+``[preprocessing]`` sections go through :func:`neucube_study.adapters.load_source`, once; mapping
+events to classes afterwards relabels those trials (:func:`neucube_study.adapters.relabel`). Upload
 checks are :mod:`data_loaders.uploads`. Errors (:class:`data_loaders.LoaderError`,
-:class:`app.study.StudyError`) reach the page unchanged, so the user sees the loader's message.
+:class:`neucube_study.StudyError`) reach the page unchanged, so the user sees the loader's message.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class Dataset:
         The study file's ``[preprocessing]`` keys (epoch window, filters, rejection).
     events : dict or None
         Class name -> event codes/descriptions used to cut the trials.
-    study : app.study.Study or None
+    study : neucube_study.Study or None
         The shipped study (with the overrides chosen in the app).
     files : tuple of str
         Uploaded file names.
@@ -144,9 +144,9 @@ def load_shipped_study(
     -------
     Dataset
     """
-    from app.study import load_study
-    from app.study.runner import load_trials
-    from app.study.schema import Study
+    from neucube_study import load_study
+    from neucube_study.runner import load_trials
+    from neucube_study.schema import Study
 
     studies = list_studies(folder)
     if name not in studies:
@@ -272,12 +272,12 @@ def _read(
     """Read the upload as ``neucube run`` reads the study file written for it.
 
     The ``[data]`` and ``[preprocessing]`` sections of :func:`_sections` go through
-    :func:`app.study.adapters.load_source`, the study runner's own loader; the channels the
+    :func:`neucube_study.adapters.load_source`, the study runner's own loader; the channels the
     user left out are then dropped as its ``preprocessing.channels``. Returns the trials, the two
     sections (channels included) and the folder the section's file names are relative to.
     """
-    from app.study.adapters import load_source
-    from app.study.sources import SOURCES
+    from neucube_study.adapters import load_source
+    from neucube_study.sources import SOURCES
 
     data, pre, folder = _sections(plan, options, coordinates, workdir)
     args = {k: f.default for k, f in SOURCES[plan.kind].fields.items()
@@ -301,7 +301,7 @@ def _leave_out(
     trials: TrialSet, options: RecordingOptions, pre: dict[str, Any]
 ) -> tuple[TrialSet, dict[str, Any]]:
     """Drop the channels the user left out, as the study's ``preprocessing.channels``."""
-    from app.study.adapters import apply_preprocessing
+    from neucube_study.adapters import apply_preprocessing
 
     if options.leave_out:
         keep = [c for c in trials.ch_names if c not in set(options.leave_out)]
@@ -328,9 +328,9 @@ def _map_events(
     returns them, without reading the files again.
 
     Every event was epoched on its own, so mapping selects and renames those trials
-    (:func:`app.study.adapters.relabel`); the trials left out are counted in the drop log.
+    (:func:`neucube_study.adapters.relabel`); the trials left out are counted in the drop log.
     """
-    from app.study.adapters import relabel
+    from neucube_study.adapters import relabel
 
     data, pre, folder = _sections(plan, options, coordinates, workdir)
     trials = relabel(found, events)
@@ -469,7 +469,7 @@ def default_options(**changes: Any) -> RecordingOptions:
 # --------------------------------------------------------------------------- warnings
 #: Loggers whose WARNING records a load shows on the page. ``py.warnings`` receives Python
 #: warnings once :func:`logging.captureWarnings` is on (Brian2 turns it on when imported).
-_WARNING_LOGGERS = ("data_loaders", "mne", "app.study", "py.warnings")
+_WARNING_LOGGERS = ("data_loaders", "mne", "neucube_study", "py.warnings")
 _PY_WARNING_RE = re.compile(r"^.*?:\d+: \w*Warning: (.*?)(?:\n  .*)?$", re.DOTALL)
 
 

@@ -1,8 +1,8 @@
 """The session's results folder: the one ``neucube run`` writes, with the figures drawn here.
 
-A training job runs the study with :func:`app.study.run_study`, which writes the results folder
+A training job runs the study with :func:`neucube_study.run_study`, which writes the results folder
 (``metrics.json``, ``folds.csv``, ``predictions.csv``, ``model.zip``, ``summary.json``,
-``provenance.json``, ...: :mod:`app.study.runner`) into the session's folder. The export copies
+``provenance.json``, ...: :mod:`neucube_study.runner`) into the session's folder. The export copies
 it, adds the figures made on the Export page (:func:`neucube.plotting.export_figures`) and the
 study file offered for download (its data named as the user knows them). Everything is written
 under the session's own folder, so sessions never share files: a folder elsewhere is refused

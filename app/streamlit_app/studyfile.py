@@ -6,7 +6,8 @@ schema's defaults, which are the classifier's (the app keeps no copy). :func:`st
 adds the data: a shipped study keeps its own file with the settings written over its sections;
 an upload becomes a study whose ``[data]`` section names the uploaded files by their bare names,
 so the study file is placed next to the recordings. :func:`study_for_run` validates it with
-:func:`app.study.parse_study` into the :class:`~app.study.Study` that ``neucube run`` would run.
+:func:`neucube_study.parse_study` into the :class:`~neucube_study.Study` that ``neucube run``
+would run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.streamlit_app.datasets import Dataset
-from app.study.schema import Study, write_toml
+from neucube_study.schema import Study, write_toml
 
 __all__ = ["SETTINGS_SECTIONS", "model_specs", "model_value", "settings_of", "with_changes",
            "study_config", "study_toml", "study_for_run", "to_toml"]
@@ -58,7 +59,7 @@ def settings_of(study: Study | None) -> dict[str, dict[str, Any]]:
     """The app's settings: ``study``'s model and evaluation sections and its seed, or (None)
     those of a study that sets nothing (the classifier's and the schema's defaults)."""
     if study is None:
-        from app.study.schema import parse_study
+        from neucube_study.schema import parse_study
 
         study = parse_study({"study": {"name": "app"}, "data": {"source": "simulate"}})
     settings = {s: copy.deepcopy(study.config[s]) for s in SETTINGS_SECTIONS}
@@ -127,7 +128,7 @@ def study_toml(dataset: Dataset, settings: Mapping[str, Mapping[str, Any]]
 
     An upload's study is checked as if it sat in the folder holding the uploaded files.
     """
-    from app.study import StudyError, parse_study
+    from neucube_study import StudyError, parse_study
 
     config = study_config(dataset, settings)
     if dataset.study is not None:
@@ -149,10 +150,10 @@ def study_for_run(dataset: Dataset, settings: Mapping[str, Mapping[str, Any]]) -
 
     Raises
     ------
-    app.study.StudyError
+    neucube_study.StudyError
         Naming the key, when the settings make an invalid study.
     """
-    from app.study import parse_study
+    from neucube_study import parse_study
 
     text = to_toml(study_config(dataset, settings))
     return parse_study(tomllib.loads(text), path=_study_path(dataset))

@@ -1,4 +1,4 @@
-"""Training jobs: run the session's study with :func:`app.study.run_study` on a worker thread.
+"""Training jobs: run the session's study with :func:`neucube_study.run_study` on a worker thread.
 
 The Train page's settings are a study's sections (:mod:`app.streamlit_app.studyfile`); a job
 validates the study file they make and runs it with the function behind ``neucube run``:
@@ -9,7 +9,7 @@ page polls :attr:`TrainingJob.progress` and, when done, keeps :attr:`TrainingJob
 session.
 
 Progress comes from the run's progress reports (:class:`JobProgress`, an
-:class:`app.study.progress.Progress`): its steps and its counted tasks (cross-validation fits,
+:class:`neucube_study.progress.Progress`): its steps and its counted tasks (cross-validation fits,
 the final model's STDP rounds), never from log text.
 """
 
@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from app.study.progress import UNITS, Progress
 from neucube.data import TrialSet
+from neucube_study.progress import UNITS, Progress
 
 __all__ = [
     "EarlyCurve",
@@ -119,7 +119,7 @@ class TrainingResult:
     """
 
     settings: dict[str, Any]
-    study: Any  # app.study.Study
+    study: Any  # neucube_study.Study
     folder: Path
     evaluation: Any  # neucube.evaluation.EvaluationResult
     model: Any  # NeuCubeClassifier fitted on all trials
@@ -179,10 +179,10 @@ def prepare_job_imports() -> None:
         import sklearn.base  # noqa: F401
         import sklearn.model_selection  # noqa: F401
 
-        import app.study.runner  # noqa: F401  (the run itself: jobs, metrics, provenance)
         import neucube.classifier  # noqa: F401
         import neucube.evaluation  # noqa: F401
         import neucube.readout  # noqa: F401
+        import neucube_study.runner  # noqa: F401  (the run itself: jobs, metrics, provenance)
         _warm_lazy_imports()
     ensure_brian2()
 
@@ -275,7 +275,7 @@ class TrainingJob:
 
     Parameters
     ----------
-    study : app.study.Study
+    study : neucube_study.Study
         The validated study (:func:`app.streamlit_app.studyfile.study_for_run`).
     settings : dict
         The app's settings it was made from (kept with the result).
@@ -338,8 +338,8 @@ class TrainingJob:
             # Inside the try: a failed import must end the job as "failed", not leave it
             # "running" forever (the executor would swallow the exception).
             prepare_job_imports()
-            from app.study.runner import run_study
             from neucube.cube import compile_count
+            from neucube_study.runner import run_study
 
             compiles = compile_count()
             # n_jobs=1: the fits run on this thread, one at a time (other sessions share the

@@ -252,7 +252,7 @@ def start_job(dataset: Dataset, settings: dict[str, dict[str, Any]]) -> Training
 
     Raises
     ------
-    app.study.StudyError
+    neucube_study.StudyError
         When the settings make an invalid study (naming the key).
     """
     study = studyfile.study_for_run(dataset, settings)

@@ -36,9 +36,9 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from app.study import StudyError  # noqa: E402
 from data_loaders._errors import ChannelError, EventError, FileFormatError  # noqa: E402
 from neucube.persistence import ModelFileError  # noqa: E402
+from neucube_study import StudyError  # noqa: E402
 
 __all__ = ["Case", "Valid", "ENTRY_POINTS", "build_corpus", "build_valid", "readme_table"]
 
@@ -74,7 +74,7 @@ ENTRY_POINTS: dict[str, Callable[..., Any]] = {
     **{name: _imported(name) for name in (
         "data_loaders.load_eeg", "data_loaders.read_recording", "data_loaders.load_neucube_csv",
         "data_loaders.load_marker_csv", "data_loaders.load_fmri", "neucube.TrialSet",
-        "app.study.load_study", "neucube.load_model", "app.study.outputs.check_target")},
+        "neucube_study.load_study", "neucube.load_model", "neucube_study.outputs.check_target")},
     "NeuCubeClassifier.fit": _fit,
     "app.extract_zip": lambda *args, **kwargs: _extract_zip(*args, **kwargs),
 }
@@ -462,7 +462,7 @@ def build_valid(out_dir: str | Path) -> list[Valid]:
               (write_marker_csv(d / "rec.csv", x),), {"tmin": -0.1, "tmax": 0.5}),
         Valid("NIfTI", "data_loaders.load_fmri",
               (write_bold(d / "bold.nii.gz", bold_data()), d / "labels.txt"), {"mask": "all"}),
-        Valid("study", "app.study.load_study", (write_study(d / "study"),)),
+        Valid("study", "neucube_study.load_study", (write_study(d / "study"),)),
         Valid("model", "neucube.load_model", (write_model(d / "model.zip"),)),
         Valid("arrays", "neucube.TrialSet", (neucube_trials(), [0, 1, 0, 1]),
               {"sfreq": 100.0, "ch_names": ["a", "b", "c"]}),
@@ -884,7 +884,7 @@ def build_corpus(out_dir: str | Path) -> list[Case]:
               + _e("bold.nii.gz); found 10 labels"), labels=VOLUME_LABELS[:10])
 
     # ------------------------------------------------------------------ study files
-    study = "app.study.load_study"
+    study = "neucube_study.load_study"
 
     def study_case(case_id: str, problem: str, match: str, text: str | bytes) -> None:
         p = write_study(folder(case_id))
@@ -1134,7 +1134,7 @@ def _hostile_cases(folder: Callable[[str], Path], add: Callable[..., None], x: n
     ):
         p = write_study(folder(case_id), eeg_study.replace('path = "data"',
                                                            f'path = "data"\n{line}'))
-        add(case_id, "study", "app.study.load_study", problem, StudyError, match, p)
+        add(case_id, "study", "neucube_study.load_study", problem, StudyError, match, p)
 
 
 def _bounded_cases(folder: Callable[[str], Path], add: Callable[..., None], x: np.ndarray,
@@ -1157,7 +1157,7 @@ def _bounded_cases(folder: Callable[[str], Path], add: Callable[..., None], x: n
             "every training trial, so the fit time grows with it), got 1000000000.0")),
     ):
         p = write_study(folder(case_id), STUDY + "\n" + section + "\n")
-        add(case_id, "study", "app.study.load_study", problem, StudyError, match, p)
+        add(case_id, "study", "neucube_study.load_study", problem, StudyError, match, p)
 
     def npy(arr: np.ndarray | None = None, header: dict[str, Any] | None = None) -> bytes:
         buf = io.BytesIO()
@@ -1259,7 +1259,7 @@ def _bounded_cases(folder: Callable[[str], Path], add: Callable[..., None], x: n
 def _output_cases(folder: Callable[[str], Path], add: Callable[..., None]) -> None:
     """Results folders and the names that make them (issue 14, principle 1): nothing a run did
     not create is replaced, and a study cannot aim its results at itself or its data."""
-    from app.study.outputs import MARKER, ResultsFolderError
+    from neucube_study.outputs import MARKER, ResultsFolderError
 
     name = 'name = "corpus"'
     for case_id, problem, old, new, match in (
@@ -1288,9 +1288,9 @@ def _output_cases(folder: Callable[[str], Path], add: Callable[..., None]) -> No
          + _e('study_output_is_study_folder, got "." (the study folder itself)')),
     ):
         p = write_study(folder(case_id), STUDY.replace(old, new))
-        add(case_id, "study", "app.study.load_study", problem, StudyError, match, p)
+        add(case_id, "study", "neucube_study.load_study", problem, StudyError, match, p)
 
-    check = "app.study.outputs.check_target"
+    check = "neucube_study.outputs.check_target"
     d = folder("results_user_folder")
     out = d / "my_recordings"
     write_neucube_folder(out, neucube_trials(), [1, 2, 1, 2])

@@ -36,7 +36,7 @@ def shipped_study() -> None:
     name = st.selectbox("Study", names, index=default, key="study_name",
                         help="Study files shipped in the repository's studies/ folder.")
     try:
-        from app.study import load_study
+        from neucube_study import load_study
 
         study = load_study(studies[name])
     except Exception as exc:  # noqa: BLE001 - a broken study file is shown, not raised

@@ -14,7 +14,7 @@ from typing import Any
 
 import regex
 
-from app.study._fields import StudyError, show
+from neucube_study._fields import StudyError, show
 
 __all__ = ["MAX_PATTERN_CHARS", "MAX_TEXT_CHARS", "MATCH_TIMEOUT_S", "compile_pattern", "search"]
 

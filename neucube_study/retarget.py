@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from app.study._fields import StudyError, show
-from app.study.sources import SIMULATE_FMRI_ONLY, SOURCES
 from data_loaders.discovery import find_fmri_runs, is_bids_root
+from neucube_study._fields import StudyError, show
+from neucube_study.sources import SIMULATE_FMRI_ONLY, SOURCES
 
 __all__ = ["retarget"]
 

@@ -31,8 +31,6 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from app.study._fields import StudyError
-from app.study.progress import Progress
 from neucube._atomic import atomic_write_text
 from neucube.analysis import (
     export_graph,
@@ -41,6 +39,8 @@ from neucube.analysis import (
     window_contrast,
 )
 from neucube.data import TrialSet
+from neucube_study._fields import StudyError
+from neucube_study.progress import Progress
 
 __all__ = ["write_figures", "window_tag"]
 

@@ -13,10 +13,10 @@ source             reads                                                        
 ``fmri``           4-D NIfTI runs with events or per-volume labels                     ``bold``
                    (:func:`data_loaders.load_fmri`)
 ``simulate_fmri``  a simulated block-design session written as NIfTI to a temporary    -
-                   folder (:mod:`app.study.simulate_fmri`), then read with ``load_fmri``
+                   folder (:mod:`data_loaders.simulate_fmri`), then read with ``load_fmri``
 =================  ==================================================================  ===========
 
-``--data PATH`` replaces the main path (:func:`app.study.retarget.retarget`). On ``simulate``,
+``--data PATH`` replaces the main path (:func:`neucube_study.retarget.retarget`). On ``simulate``,
 ``eeg`` and ``bids`` studies it runs the same analysis on recordings: a BIDS root (a folder with
 ``dataset_description.json``) is read as ``bids``, anything else as ``eeg``. On ``fmri`` and
 ``simulate_fmri`` studies it names a NIfTI file or a folder of NIfTI runs, each with its BIDS
@@ -26,7 +26,7 @@ Preprocessing (``[preprocessing]``) is done by the loader when it can (filtering
 before epoching, MNE's epoch window, baseline and rejection), otherwise on the loaded trials
 (:func:`neucube.preprocessing.preprocess`). Classes come from ``[events]``: passed to the loader as
 its ``event_id`` where it has one, otherwise used to rename and select the loaded labels
-(:func:`neucube.preprocessing.relabel`). Loading is :func:`app.study.adapters.load_source`.
+(:func:`neucube.preprocessing.relabel`). Loading is :func:`neucube_study.adapters.load_source`.
 """
 
 from __future__ import annotations
@@ -37,10 +37,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.study import _fields as f
-from app.study._fields import Field, StudyError, show
-from app.study.patterns import compile_pattern
-from app.study.simulate_fmri import simulate_block_fmri
 from data_loaders.bids import load_bids
 from data_loaders.discovery import check_glob
 from data_loaders.eeg import load_eeg
@@ -48,6 +44,10 @@ from data_loaders.fmri import load_fmri
 from data_loaders.marker_csv import load_marker_csv
 from data_loaders.neucube_csv import load_neucube_csv
 from data_loaders.simulate import simulate_familiarity
+from data_loaders.simulate_fmri import simulate_block_fmri
+from neucube_study import _fields as f
+from neucube_study._fields import Field, StudyError, show
+from neucube_study.patterns import compile_pattern
 
 __all__ = ["Source", "SOURCES", "NATIVE_PREPROCESSING", "SIMULATE_FMRI_ONLY", "NONE"]
 
@@ -122,7 +122,7 @@ class Source:
     primary : str or None
         The key ``--data`` replaces (None: the source generates its data).
     loader : str
-        Name of the function in :mod:`app.study.adapters` that loads it.
+        Name of the function in :mod:`neucube_study.adapters` that loads it.
     doc : str
         One line for the schema reference.
     """
@@ -253,7 +253,8 @@ SOURCES: dict[str, Source] = {
         "detrend": Field(f.boolean, True, "remove a linear trend per voxel and run"),
         "standardize": Field(f.boolean, True, "z-score each voxel per run"),
         "reduce": Field(f.integer(1), 2, "average k x k x k voxel blocks into one channel"),
-    }, None, "_load_simulate_fmri", "simulated block-design fMRI NIfTI (app.study.simulate_fmri)"),
+    }, None, "_load_simulate_fmri",
+        "simulated block-design fMRI NIfTI (data_loaders.simulate_fmri)"),
 }
 
 #: Keys of the generator of ``simulate_fmri`` (dropped when ``--data`` names real files).

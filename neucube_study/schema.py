@@ -8,12 +8,12 @@ problem is reported with its key path and what was expected, for example::
     cube.spacing_mm: expected a positive number, got "ten"
 
 Paths are resolved relative to the study file's folder and must stay inside it; data elsewhere
-is named by an absolute path or through ``${data_root}`` (see :mod:`app.study.paths`).
+is named by an absolute path or through ``${data_root}`` (see :mod:`neucube_study.paths`).
 
 Sections (see :data:`SECTIONS` for every key, its default and meaning):
 
 ``[study]`` name, description, seed, data_root · ``[data]`` the source and its arguments (see
-:mod:`app.study.sources`) · ``[events]`` class name = event codes or descriptions ·
+:mod:`neucube_study.sources`) · ``[events]`` class name = event codes or descriptions ·
 ``[preprocessing]`` · ``[encoder]`` · ``[cube]`` · ``[stdp]`` · ``[readout]`` ·
 ``[evaluation]`` · ``[figures]`` · ``[search]`` (``neucube search``) · ``[output]``.
 """
@@ -33,11 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.study import _fields as f
-from app.study._fields import Field, StudyError, show
-from app.study.paths import PathContext, check_output_dir, folder_name, resolve_path
-from app.study.retarget import retarget
-from app.study.sources import SOURCES
 from neucube.classifier import NeuCubeClassifier
 from neucube.defaults import CUBE_PLOT_THRESHOLD, PRESETS
 from neucube.encoding import MovingWindowEncoder
@@ -48,6 +43,11 @@ from neucube.limits import check_neuron_count, estimated_brain_neurons
 from neucube.params import ParamSpec, describe
 from neucube.preprocessing.temporal import INTERPOLATIONS
 from neucube.presets import PREPROCESSING_PRESETS
+from neucube_study import _fields as f
+from neucube_study._fields import Field, StudyError, show
+from neucube_study.paths import PathContext, check_output_dir, folder_name, resolve_path
+from neucube_study.retarget import retarget
+from neucube_study.sources import SOURCES
 
 __all__ = [
     "StudyError",
@@ -191,7 +191,7 @@ def _baseline(key: str, v: Any) -> list[float]:
     return [float(v[0]), float(v[1])]
 
 
-#: Sections and their keys. ``data`` and ``events`` are special (see :mod:`app.study.sources`).
+#: Sections and their keys. ``data`` and ``events`` are special (see :mod:`neucube_study.sources`).
 SECTIONS: dict[str, dict[str, Field]] = {
     "study": {
         "name": Field(folder_name, doc="short name, used for the default output folder"),
@@ -629,7 +629,7 @@ def parse_study(
         The study file; relative paths are read from its folder (default: the current folder).
     data : path-like, optional
         ``--data``: recordings that replace the study's own data (see
-        :func:`app.study.retarget.retarget`).
+        :func:`neucube_study.retarget.retarget`).
 
     Returns
     -------

@@ -17,7 +17,7 @@ The ``[search]`` section names the parameters and their candidate values by stud
 
 The searched model is scikit-learn's ``GridSearchCV``/``RandomizedSearchCV`` around the study's
 ``NeuCubeClassifier``, with an inner stratified k-fold. It is cross-validated like any model
-(:func:`app.study.runner.cross_validate`): each outer training fold runs its own inner search on
+(:func:`neucube_study.runner.cross_validate`): each outer training fold runs its own inner search on
 its training trials only, so the outer test trials never influence the parameters chosen for
 them (nested cross-validation). The baselines and the label-shuffle control run on the same
 outer folds (of the study's first evaluation scheme only: a nested search multiplies the cost
@@ -44,14 +44,14 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, StratifiedKFold
 
-from app.study._fields import StudyError
-from app.study.checkpoint import Checkpoint
-from app.study.jobs import available_cores
-from app.study.metrics import dumps, metrics_document, scheme_metrics, without_folds
-from app.study.outputs import protected_paths, results_folder
-from app.study.progress import Progress, as_progress
-from app.study.provenance import provenance
-from app.study.runner import (
+from neucube_study._fields import StudyError
+from neucube_study.checkpoint import Checkpoint
+from neucube_study.jobs import available_cores
+from neucube_study.metrics import dumps, metrics_document, scheme_metrics, without_folds
+from neucube_study.outputs import protected_paths, results_folder
+from neucube_study.progress import Progress, as_progress
+from neucube_study.provenance import provenance
+from neucube_study.runner import (
     StudyResult,
     _frames,
     _run_key,
@@ -60,7 +60,7 @@ from app.study.runner import (
     data_fingerprint,
     load_trials,
 )
-from app.study.schema import MODEL_PARAMS, Study, grid_param, make_model, to_toml
+from neucube_study.schema import MODEL_PARAMS, Study, grid_param, make_model, to_toml
 
 __all__ = ["make_search", "run_search", "param_space"]
 
@@ -134,7 +134,7 @@ def run_search(
 ) -> StudyResult:
     """Run the nested parameter search of ``study`` and write its results folder.
 
-    Parameters are those of :func:`app.study.run_study` (``overwrite`` too); the default folder
+    Parameters are those of :func:`neucube_study.run_study` (``overwrite`` too); the default folder
     is ``results/<name>-search`` beside the study (``output.dir`` + ``-search``).
     """
     if data is not None:

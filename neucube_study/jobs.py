@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 
-from app.study.checkpoint import Checkpoint
-from app.study.progress import Progress
 from neucube.data import TrialSet
 from neucube.evaluation.jobs import FitJob, run_job
+from neucube_study.checkpoint import Checkpoint
+from neucube_study.progress import Progress
 
 __all__ = ["run_jobs", "dask_client", "available_cores"]
 
@@ -54,7 +54,7 @@ def dask_client(address: str | None) -> Iterator[Any]:
     try:
         from distributed import Client
     except ImportError as exc:  # the optional 'dask' extra is not installed
-        from app.extras import missing_extra
+        from neucube_study.extras import missing_extra
 
         raise RuntimeError(missing_extra("dask") or str(exc)) from exc
     try:

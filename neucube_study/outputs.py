@@ -140,7 +140,7 @@ def _examples(names: list[str]) -> str:
 
 def protected_paths(study: Any) -> dict[str, Path]:
     """The study file and the data the study reads, by what to call them in messages."""
-    from app.study.sources import SOURCES
+    from neucube_study.sources import SOURCES
 
     out: dict[str, Path] = {}
     if study.path is not None:

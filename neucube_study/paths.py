@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.study._fields import StudyError, show
+from neucube_study._fields import StudyError, show
 
 __all__ = ["DATA_ROOT_ENV", "DATA_ROOT_TOKEN", "PathContext", "resolve_path", "folder_name",
            "check_output_dir", "MAX_NAME_BYTES"]

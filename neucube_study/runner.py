@@ -5,24 +5,24 @@ simulating the recordings) and ``neucube`` (encoding, cube, readout, evaluation,
 Steps:
 
 1. load the trials named by ``[data]`` (``--data`` replaces them), with ``[events]`` and
-   ``[preprocessing]`` (:mod:`app.study.adapters`);
+   ``[preprocessing]`` (:mod:`neucube_study.adapters`);
 2. encode them with every encoder in ``encoder.compare`` and report threshold, spike rate and
    reconstruction SNR per channel (a description of the data, so the encoders are fitted on all
    trials; classification fits them inside each training fold);
 3. cross-validate the NeuCube model and the baselines on identical folds, with the
    label-shuffle control, for every scheme of ``evaluation.scheme`` (e.g. per subject and
    pooled), as independent fit jobs run serially, on joblib workers or on a Dask cluster
-   (:mod:`app.study.jobs`); completed fits are kept for ``--resume``;
+   (:mod:`neucube_study.jobs`); completed fits are kept for ``--resume``;
 4. fit the final model on all trials and save it (``model.zip``, no pickle);
-5. figures and graph exports of the final model (:mod:`app.study.figures`).
+5. figures and graph exports of the final model (:mod:`neucube_study.figures`).
 
-The results folder holds ``metrics.json`` (see :mod:`app.study.metrics`), ``folds.csv``,
+The results folder holds ``metrics.json`` (see :mod:`neucube_study.metrics`), ``folds.csv``,
 ``predictions.csv``, ``model.zip``, ``figures/``, ``graphs/``, ``encoding.csv``,
 ``summary.json`` (including run times), ``study.toml`` (the resolved study),
 ``provenance.json`` and ``run.log``. It is built in a hidden temporary sibling and renamed
 into place only when complete: an interrupted run leaves no results folder. The target must be
 absent, empty or a neucube results folder (or ``overwrite=True``), and only one run at a time
-may write a folder or one nested in it (:mod:`app.study.outputs`).
+may write a folder or one nested in it (:mod:`neucube_study.outputs`).
 """
 
 from __future__ import annotations
@@ -41,20 +41,20 @@ from typing import Any
 
 import numpy as np
 
-from app.study.adapters import load_source
-from app.study.checkpoint import Checkpoint
-from app.study.jobs import available_cores, run_jobs
-from app.study.metrics import dumps, metrics_document, scheme_metrics, without_folds
-from app.study.outputs import protected_paths, results_folder
-from app.study.progress import Progress, as_callback, as_progress
-from app.study.provenance import provenance
-from app.study.schema import Study, StudyError, make_model
 from neucube import TrialSet
 from neucube._version import __version__
 from neucube.classifier import ENCODERS
 from neucube.encoding import encoding_report
 from neucube.evaluation.jobs import Plan, assemble, plan_evaluation
 from neucube.inspection.folds import inspection_metrics, pooled_importance
+from neucube_study.adapters import load_source
+from neucube_study.checkpoint import Checkpoint
+from neucube_study.jobs import available_cores, run_jobs
+from neucube_study.metrics import dumps, metrics_document, scheme_metrics, without_folds
+from neucube_study.outputs import protected_paths, results_folder
+from neucube_study.progress import Progress, as_callback, as_progress
+from neucube_study.provenance import provenance
+from neucube_study.schema import Study, StudyError, make_model
 
 __all__ = [
     "StudyResult",
@@ -284,18 +284,18 @@ def run_study(
     Parameters
     ----------
     study : Study
-        A validated study (see :func:`app.study.load_study`).
+        A validated study (see :func:`neucube_study.load_study`).
     out : path-like, optional
         Results folder; default ``output.dir`` of the study.
     data : path-like, optional
         Recordings to use instead of the study's own data (``--data``).
     n_jobs : int, optional
         Parallel fits (joblib processes); default ``evaluation.n_jobs`` of the study, else
-        every core this process may use (:func:`app.study.jobs.available_cores`).
+        every core this process may use (:func:`neucube_study.jobs.available_cores`).
     scheduler : str, optional
         Dask scheduler address (``tcp://host:port``); the fits then run on its workers.
     progress : Progress or callable, optional
-        Progress receiver (:mod:`app.study.progress`); a ``callable(message)`` gets one line per
+        Progress receiver (:mod:`neucube_study.progress`); a ``callable(message)`` gets one line per
         step and per completed item.
     resume : bool, default=False
         Reuse the fits an interrupted run of the same study, seed and data completed.
@@ -304,7 +304,7 @@ def run_study(
     overwrite : bool, default=False
         Replace a folder at ``out`` that is not a neucube results folder (``--overwrite``). An
         absent folder, an empty one or a neucube results folder is written without it; a file,
-        the study file and its data are never replaced (see :mod:`app.study.outputs`).
+        the study file and its data are never replaced (see :mod:`neucube_study.outputs`).
     trials : TrialSet, optional
         The study's trials, already loaded by :func:`load_trials` (the web app loads them
         when the study is chosen); default: load them.
@@ -425,7 +425,7 @@ def _keep_fits_hint(checkpoint: Checkpoint) -> None:
 def _figures(model: Any, trials: TrialSet, tmp: Path, study: Study, evaluation: Any,
              early: dict[str, Any] | None, progress: Progress, *, importance: Any = None,
              early_curves: dict[str, Any] | None = None) -> dict[str, Any]:
-    from app.study.figures import write_figures
+    from neucube_study.figures import write_figures
 
     return write_figures(model, trials, tmp, study.config["figures"], evaluation=evaluation,
                          early=early, progress=progress, importance=importance,

@@ -5,7 +5,7 @@ and raises :class:`StudyError` naming that path, what was expected and what was 
 
     encoder.alpha: expected a number >= 0, got "half"
 
-Path fields are only type-checked here; :mod:`app.study.paths` resolves them against the study
+Path fields are only type-checked here; :mod:`neucube_study.paths` resolves them against the study
 folder and checks that they exist.
 """
 

@@ -105,7 +105,7 @@ def dumps(doc: Mapping[str, Any]) -> str:
 
 def _load_schema() -> dict[str, Any]:
     return json.loads(
-        resources.files("app.study").joinpath("metrics.schema.json").read_text(encoding="utf-8")
+        resources.files("neucube_study").joinpath("metrics.schema.json").read_text(encoding="utf-8")
     )
 
 

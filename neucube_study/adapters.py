@@ -1,4 +1,4 @@
-"""Loader adapters: a validated ``[data]`` section (:mod:`app.study.sources`) to trials.
+"""Loader adapters: a validated ``[data]`` section (:mod:`neucube_study.sources`) to trials.
 
 Each ``_load_<source>`` turns the study's keys into the loader's arguments; :func:`load_source`
 runs it, maps ``[events]`` to classes and applies the ``[preprocessing]`` steps the loader did not
@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import neucube.preprocessing as core
-from app.study._fields import StudyError, show
-from app.study.patterns import search as pattern_search
-from app.study.sources import NATIVE_PREPROCESSING, NONE, SIMULATE_FMRI_ONLY, SOURCES
 from data_loaders import LoaderError
 from data_loaders.discovery import find_csv_runs, find_eeg_recordings
 from data_loaders.formats import suffix
 from neucube.data import TrialSet
+from neucube_study._fields import StudyError, show
+from neucube_study.patterns import search as pattern_search
+from neucube_study.sources import NATIVE_PREPROCESSING, NONE, SIMULATE_FMRI_ONLY, SOURCES
 
 __all__ = ["load_source", "apply_preprocessing", "relabel", "eeg_files"]
 
@@ -149,8 +149,8 @@ def _load_fmri(args: dict[str, Any], pre: Mapping[str, Any], events: Any, seed: 
 
 def _load_simulate_fmri(args: dict[str, Any], pre: Mapping[str, Any], events: Any, seed: int,
                         progress: Callable[[int, int], None]) -> TrialSet:
-    from app.study.simulate_fmri import simulate_block_fmri
     from data_loaders.fmri import load_fmri
+    from data_loaders.simulate_fmri import simulate_block_fmri
 
     gen = {k: args[k] for k in SIMULATE_FMRI_ONLY if k in args}
     if gen.get("seed") is None:
