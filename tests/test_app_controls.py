@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from test_app_walk import muse_csv, read
 
-from app.streamlit_app import datasets, studyfile
+from app.streamlit_app import datasets, labels, studyfile
 from app.streamlit_app.training import TrainingJob, count_fits, score_table
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
@@ -93,7 +93,14 @@ def test_train_page_shows_the_controls_and_what_the_cube_adds():
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     texts = [m.value for m in at.markdown]
-    assert any(t.startswith("**What the cube adds**") for t in texts), texts
-    table = next(df.value for df in at.dataframe if "compared with" in df.value.columns)
-    assert len(table) == 3  # the best baseline and both ablations
-    assert table["folds"].tolist() == [2, 2, 2]
+    # Standard decoders and ablation controls in separate tables, each under its title.
+    assert any(t.startswith("**NeuCube against the best standard decoder**") for t in texts)
+    assert any(t.startswith("**What the cube and its learning add**") for t in texts), texts
+    decoder, ablations = (df.value for df in at.dataframe if "compared with" in df.value.columns)
+    assert decoder["compared with"].tolist() == [labels.plain_name(res.evaluation.best_baseline())]
+    assert ablations["compared with"].tolist() == [
+        "NeuCube, without the cube (encoder only)", "NeuCube, without STDP learning"]
+    assert decoder["folds"].tolist() + ablations["folds"].tolist() == [2, 2, 2]
+    # The results table names the models in words.
+    scores = next(df for df in at.dataframe if "name in files" in df.value.columns)
+    assert scores.value["model"].iloc[0] == "NeuCube"

@@ -66,14 +66,20 @@ def test_upload_after_demo_starts_from_the_erp_preset_and_classifier_defaults() 
     at = AppTest.from_file(str(HOME), default_timeout=180).run()
     at.button(key="home_demo").click().run()
     demo = at.session_state["settings"]
+    at.switch_page("pages/1_Study.py").run()  # the demo's description is of all 5 subjects
+    assert any(c.value.startswith("Loads 2 of the study's 5 simulated subjects")
+               for c in at.caption), [c.value for c in at.caption]
     at = read(at, "n170_sam1_.csv", muse_csv(jitter=True))
     preset = PREPROCESSING_PRESETS["erp"]
     for key, field in (("up_tmin", "tmin"), ("up_tmax", "tmax"), ("up_lfreq", "l_freq"),
                        ("up_hfreq", "h_freq"), ("up_resample", "resample"),
                        ("up_reject", "reject_uv")):
         assert at.number_input(key=key).value == pytest.approx(preset[field]), key
-    # The loader's warning is in the page, not only in the terminal.
-    assert any("Irregular timestamps" in w.value for w in at.warning)
+    # The loader's warning is in the page, not only in the terminal, in the page's words.
+    irregular = next(w.value for w in at.warning if "Irregular timestamps" in w.value)
+    assert "sfreq" not in irregular
+    assert "type it in 'Sampling rate \\(Hz\\), CSV only'" in irregular
+    assert at.number_input(key="up_sfreq").value is None  # empty: the rate comes from the file
     channels = at.dataframe[1].value  # events, then the channel table
     assert channels["channel"].tolist() == [*MUSE, "Right AUX"]
     assert channels["use"].tolist() == [True, True, True, True, False]
@@ -148,8 +154,63 @@ def test_verdict_flags_a_model_predicting_one_class() -> None:
     flagged = verdict.one_class_models(ev)
     assert ev.model_name in flagged and flagged[ev.model_name][1] >= 0.9
     texts = [f.text for f in verdict.verdict(ev)]
-    assert any(t.startswith("**NeuCube predicts one class:**") for t in texts)
+    assert any(t.startswith("**NeuCube (the model evaluated) predicts one class:**")
+               for t in texts)
     assert verdict.verdict(ev)[0].level == "warning"  # not above chance
+
+
+def _leaning_result():
+    """NeuCube 77% 'house' on half-'house' trials at chance, the encoder-only ablation 94%
+    'house', a baseline above chance, a shuffled-label control all 'house' (the real Muse
+    walk's pattern)."""
+    from neucube.evaluation import EvaluationResult
+
+    y = np.repeat(["house", "face"], 100)
+    rng = np.random.default_rng(0)
+    house = {"neucube": 154, "neucube (encoder only)": 188, "neucube (shuffled labels)": 200}
+    preds, rows = [], []
+    for model in ["neucube", "neucube (encoder only)", "lda_window_means",
+                  "neucube (shuffled labels)"]:
+        if model == "lda_window_means":  # 70% correct, balanced
+            pred = np.where(rng.random(200) < 0.7, y, np.where(y == "house", "face", "house"))
+        else:  # the leaning share of 'house', spread at random over the trials
+            pred = np.array(["face"] * 200, dtype=object)
+            pred[rng.permutation(200)[:house[model]]] = "house"
+        fold = np.arange(200) % 4
+        preds.append(pd.DataFrame({"model": model, "seed": 0, "fold": fold, "y_true": y,
+                                   "y_pred": pred}))
+        for f in range(4):
+            acc = float(np.mean(pred[fold == f] == y[fold == f]))
+            rows.append({"model": model, "seed": 0, "fold": f, "subject": "all", "n_train": 150,
+                         "n_test": 50, "accuracy": acc, "balanced_accuracy": acc,
+                         "roc_auc": 0.5})
+    return EvaluationResult("stratified", "neucube", ["face", "house"], [0], pd.DataFrame(rows),
+                            pd.concat(preds, ignore_index=True),
+                            baselines=["lda_window_means"],
+                            ablations={"encoder_only": "neucube (encoder only)"})
+
+
+def test_verdict_flags_a_lean_naming_the_model_and_says_what_to_do() -> None:
+    ev = _leaning_result()
+    flagged = verdict.one_class_models(ev)
+    # NeuCube first; its 77% is a lean (27 points above the 50% of 'house' trials); the
+    # shuffled-label control is not flagged.
+    assert list(flagged) == ["neucube", "neucube (encoder only)"]
+    assert flagged["neucube"] == ("house", 0.77, 0.5)
+    texts = [f.text for f in verdict.verdict(ev)]
+    assert ("**NeuCube (the model evaluated) leans to one class:** 77% of its test predictions "
+            "are 'house', while 50% of its test trials are.") in " ".join(texts)
+    assert ("**The ablation control 'NeuCube, without the cube (encoder only)' predicts one "
+            "class:** 94%") in " ".join(texts)
+    advice = texts[-1]
+    assert advice.startswith("**What you can do:** NeuCube with these settings found nothing")
+    assert "The standard decoder 'Shrinkage LDA on time-window means (classic ERP decoder)' is "\
+           "above chance" in advice
+    assert "studies/n170_faces_houses.toml" in advice
+    assert (Path(__file__).resolve().parents[1] / "studies" / "n170_faces_houses.toml").is_file()
+    # A model above chance and above its control gets no advice.
+    good = _evaluation(make_pipeline(Vectorizer(), LogisticRegression()), effect=2.0)
+    assert not any(f.text.startswith("**What you can do:**") for f in verdict.verdict(good))
 
 
 def test_plain_model_names_keep_the_technical_name_for_tooltips() -> None:

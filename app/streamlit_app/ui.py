@@ -379,15 +379,19 @@ def channel_map(trials: Any) -> Any:
     fig.add_trace(go.Scatter3d(
         x=coords[:, 0], y=coords[:, 1], z=coords[:, 2], mode="markers+text",
         text=list(trials.ch_names), textposition="top center", name="channels",
-        marker={"size": 4, "color": "#E69F00", "line": {"width": 1, "color": "#333"}},
+        textfont={"size": 14, "color": "#111111"},
+        marker={"size": 5, "color": "#E69F00", "line": {"width": 1, "color": "#333"}},
         hovertemplate="%{text}<br>x %{x:.0f} mm, y %{y:.0f} mm, z %{z:.0f} mm<extra></extra>",
     ))
     label = "MNI" if space in ("mni", "talairach") else (space or "")
+    # Seen from above, nose up: scalp electrodes lie above or beside the brain, so none hides
+    # behind its neurons (from the side, the far hemisphere's channels did, e.g. TP10).
     fig.update_layout(
         height=520, margin={"l": 0, "r": 0, "t": 10, "b": 0}, showlegend=True,
         legend={"orientation": "h", "y": 1.02},
         scene={"aspectmode": "data", "xaxis_title": f"x {label} (mm)",
                "yaxis_title": f"y {label} (mm)", "zaxis_title": f"z {label} (mm)",
-               "camera": {"eye": {"x": -1.4, "y": 1.2, "z": 0.9}}},
+               "camera": {"eye": {"x": 0.0, "y": -0.25, "z": 1.9},
+                          "up": {"x": 0.0, "y": 1.0, "z": 0.0}}},
     )
     return fig

@@ -17,10 +17,15 @@ import numpy as np
 
 from app.streamlit_app.labels import plain_name
 
-__all__ = ["ONE_CLASS_SHARE", "Finding", "one_class_models", "verdict"]
+__all__ = ["LEAN", "ONE_CLASS_SHARE", "Finding", "one_class_models", "verdict"]
 
-#: A model predicting one class for at least this share of the test trials is flagged.
+#: A model predicting one class for at least this share of its test trials is flagged as
+#: predicting one class.
 ONE_CLASS_SHARE = 0.9
+#: A model predicting a class for a share of its test trials at least this much above that
+#: class's share of those trials is flagged as leaning to it (77% 'house' predictions on
+#: trials half 'house' is a lean of 0.27).
+LEAN = 0.25
 #: Significance level of the statements (two-sided intervals at 1 - ALPHA).
 ALPHA = 0.05
 _CONTROL_SUFFIX = " (shuffled labels)"
@@ -36,11 +41,38 @@ class Finding:
     text: str
 
 
-def one_class_models(ev: Any, share: float = ONE_CLASS_SHARE) -> dict[str, tuple[str, float]]:
-    """Models whose test predictions are at least ``share`` one class: model -> (class, share)."""
+def one_class_models(ev: Any, share: float = ONE_CLASS_SHARE, lean: float = LEAN
+                     ) -> dict[str, tuple[str, float, float]]:
+    """Models whose test predictions are at least ``share`` one class, or lean to a class (its
+    share of the predictions at least ``lean`` above its share of the test trials):
+    model -> (class, share of the predictions, share of the test trials), NeuCube first. The
+    shuffled-label control is left out (leaning is what a model without labels may do)."""
     from neucube.evaluation.statistics import dominant_class
 
-    return {m: top for m, top in dominant_class(ev.predictions).items() if top[1] >= share}
+    out = {}
+    predictions = ev.predictions
+    top = dominant_class(predictions)
+    for model in sorted(top, key=lambda m: m != ev.model_name):
+        if model.endswith(_CONTROL_SUFFIX):
+            continue
+        cls, predicted = top[model]
+        truth = predictions.loc[predictions["model"] == model, "y_true"].astype(str)
+        actual = float((truth == cls).mean()) if len(truth) else float("nan")
+        if predicted >= share or predicted - actual >= lean:
+            out[model] = (cls, predicted, actual)
+    return out
+
+
+def _who(ev: Any, model: str) -> str:
+    """``model`` in words, with its role: NeuCube itself, a baseline or an ablation control."""
+    name = plain_name(model, ev.model_name)
+    if model == ev.model_name:
+        return "NeuCube (the model evaluated)"
+    if model in ev.baselines:
+        return f"The baseline '{name}'"
+    if model in getattr(ev, "ablations", {}).values():
+        return f"The ablation control '{name}'"
+    return name
 
 
 def _paired(ev: Any, other: str) -> dict[str, Any] | None:
@@ -125,11 +157,42 @@ def verdict(ev: Any) -> list[Finding]:
             tail = "Run more folds or seeds for an interval of this difference."
             level = "neutral"
         findings.append(Finding(level, "**Against the best baseline:** " + text + ". " + tail))
-    for model, (cls, share) in one_class_models(ev).items():
+    for model, (cls, share, actual) in one_class_models(ev).items():
+        what = "predicts one class" if share >= ONE_CLASS_SHARE else "leans to one class"
         findings.append(Finding(
             "warning",
-            f"**{plain_name(model, ev.model_name)} predicts one class:** {100 * share:.0f}% of "
-            f"its test predictions are '{cls}'. Its accuracy then mostly reflects the class "
-            "balance, not what it learnt; look at the balanced accuracy and the confusion "
-            "matrix."))
+            f"**{_who(ev, model)} {what}:** {100 * share:.0f}% of its test predictions are "
+            f"'{cls}', while {100 * actual:.0f}% of its test trials are. Its accuracy then "
+            "reflects the class balance more than what it learnt; look at its balanced "
+            "accuracy and its confusion matrix."))
+    advice = _advice(ev, findings)
+    if advice:
+        findings.append(advice)
     return findings
+
+
+def _advice(ev: Any, findings: list[Finding]) -> Finding | None:
+    """What a student can do when NeuCube shows nothing (not above chance or not above its
+    shuffled-label control): report the baseline that is above chance; try other settings."""
+    from neucube.evaluation.statistics import chance_test
+
+    failed = any(f.level == "warning" and (f.text.startswith("**Against chance:**")
+                                           or f.text.startswith("**Against the shuffled"))
+                 for f in findings)
+    if not failed:
+        return None
+    text = ("**What you can do:** NeuCube with these settings found nothing in these data "
+            "that guessing or a model trained on shuffled labels does not. ")
+    best = ev.best_baseline() if ev.baselines else None
+    if best is not None:
+        test = chance_test(ev.predictions, best)
+        if test["n"] and test["p_value"] < ALPHA:
+            text += (f"The standard decoder '{plain_name(best)}' is above chance "
+                     f"({test['correct'] / test['n']:.3f}, binomial p = {test['p_value']:.2g}): "
+                     "report it as what these data support, and NeuCube's score as a negative "
+                     "result, with its controls. ")
+    text += ("NeuCube's defaults are not tuned to any data set. If these data are event-related "
+             "potentials, try the model settings of the shipped N170 study (encoder, cube, STDP "
+             "and readout in studies/n170_faces_houses.toml) and compare again with the same "
+             "controls; count every setting you try when you report the best one.")
+    return Finding("neutral", text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 
 import pandas as pd
 import streamlit as st
@@ -54,6 +55,9 @@ def shipped_study() -> None:
             step=1, key="study_subjects",
             help=f"The study simulates {full} subjects; fewer make a faster first run.",
         )
+        if int(n_subjects) != full:
+            st.caption(f"Loads {int(n_subjects)} of the study's {full} simulated subjects (the "
+                       f"description above is of all {full}; `neucube run` simulates all).")
     if st.button("Load study", type="primary", icon=":material/play_arrow:", key="study_load"):
         try:
             with st.spinner(f"Loading {name} ..."):
@@ -119,10 +123,13 @@ def _options() -> datasets.RecordingOptions:
                              key="up_reject",
                              help="Drop trials whose peak-to-peak amplitude exceeds this on any "
                                   "channel (CSV: in the file's units). 0 = keep all.")
-    sfreq = c4.number_input("Sampling rate for CSV (Hz)", min_value=0.0, value=0.0, step=1.0,
-                            key="up_sfreq",
-                            help="CSV files: 0 = infer it from the time column (marker CSV) or "
-                                 "count samples (NeuCube CSV).")
+    # Empty unless the student types a rate: a "0.00" box read as a rate of zero.
+    sfreq = c4.number_input("Sampling rate (Hz), CSV only", min_value=0.0, value=None,
+                            step=1.0, format="%g", key="up_sfreq", placeholder="from the file",
+                            help="For CSV files only; other formats store their rate. Leave it "
+                                 "empty to take the rate from the time column (a continuous "
+                                 "CSV with timestamps); type it when the file has no time "
+                                 "column or its timestamps are irregular.")
     events = st.text_input(
         "Events to read (optional)", value="", key="up_event_list",
         help="Comma-separated trigger codes or annotation texts, e.g. '1, 2' or 'T1, T2'. "
@@ -232,11 +239,31 @@ def _channels(found: dict) -> tuple[str, ...]:
     return tuple(r["channel"] for r in records if not r["use"] and r["channel"] in usable)
 
 
+#: The loaders' advice to a programmer ("pass sfreq="), in the words of this page.
+_IN_PAGE_WORDS = (
+    (re.compile(r"[;,.]? ?[Pp]ass sfreq=[^.]*\.?"),
+     ". To set the rate yourself, type it in 'Sampling rate (Hz), CSV only' above and read the "
+     "recording again."),
+    (re.compile(r"1/sfreq"), "one sample interval"),
+    (re.compile(r"\(sfreq=([\d.]+)\)"), r"(a rate of \1)"),
+    (re.compile(r"\bsfreq was"), "The sampling rate was"),
+    (re.compile(r"\bsfreq\b"), "the sampling rate"),
+)
+
+
+def in_page_words(message: str) -> str:
+    """``message`` with the loader's parameter names replaced by this page's controls."""
+    for pattern, words in _IN_PAGE_WORDS:
+        message = pattern.sub(words, message)
+    return message
+
+
 def show_warnings(messages: list[str], where: str) -> None:
     """The loader's warnings, in the page (each once)."""
     if messages:
         st.warning(f"**{where}**\n\n" + "\n".join(
-            f"- {ui.md_escape(ui.hide_paths(m))}" for m in messages), icon=":material/warning:")
+            f"- {ui.md_escape(ui.hide_paths(in_page_words(m)))}" for m in messages),
+            icon=":material/warning:")
 
 
 def _classes(found: dict, options: datasets.RecordingOptions) -> None:

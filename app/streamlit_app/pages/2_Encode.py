@@ -113,20 +113,26 @@ m[0].metric("Mean SNR", f"{finite.mean():.1f} dB",
 m[1].metric("Spike rate", f"{table['spike rate'].mean():.3f}",
             help="Fraction of samples that carry a spike.")
 m[2].metric("Channels", len(table))
+st.markdown(
+    "**SNR** (signal-to-noise ratio, in dB) says how closely the signal rebuilt from the spikes "
+    "follows the recorded one: **10 dB or more is good** (the error's power is under a tenth "
+    "of the signal's); **0 dB** means the error is as large as the signal; **below 0 dB** the "
+    "rebuilt signal has lost the shape (common for encoders whose reconstruction drifts, such "
+    "as TBR), though the spikes may still mark when the signal changes.")
 st.caption(
-    "SNR here pools all trials of a channel, as the first SNR in the preview's title does (the "
-    "second there is its one trial's). 0 dB means the reconstruction error is as large as the "
-    "signal, below 0 dB larger (common for encoders whose reconstruction drifts, such as TBR), "
-    "and each +10 dB is ten times less error. Use it to compare encoders and thresholds on the "
+    "Here the SNR pools all trials of a channel, as the first SNR in the preview's title does "
+    "(the second there is its one trial's). Use it to compare encoders and thresholds on the "
     "same data: a higher SNR keeps more of the signal's shape, though not necessarily what "
-    "separates the classes.")
+    "separates the classes, so a low SNR alone does not mean poor classification.")
 c1, c2 = st.columns([1, 1])
 c1.dataframe(table, hide_index=True, width="stretch",
              column_config={"threshold": st.column_config.NumberColumn(format="%.4g"),
                             "SNR (dB)": st.column_config.NumberColumn(
                                 format="%.1f", help="Over all trials of the channel"),
                             "spike rate": st.column_config.NumberColumn(format="%.3f")})
-c2.bar_chart(table.set_index("channel")["SNR (dB)"], y_label="SNR (dB)", height=360)
+c2.bar_chart(table.set_index("channel")["SNR (dB)"], y_label="SNR (dB)", height=360,
+             sort=False)
+c2.caption("Bars in the recording's channel order, as in the table.")
 
 st.page_link(ui.PAGES["train"], label="Next: train and evaluate the model",
              icon=":material/arrow_forward:")

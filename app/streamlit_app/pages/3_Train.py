@@ -226,10 +226,13 @@ if len(ctrl):
                 help="Must be near chance.")
 shown = rows.assign(model=[labels.plain_name(m, ev.model_name) for m in rows["model"]],
                     **{"name in files": rows["model"]})
-st.dataframe(shown, hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.3f")
-                            for c in ("accuracy", "accuracy SD", "balanced accuracy",
-                                      "ROC-AUC")})
+# Every row and the whole name: the height fits the rows (35 px each, as Streamlit draws them)
+# and the names get the wide column.
+st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3,
+             column_config={"model": st.column_config.TextColumn("model", width="large"),
+                            **{c: st.column_config.NumberColumn(format="%.3f", width="small")
+                               for c in ("accuracy", "accuracy SD", "balanced accuracy",
+                                         "ROC-AUC")}})
 run_ev = res.settings["evaluation"]
 st.caption(
     f"{'deSNN' if widgets.model_value(res.settings, 'readout') == 'desnn' else 'State'} readout; "
@@ -245,17 +248,28 @@ for name, reason in getattr(ev, "skipped", {}).items():
     st.caption(f"Skipped {ABLATIONS.get(name, BASELINES.get(name, name))}: {reason}.")
 comparisons = ev.comparisons(metrics=("accuracy",)) if hasattr(ev, "comparisons") else []
 if comparisons:
-    st.markdown("**What the cube adds** (paired per fold: NeuCube minus the other model)")
-    st.dataframe(pd.DataFrame([{
-        "compared with": labels.plain_name(c["other"], ev.model_name),
-        "difference": c["mean_difference"],
-        "95% CI low": c["ci_low"],
-        "95% CI high": c["ci_high"],
-        "Wilcoxon p": c["p_wilcoxon"],
-        "folds": c["n_pairs"],
-    } for c in comparisons]), hide_index=True, width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="%+.3f")
-                       for c in ("difference", "95% CI low", "95% CI high")})
+    # Two questions, two tables: is NeuCube better than a standard decoder, and what do its
+    # cube and STDP add (the ablations: NeuCube with a part removed)?
+    groups = (("**NeuCube against the best standard decoder** (paired per fold: NeuCube minus "
+               "the decoder)", [c for c in comparisons if c["other"] in ev.baselines]),
+              ("**What the cube and its learning add** (ablation controls, paired per fold: "
+               "NeuCube minus NeuCube with that part removed)",
+               [c for c in comparisons if c["other"] not in ev.baselines]))
+    for title, chosen in groups:
+        if not chosen:
+            continue
+        st.markdown(title)
+        st.dataframe(pd.DataFrame([{
+            "compared with": labels.plain_name(c["other"], ev.model_name),
+            "difference": c["mean_difference"],
+            "95% CI low": c["ci_low"],
+            "95% CI high": c["ci_high"],
+            "Wilcoxon p": c["p_wilcoxon"],
+            "folds": c["n_pairs"],
+        } for c in chosen]), hide_index=True, width="stretch",
+            column_config={"compared with": st.column_config.TextColumn(width="large"),
+                           **{c: st.column_config.NumberColumn(format="%+.3f")
+                              for c in ("difference", "95% CI low", "95% CI high")}})
     st.caption("Interval: corrected resampled t-test (Nadeau & Bengio 2003), which accounts for "
                "the overlap of training folds; an interval that contains 0 means no difference "
                "was shown on these trials.")
