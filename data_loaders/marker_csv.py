@@ -30,8 +30,10 @@ import pandas as pd
 from data_loaders._errors import ChannelError, EventError, FileFormatError
 from data_loaders._paths import not_a_file
 from data_loaders._verbose import verbosity
+from data_loaders._window import check_epoch_window, epoch_samples
 from neucube._validation import check_number, check_option
 from neucube.data import TrialSet
+from neucube.limits import MAX_TIMES
 
 __all__ = ["load_marker_csv", "TIMESTAMP_RTOL"]
 
@@ -76,6 +78,14 @@ def _read_run(path: Path) -> pd.DataFrame:
             path, "a name for every column in the header row", f"unnamed columns ({len(unnamed)})"
         )
     frame.columns = names
+    # pandas renames a repeated name ("Cz", "Cz.1"), so repeats are found in the header as written.
+    header = pd.read_csv(
+        path, header=None, nrows=1, dtype=str, keep_default_na=False, skipinitialspace=True
+    ).iloc[0]
+    written = [str(n).strip() for n in header]
+    dup = sorted({n for n in written if written.count(n) > 1})
+    if dup:
+        raise ChannelError(path, "unique column names", f"duplicates {dup}")
     if len(frame) == 0:
         raise FileFormatError(path, "at least one data row below the header", "none")
     return frame
@@ -418,6 +428,17 @@ def _load(
                 hint="Pass sfreq= or time_column=.",
             )
         sfreq = _infer_sfreq(runs, _TIME_UNITS[time_unit], said)
+        # Garbled timestamps (a stray 1e-10 in the last row) infer rates of 1e11 Hz and more.
+        check_epoch_window(
+            desc, tmin, tmax, sfreq, rate=f"{sfreq:.6g} Hz inferred from the timestamps",
+            hint="Check the time column and time_unit=, or pass sfreq=.",
+        )
+    elif epoch_samples(tmin, tmax, sfreq) > MAX_TIMES:
+        raise ValueError(
+            f"The 'sfreq' parameter of {_OWNER} must give an epoch window tmin..tmax of at most "
+            f"{MAX_TIMES:,} samples (each becomes a simulation step); got sfreq={sfreq:g}, "
+            f"{epoch_samples(tmin, tmax, sfreq):.3g} samples from {tmin:g} to {tmax:g} s."
+        )
     if h_freq is not None and h_freq >= sfreq / 2:
         raise ValueError(
             f"The 'h_freq' parameter of {_OWNER} must be below the Nyquist frequency "
@@ -540,9 +561,6 @@ def _parse_run(
 ) -> dict[str, Any]:
     frame = _read_run(path)
     names = list(frame.columns)
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise ChannelError(path, "unique column names", f"duplicates {dup}")
     marker = _pick_column(path, names, marker_column, "marker", lambda n: _MARKER_RE.match(n))
     if marker is None:
         raise ChannelError(

@@ -793,6 +793,54 @@ def test_runs_must_agree(tmp_path: Path, rng) -> None:
         load_marker_csv([])
 
 
+def _garbled_clock(path: Path, header: str = "timestamps,Cz,Marker") -> Path:
+    """The input test_fuzz_marker_csv once drew: 41 rows at 50 Hz, the last row's time cell a
+    stray 9.413109874900627e-11 and its marker 1, so the rate inferred over the span is 4e11 Hz."""
+    rows = [f"{r / 50:.4f},{r % 3},0" for r in range(40)] + ["9.413109874900627e-11,1,1"]
+    if header.count(",") == 4:  # the drawn header: every column written twice but the marker
+        rows = [f"{r.split(',')[1]},{r.split(',')[1]},{r.split(',')[2]},{r.split(',')[0]},"
+                f"{r.split(',')[0]}" for r in rows]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def test_marker_garbled_timestamps_bounded(tmp_path: Path) -> None:
+    """Regression: a stray tiny timestamp inferred sfreq = 4.25e11 Hz and MNE asked NumPy for a
+    4e10-sample epoch ("ValueError: Maximum allowed size exceeded" or a MemoryError)."""
+    path = _garbled_clock(tmp_path / "rec.csv")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Irregular timestamps", said before
+        with pytest.raises(
+            FileFormatError,
+            match=r"rec\.csv: expected an epoch window of at most 1,000,000 samples \(each "
+            r"becomes a simulation step\); found 0\.\.0\.1 s at 4\.24939e\+11 Hz inferred from the "
+            r"timestamps = 4\.25e\+10 samples\. Check the time column and time_unit=, or pass "
+            r"sfreq=\.",
+        ):
+            load_marker_csv(path, None, 0.0, 0.1, coordinates=None)
+    # The same rows with the rate given load as one 6-sample epoch at the last row ... which
+    # leaves the recording, and a rate given as a parameter is bounded the same way.
+    with pytest.raises(EventError, match=r"found all 1 dropped \(0 by reject=None, 1 with"):
+        load_marker_csv(path, None, 0.0, 0.1, sfreq=50.0, coordinates=None)
+    with pytest.raises(
+        ValueError,
+        match=r"'sfreq' parameter of load_marker_csv must give an epoch window tmin\.\.tmax of "
+        r"at most 1,000,000 samples .*; got sfreq=1e\+12, 1e\+11 samples from 0 to 0\.1 s",
+    ):
+        load_marker_csv(path, None, 0.0, 0.1, sfreq=1e12, coordinates=None)
+
+
+def test_marker_repeated_header_names(tmp_path: Path) -> None:
+    """Regression: the drawn header repeated 'Cz' and 'timestamps'; pandas renamed the repeats
+    ('Cz.1', 'timestamps.1'), so the second time column was read as a channel."""
+    path = _garbled_clock(tmp_path / "rec.csv", "Cz,Cz,Marker,timestamps,timestamps")
+    with pytest.raises(
+        ChannelError,
+        match=r"rec\.csv: expected unique column names; found duplicates \['Cz', 'timestamps'\]",
+    ):
+        load_marker_csv(path, None, 0.0, 0.1, coordinates=None)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_fuzz_marker_csv(data) -> None:
@@ -837,6 +885,7 @@ def test_fuzz_marker_csv(data) -> None:
                 ts = load_marker_csv(path, None, tmin, tmin + 0.1, sfreq=sfreq, coordinates=None)
             except LoaderError as exc:
                 event(f"{type(exc).__name__}: {exc.expected}")
+                assert str(exc).startswith(f"{path}: expected ")
                 return
         event("loaded")
         assert isinstance(ts, TrialSet) and np.isfinite(ts.X).all()

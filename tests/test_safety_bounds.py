@@ -444,3 +444,35 @@ def test_edf_channel_with_an_empty_physical_range_is_marked_bad(tmp_path, caplog
     assert "channels whose header declares an empty range (physical_min == physical_max or " \
            "digital_min == digital_max; their samples have no scale) marked bad and left out: " \
            "['Cz']" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("sfreq", "kwargs", "match"),
+    [
+        (1e9, {}, r"RawArray object: expected an epoch window of at most 1,000,000 samples \(each "
+                  r"becomes a simulation step\); found -0\.2\.\.0\.8 s at the recording's 1e\+09 Hz "
+                  r"= 1e\+09 samples\. Check tmin/tmax and the file's sampling rate\."),
+        (100.0, {"resample": 1e9}, r"RawArray object: expected an epoch window of at most "
+                                   r"1,000,000 samples .*; found -0\.2\.\.0\.8 s at resample=1e\+09 "
+                                   r"Hz = 1e\+09 samples\. Pass a lower resample=\."),
+    ],
+)
+def test_eeg_epoch_window_is_bounded_before_mne_allocates(sfreq, kwargs, match):
+    """A header's rate (or resample=) that would make 10**9-sample epochs fails at once, instead
+    of NumPy's bare 'Maximum allowed size exceeded'/MemoryError or gigabytes allocated."""
+    import mne
+
+    from data_loaders import LoaderError, load_eeg
+
+    info = mne.create_info(["Cz", "Pz", "STI"], sfreq, ["eeg", "eeg", "stim"])
+    data = np.vstack([np.random.default_rng(0).normal(size=(2, 300)) * 1e-5, np.zeros((1, 300))])
+    data[2, [100, 200]] = [1, 2]
+    raw = mne.io.RawArray(data, info, verbose=False)
+    tracemalloc.start()
+    try:
+        with pytest.raises(LoaderError, match=match):
+            load_eeg(raw, **kwargs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50e6

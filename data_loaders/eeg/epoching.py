@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from data_loaders._errors import EventError, LoaderError
+from data_loaders._window import check_epoch_window
 from data_loaders.eeg._mne import _mne_errors
 from data_loaders.eeg.events import _assign_classes, _raw_events
 
@@ -61,6 +62,10 @@ def make_epochs(
             "Loosen reject=, or check tmin/tmax against the recording's length.",
         )
     if resample is not None and resample != epochs.info["sfreq"]:
+        check_epoch_window(
+            desc, epochs.tmin, epochs.tmax, resample, rate=f"resample={resample:g} Hz",
+            hint="Pass a lower resample=.", kind=LoaderError,
+        )
         expected = f"data that can be resampled to {resample} Hz"
         with _mne_errors(desc, expected, caught, LoaderError):
             epochs.resample(resample, verbose=verb)
@@ -124,6 +129,12 @@ def _epochs_from_raw(
     event_id = {class_names[k]: k + 1 for k in np.unique(y)}
     tmin = _DEFAULT_WINDOW[0] if tmin is None else tmin
     tmax = _DEFAULT_WINDOW[1] if tmax is None else tmax
+    # The rate is the header's: a garbled one must not make MNE allocate a 10**10-sample epoch.
+    sfreq = float(raw.info["sfreq"])
+    check_epoch_window(
+        source, tmin, tmax, sfreq, rate=f"the recording's {sfreq:g} Hz",
+        hint="Check tmin/tmax and the file's sampling rate.",
+    )
     with _mne_errors(source, "data that can be filtered and epoched", caught, LoaderError):
         if l_freq is not None or h_freq is not None:
             raw.filter(l_freq, h_freq, picks=picks, verbose=verbose)
