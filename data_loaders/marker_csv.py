@@ -30,7 +30,7 @@ import pandas as pd
 from data_loaders._errors import ChannelError, EventError, FileFormatError
 from data_loaders._paths import not_a_file
 from data_loaders._verbose import verbosity
-from data_loaders._window import check_epoch_window, epoch_samples
+from data_loaders._window import check_epoch_window, check_filter_length, epoch_samples
 from neucube._validation import check_number, check_option
 from neucube.data import TrialSet
 from neucube.limits import MAX_TIMES
@@ -444,6 +444,8 @@ def _load(
             f"The 'h_freq' parameter of {_OWNER} must be below the Nyquist frequency "
             f"{sfreq / 2:g} Hz; got {h_freq!r}."
         )
+
+    check_filter_length(l_freq, h_freq, sfreq, owner=_OWNER)
 
     found = set()
     for run in runs:

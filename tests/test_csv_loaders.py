@@ -711,6 +711,20 @@ def _set_cell(path: Path, row: int, column: str, text: str) -> None:
         ),
         (
             lambda p: None,
+            {"l_freq": 1e-6},
+            ValueError,
+            r"'l_freq' parameter of load_marker_csv must give an FIR filter of at most 1,000,000 "
+            r"taps at 100 Hz .*; got 1e-06 Hz: 3\.3e\+08 taps",
+        ),
+        (
+            lambda p: None,
+            {"h_freq": 49.9999},
+            ValueError,
+            r"'h_freq' parameter of load_marker_csv must give an FIR filter .*transition band "
+            r"min\(max\(h_freq / 4, 2\), sfreq / 2 - h_freq\) Hz\); got 49\.9999 Hz: 3\.3e\+06 taps",
+        ),
+        (
+            lambda p: None,
             {"tmin": 0.5, "tmax": 0.1},
             ValueError,
             r"'tmax' parameter of load_marker_csv must be greater than tmin=0\.5; got 0\.1",

@@ -455,11 +455,15 @@ def test_edf_channel_with_an_empty_physical_range_is_marked_bad(tmp_path, caplog
         (100.0, {"resample": 1e9}, r"RawArray object: expected an epoch window of at most "
                                    r"1,000,000 samples .*; found -0\.2\.\.0\.8 s at resample=1e\+09 "
                                    r"Hz = 1e\+09 samples\. Pass a lower resample=\."),
+        (100.0, {"l_freq": 1e-6}, r"The 'l_freq' parameter of load_eeg must give an FIR filter "
+                                  r"of at most 1,000,000 taps at 100 Hz .*; got 1e-06 Hz: "
+                                  r"3\.3e\+08 taps\."),
     ],
 )
 def test_eeg_epoch_window_is_bounded_before_mne_allocates(sfreq, kwargs, match):
-    """A header's rate (or resample=) that would make 10**9-sample epochs fails at once, instead
-    of NumPy's bare 'Maximum allowed size exceeded'/MemoryError or gigabytes allocated."""
+    """A header's rate (or resample=, or an l_freq making a 3e8-tap filter) that would allocate
+    gigabytes fails at once, instead of NumPy's bare 'Maximum allowed size exceeded' or
+    MemoryError."""
     import mne
 
     from data_loaders import LoaderError, load_eeg
@@ -470,7 +474,7 @@ def test_eeg_epoch_window_is_bounded_before_mne_allocates(sfreq, kwargs, match):
     raw = mne.io.RawArray(data, info, verbose=False)
     tracemalloc.start()
     try:
-        with pytest.raises(LoaderError, match=match):
+        with pytest.raises(LoaderError if "l_freq" not in kwargs else ValueError, match=match):
             load_eeg(raw, **kwargs)
         peak = tracemalloc.get_traced_memory()[1]
     finally:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from data_loaders._errors import EventError, LoaderError
-from data_loaders._window import check_epoch_window
+from data_loaders._window import check_epoch_window, check_filter_length
 from data_loaders.eeg._mne import _mne_errors
 from data_loaders.eeg.events import _assign_classes, _raw_events
 
@@ -34,6 +34,7 @@ def make_epochs(
     import mne
 
     is_epochs = isinstance(inst, mne.BaseEpochs)
+    check_filter_length(l_freq, h_freq, float(inst.info["sfreq"]), owner="load_eeg")
     # Keep channels a reject= key needs (e.g. EOG) in the epochs, not in the trials.
     extra_types = set(reject or {}) - {"eeg"}
     extra = [
