@@ -393,3 +393,111 @@ def test_student_walk_demo_then_muse_like_upload(page, server: str, tmp_path: Pa
     _screenshot(page, "walk_export", tmp_path)
     lap("results folder")
     print(lap.report())
+
+
+# --------------------------------------------------------------------------- the real recording
+MUSE_RUNS = ("eegnotebooks_muse_N170_subject1/data_2017-09-13-15.30.01.csv.gz",
+             "eegnotebooks_muse_N170_subject1/data_2017-09-13-15.32.50.csv.gz")
+
+
+def _slider_values(page, key: str) -> list[float]:
+    """The values of the slider with widget key ``key`` (each thumb's aria-valuenow)."""
+    thumbs = page.locator(f".st-key-{key} [role=slider]")
+    return [float(thumbs.nth(i).get_attribute("aria-valuenow")) for i in range(thumbs.count())]
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(os.environ.get("NEUCUBE_UPDATE_SCREENSHOTS") != "1",
+                    reason="the README's screenshots of a real recording (a ~5 min run): with "
+                           "NEUCUBE_UPDATE_SCREENSHOTS=1 only")
+def test_student_walk_with_a_real_muse_recording(page, server: str, shared_data: Path,
+                                                 tmp_path: Path) -> None:
+    """Issue 20's walk as a student does it, with two runs of the real Muse N170 recording and
+    every default: the README's screenshots of the Study, Encode, Train and Connectivity pages,
+    and the run's scores (printed; ``pytest -s`` shows them)."""
+    import io
+    import json
+    import re
+    import zipfile
+
+    import pandas as pd
+
+    lap = _Laps(SERVER_PID[server])
+    page.goto(server + "/")
+    page.get_by_role("heading", name="Quick start").wait_for()
+    assert page.get_by_test_id("stToolbar").get_by_text("Deploy").count() == 0
+    _nav(page, "Study")
+    _upload_mode(page)
+    page.locator("input[type=file]").first.set_input_files(
+        [str(shared_data / run) for run in MUSE_RUNS])
+    page.get_by_text("Start: the ERP preset of the shipped N170 study").wait_for()
+    assert page.get_by_role("spinbutton", name="Sampling rate (Hz), CSV only").input_value() == ""
+    page.get_by_role("button", name="Read recording").click()
+    page.get_by_text("Events → classes", exact=True).wait_for(timeout=120_000)
+    warnings = page.get_by_test_id("stAlertContentWarning").all_inner_texts()
+    assert not any("sfreq" in w for w in warnings), warnings
+    for event, cls in (("1", "house"), ("2", "face")):
+        box = page.get_by_role("textbox", name=f"Class of '{event}'")
+        box.fill(cls)
+        box.press("Enter")
+        page.wait_for_timeout(300)
+    page.get_by_role("button", name="Load trials").click()
+    page.get_by_role("heading", name=re.compile(r"^Loaded: ")).wait_for(timeout=120_000)
+    page.get_by_text("Channel table (4 used)").wait_for()
+    page.locator(".js-plotly-plot").first.wait_for()
+    _screenshot(page, "muse_study", tmp_path)
+    lap("study")
+
+    _nav(page, "Encode")
+    page.get_by_text("10 dB or more is good").wait_for(timeout=120_000)
+    page.get_by_test_id("stImage").first.wait_for()
+    _screenshot(page, "muse_encode", tmp_path)
+    lap("encode")
+
+    _nav(page, "Train")
+    estimate = page.get_by_text("Estimated run time:")
+    estimate.wait_for()
+    estimate_text = estimate.inner_text()
+    page.get_by_role("button", name="Run evaluation").click()
+    failed = page.get_by_text("The last run failed")
+    page.get_by_text("What these results say").or_(failed).first.wait_for(timeout=1_800_000)
+    assert failed.count() == 0, page.get_by_test_id("stAlertContentError").all_inner_texts()
+    assert page.get_by_test_id("stException").count() == 0
+    run_caption = page.get_by_text(re.compile(r"run took \d+ s")).inner_text()
+    verdict = page.get_by_test_id("stAlert").all_inner_texts()
+    lap("evaluation")
+    _screenshot(page, "muse_train", tmp_path)
+
+    _nav(page, "Connectivity")
+    page.get_by_role("heading", name="Class difference maps").wait_for(timeout=300_000)
+    page.locator(".js-plotly-plot").first.wait_for()
+    # Move the window's start by 10 steps; the Export page must start from the same window.
+    thumb = page.locator(".st-key-cx_window [role=slider]").first
+    thumb.focus()
+    for _ in range(10):
+        thumb.press("ArrowRight")
+    page.wait_for_timeout(1500)
+    window = _slider_values(page, "cx_window")
+    page.get_by_test_id("stImage").last.wait_for()
+    _screenshot(page, "muse_connectivity", tmp_path)
+    lap("connectivity")
+
+    _nav(page, "Export")
+    page.get_by_role("button", name="Prepare the results folder").wait_for(timeout=120_000)
+    assert _slider_values(page, "ex_window") == pytest.approx(window)
+    page.get_by_role("button", name="Prepare the results folder").click()
+    button = page.get_by_role("button", name="neucube_results.zip")
+    button.wait_for(timeout=300_000)
+    with page.expect_download() as info:
+        button.click()
+    assert info.value.suggested_filename == "neucube_results.zip"
+    path = tmp_path / "results.zip"
+    info.value.save_as(path)
+    with zipfile.ZipFile(path) as z:
+        name = next(n for n in z.namelist() if n.endswith("folds.csv"))
+        folds = pd.read_csv(io.BytesIO(z.read(name)))
+    lap("export")
+    scores = folds.groupby("model", sort=False)[["accuracy", "roc_auc"]].mean().round(3)
+    print(json.dumps({"estimate": estimate_text, "run": run_caption, "window": window,
+                      "scores": scores.to_dict(orient="index"), "verdict": verdict}, indent=1))
+    print(lap.report())

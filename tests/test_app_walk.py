@@ -206,7 +206,7 @@ def test_verdict_flags_a_lean_naming_the_model_and_says_what_to_do() -> None:
     assert advice.startswith("**What you can do:** NeuCube with these settings found nothing")
     assert "The standard decoder 'Shrinkage LDA on time-window means (classic ERP decoder)' is "\
            "above chance" in advice
-    assert "studies/n170_faces_houses.toml" in advice
+    assert "n170_faces_houses" in advice
     assert (Path(__file__).resolve().parents[1] / "studies" / "n170_faces_houses.toml").is_file()
     # A model above chance and above its control gets no advice.
     good = _evaluation(make_pipeline(Vectorizer(), LogisticRegression()), effect=2.0)
@@ -250,3 +250,28 @@ def test_loader_warnings_are_captured_also_when_logging_captures_warnings() -> N
             logging.captureWarnings(False)
     assert out == ["Irregular timestamps: 16.5% of the intervals"]
     assert logging.getLogger("py.warnings").handlers == handlers
+
+
+def test_train_page_takes_a_shipped_studys_model_settings() -> None:
+    """The verdict's advice can be followed in the page: the N170 study's encoder, cube, STDP
+    and readout sections replace the defaults; data and evaluation settings stay."""
+    from neucube_study import load_study
+
+    at = AppTest.from_file(str(HOME), default_timeout=180).run()
+    at = read(at, "r.csv", muse_csv(n_per_class=6))
+    at.text_input(key="up_class_1").set_value("house")
+    at.text_input(key="up_class_2").set_value("face")
+    at.run()
+    at.button(key="up_load").click().run()
+    at.switch_page("pages/3_Train.py").run()
+    before = at.session_state["settings"]
+    assert at.selectbox(key="tr_from_study").value == "n170_faces_houses"
+    at.button(key="tr_from_study_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    n170 = studyfile.settings_of(load_study(datasets.list_studies()["n170_faces_houses"]))
+    after = at.session_state["settings"]
+    for section in ("encoder", "cube", "stdp", "readout"):
+        assert after[section] == n170[section], section
+    assert after["evaluation"] == before["evaluation"]
+    assert at.radio(key="tr_readout").value == n170["readout"]["readout"]
+    assert any("taken from the n170_faces_houses study" in s.value for s in at.success)

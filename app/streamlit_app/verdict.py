@@ -191,8 +191,8 @@ def _advice(ev: Any, findings: list[Finding]) -> Finding | None:
                      f"({test['correct'] / test['n']:.3f}, binomial p = {test['p_value']:.2g}): "
                      "report it as what these data support, and NeuCube's score as a negative "
                      "result, with its controls. ")
-    text += ("NeuCube's defaults are not tuned to any data set. If these data are event-related "
-             "potentials, try the model settings of the shipped N170 study (encoder, cube, STDP "
-             "and readout in studies/n170_faces_houses.toml) and compare again with the same "
-             "controls; count every setting you try when you report the best one.")
+    text += ("NeuCube's defaults are tuned to no data set. If these data are event-related "
+             "potentials, try the model settings of the shipped N170 study "
+             "(n170_faces_houses, under \"Start from a shipped study's model settings\" above) "
+             "and compare again with the same controls; report how many settings you tried.")
     return Finding("neutral", text)

@@ -68,6 +68,34 @@ st.markdown(f"**Encoder:** {enc_label}, {thr_label}"
             + (f", alpha {alpha:g}" if encoder != "bsa" else "")
             + " — change it on the Encode page.")
 
+MODEL_SECTIONS = ("encoder", "cube", "stdp", "readout")
+with st.expander("Start from a shipped study's model settings"):
+    st.caption("NeuCube's defaults are tuned to no data set. A shipped study pins the encoder, "
+               "cube, STDP and readout settings its results use (its file says how and on "
+               "which data they were chosen). Taking them keeps your data and evaluation "
+               "settings; compare again with the same controls.")
+    studies = datasets.list_studies()
+    c = st.columns([2, 1], vertical_alignment="bottom")
+    names = list(studies)
+    source = c[0].selectbox("Study", names, key="tr_from_study",
+                            index=names.index("n170_faces_houses")
+                            if "n170_faces_houses" in names else 0)
+    if source and c[1].button("Use its model settings", key="tr_from_study_go"):
+        try:
+            from neucube_study import load_study
+
+            taken = studyfile.settings_of(load_study(studies[source]))
+        except Exception as exc:  # noqa: BLE001 - a broken study file is shown, not raised
+            ui.show_error(exc, f"The study file {source}.toml could not be read")
+        else:
+            ui.set_settings(studyfile.with_changes(s, {k: taken[k] for k in MODEL_SECTIONS}))
+            # The widgets show the new settings, not what they held.
+            for key in [k for k in st.session_state if str(k).startswith(("tr_", "enc_"))
+                        and not str(k).startswith("tr_from_study")]:
+                del st.session_state[key]
+            ui.flash_and_rerun(f"Encoder, cube, STDP and readout settings taken from the "
+                               f"{source} study.")
+
 # Outside the form: a form only reruns on submit, and the readout tab shows the chosen
 # readout's own parameters.
 kind = widgets.param_widget(SPECS["readout"], widgets.model_value(s, "readout"),
