@@ -47,6 +47,9 @@ _TIME_UNIT = {"sec": 1.0, "msec": 1e-3, "usec": 1e-6}
 #: A header TR longer than this (s) is taken as a unit error (e.g. 2000 "sec" meant 2000 ms).
 _MAX_PLAUSIBLE_TR = 60.0
 _OWNER = "load_fmri"
+#: Deflate (gzip) compresses at most about 1032:1, so a ``.gz`` file smaller than its declared
+#: data / 1032 cannot hold it (no need to decompress it to know).
+_DEFLATE_MAX_RATIO = 1032
 
 
 # ------------------------------------------------------------------------------ inputs
@@ -94,10 +97,43 @@ def _check_pair(path: Path) -> None:
         require_regular_file(other, f"its {_PAIRS[ext]} file", source=path)
 
 
+def _check_declared_size(img: Any, source: str) -> None:
+    """Refuse a header that declares more data than its file can hold, before any allocation.
+
+    nibabel allocates (and zero-fills) the declared size before it reads, so a 1 kB file whose
+    header says 400**4 voxels would cost 100 GB or a bare ``MemoryError``.
+    """
+    filename = getattr(getattr(img, "file_map", {}).get("image"), "filename", None)
+    offset = getattr(img.dataobj, "offset", None)
+    if not isinstance(filename, str) or offset is None or not os.path.isfile(filename):
+        return  # an in-memory image: its data exist already
+    n_values = int(np.prod(img.shape, dtype=object))
+    declared = int(offset) + n_values * img.get_data_dtype().itemsize
+    size = os.path.getsize(filename)
+    gzipped = filename.lower().endswith(".gz")
+    if declared > (size * _DEFLATE_MAX_RATIO if gzipped else size):
+        raise FileFormatError(
+            source,
+            f"the {n_values:,} voxel values its header declares (shape {img.shape}, "
+            f"{declared:,} bytes)",
+            f"a {'gzip ' if gzipped else ''}file of {size:,} bytes"
+            + (f", which cannot expand beyond {_DEFLATE_MAX_RATIO}x" if gzipped else ""),
+            "The file is truncated or its header is damaged.",
+        )
+
+
 def _volumes(img: Any, source: str, dtype: type = np.float32) -> np.ndarray:
     """The image's voxel data; nibabel reads lazily, so a short file fails here, not at load."""
     try:
         return np.asarray(img.get_fdata(dtype=dtype))
+    except MemoryError as exc:
+        raise FileFormatError(
+            source,
+            f"{int(np.prod(img.shape, dtype=object)):,} voxel values (shape {img.shape}) that fit "
+            "in memory",
+            f"MemoryError: {exc}".rstrip(": "),
+            "Load fewer runs at once, or crop the images.",
+        ) from exc
     except (OSError, EOFError, ValueError, zlib.error) as exc:
         raise FileFormatError(
             source,
@@ -459,6 +495,7 @@ def _load(
 
     first = imgs[0]
     for img, src in zip(imgs, sources, strict=True):
+        _check_declared_size(img, src)
         if len(img.shape) != 4:
             raise FileFormatError(
                 src,
@@ -633,6 +670,7 @@ def _mask(mask: Any, imgs: list[Any], sources: list[str]) -> tuple[np.ndarray, s
         return arr, "epi (nilearn compute_epi_mask)"
     img = _load_img(mask, "mask")
     src = _source(mask)
+    _check_declared_size(img, src)
     data = _volumes(img, src, np.float64)
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import logging
 from pathlib import Path
 
@@ -382,6 +384,28 @@ def test_input_errors(tmp_path: Path, block_data, bold_file: Path) -> None:
         TypeError, match=r"'detrend' parameter of load_fmri must be a bool; got 'yes'"
     ):
         load_fmri(bold_file, LABELS, detrend="yes")
+
+
+@pytest.mark.parametrize("suffix", [".nii", ".nii.gz"])
+def test_header_declaring_more_than_the_file_holds(tmp_path: Path, block_data, suffix) -> None:
+    """A 1-2 kB file whose header declares 400**4 voxels fails before nibabel zero-fills 100 GB
+    (it raised a bare MemoryError); a gzip file cannot expand beyond deflate's 1032:1."""
+    good = tmp_path / "good.nii"
+    nib.save(nib.Nifti1Image(block_data.astype(np.float32), AFFINE), good)
+    header = nib.Nifti1Header.from_fileobj(io.BytesIO(good.read_bytes()))
+    header.set_data_shape((400, 400, 400, 400))
+    body = header.binaryblock + good.read_bytes()[348:]
+    path = tmp_path / f"bold{suffix}"
+    path.write_bytes(gzip.compress(body) if suffix.endswith(".gz") else body)
+    found = r"a gzip file of [\d,]+ bytes, which cannot expand beyond 1032x" if suffix.endswith(
+        ".gz") else r"a file of [\d,]+ bytes"
+    with pytest.raises(
+        FileFormatError,
+        match=rf"bold\.nii(\.gz)?: expected the 25,600,000,000 voxel values its header declares "
+        rf"\(shape \(400, 400, 400, 400\), 102,400,000,352 bytes\); found {found}\. The file is "
+        rf"truncated or its header is damaged\.",
+    ):
+        load_fmri(path, LABELS, mask="all")
 
 
 def test_tr_unknown_counts_volumes(block_data, caplog) -> None:
