@@ -6,7 +6,7 @@ not use), ranks them per dataset and applies the declared rule. Results are writ
 dataset to ``--out`` (default ``bench/results/select_defaults.json``) and printed as ONE JSON
 object at the end.
 
-Usage: ``.venv/bin/python bench/select_defaults.py [--datasets fmri,wrist,familiarity,n170]``
+Usage: ``.venv/bin/python bench/select_defaults.py [--round 2] [--datasets fmri,wrist,familiarity,n170]``
 """
 
 from __future__ import annotations
@@ -50,16 +50,34 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "active_tbr_state": {"encoder": "tbr", "encoder_alpha": 0.5, **ACTIVE, **STATE},
 }
 
+#: Round 2 (session 3, bench/README.md "round 2" amendment): the current default, the two
+#: step-forward models, and two candidates from the diagnosis of the default on N170
+#: (``bench/diagnose_erp.py``: the active cube dilutes the encoder's spikes in the state readout).
+ROUND2: dict[str, dict[str, Any]] = {
+    "active_bsa_state": CANDIDATES["active_bsa_state"],
+    "active_sf_state": CANDIDATES["active_sf_state"],
+    "passive_sf_state": CANDIDATES["passive_sf_state"],
+    "passive_bsa_state": {"encoder": "bsa", "stdp_rate": (0.001, 0.002), **STATE},
+    "active_bsa_state_t05": {"encoder": "bsa", **ACTIVE, "target_activity": 0.05, **STATE},
+}
+ROUNDS = {1: CANDIDATES, 2: ROUND2}
+
 #: Dataset -> (metric, number of folds).
 PLAN = {"fmri": ("roc_auc", 3), "wrist": ("accuracy", 5), "familiarity": ("roc_auc", 3),
         "n170": ("roc_auc", 3)}
 
 
-def load(key: str, root: Path) -> TrialSet:
+def load(key: str, root: Path, round_: int = 1) -> TrialSet:
     import bench_accuracy as ba
 
     if key == "wrist":
         return ba.load_wrist(root)
+    if key == "n170" and round_ >= 2:  # as the N170 study loads it (all runs, the ERP preset)
+        from neucube_study.runner import load_trials
+        from neucube_study.schema import load_study
+
+        return load_trials(load_study(REPO / "studies" / "n170_faces_houses.toml",
+                                      data=root / "eegnotebooks_muse_N170_subject1"))
     if key == "n170":
         return ba.load_n170(root)
     if key == "familiarity":
@@ -117,9 +135,10 @@ def run_dataset(key: str, trials: TrialSet, candidates: dict[str, dict[str, Any]
     return out
 
 
-def select(results: dict[str, Any]) -> dict[str, Any]:
+def select(results: dict[str, Any], candidates: dict[str, dict[str, Any]] = CANDIDATES
+           ) -> dict[str, Any]:
     """The declared rule: lowest mean rank; ties by the best worst relative score."""
-    names = list(CANDIDATES)
+    names = list(candidates)
     done = [k for k in results if set(results[k].get("candidates", {})) >= set(names)]
     ranks = {n: [] for n in names}
     rel = {n: [] for n in names}
@@ -135,12 +154,13 @@ def select(results: dict[str, Any]) -> dict[str, Any]:
     worst_rel = {n: float(np.min(rel[n])) for n in names}
     winner = min(names, key=lambda n: (mean_rank[n], -worst_rel[n]))
     return {"datasets": done, "mean_rank": mean_rank, "worst_relative": worst_rel,
-            "winner": winner, "winner_params": CANDIDATES[winner]}
+            "winner": winner, "winner_params": candidates[winner]}
 
 
-def _write(out_path: Path, results: dict[str, Any]) -> None:
+def _write(out_path: Path, results: dict[str, Any], candidates: dict[str, dict[str, Any]]
+           ) -> None:
     report = {"protocol": "bench/README.md, issue 16 section", "results": results,
-              "selection": select(results)}
+              "selection": select(results, candidates)}
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(report, indent=1, default=list))
@@ -152,17 +172,23 @@ def main() -> int:
     ap.add_argument("--datasets", default="fmri,wrist,familiarity,n170")
     ap.add_argument("--data", default=os.environ.get("NEUCUBE_DATA",
                                                      str(REPO.parent / "shared" / "data")))
-    ap.add_argument("--out", default=str(REPO / "bench" / "results" / "select_defaults.json"))
-    ap.add_argument("--candidates", default=",".join(CANDIDATES),
+    ap.add_argument("--round", type=int, choices=sorted(ROUNDS), default=1,
+                    help="the protocol's round: 1 (session 1) or 2 (session 3 amendment)")
+    ap.add_argument("--out", default=None,
+                    help="default: bench/results/select_defaults.json (round 1), "
+                         "select_defaults_round2.json (round 2)")
+    ap.add_argument("--candidates", default=None,
                     help="a subset of the candidates (to split a dataset over processes; "
                          "merge the results with --merge)")
     ap.add_argument("--merge", nargs="*", default=[],
                     help="result files whose datasets' candidates are merged into --out")
     args = ap.parse_args()
-    chosen = {k: CANDIDATES[k] for k in args.candidates.split(",")}
+    candidates = ROUNDS[args.round]
+    chosen = {k: candidates[k] for k in (args.candidates or ",".join(candidates)).split(",")}
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")
-    out_path = Path(args.out)
+    suffix = "" if args.round == 1 else f"_round{args.round}"
+    out_path = Path(args.out or REPO / "bench" / "results" / f"select_defaults{suffix}.json")
     results: dict[str, Any] = {}
     if out_path.exists():  # resume: datasets already done are kept
         results = json.loads(out_path.read_text()).get("results", {})
@@ -175,11 +201,12 @@ def main() -> int:
     for key in args.datasets.split(",") if args.datasets else []:
         if key in results:
             continue
-        results[key] = run_dataset(key, load(key, Path(args.data)), chosen)
-        _write(out_path, results)
+        results[key] = run_dataset(key, load(key, Path(args.data), args.round), chosen)
+        _write(out_path, results, candidates)
     if args.merge:
-        _write(out_path, results)
-    print(json.dumps({"results": results, "selection": select(results)}, default=list))
+        _write(out_path, results, candidates)
+    print(json.dumps({"results": results, "selection": select(results, candidates)},
+                     default=list))
     return 0
 
 
