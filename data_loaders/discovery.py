@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from data_loaders._paths import inside
@@ -74,25 +74,16 @@ def find_eeg_recordings(
     """
     if pattern:
         check_glob(pattern, key=f"{prefix}pattern")
-    items = [path] if isinstance(path, str | os.PathLike) else list(path)
-    out: list[Path] = []
-    for item in items:
-        p = Path(item)
-        if not p.is_dir() or p.suffix.lower() == ".mff":
-            out.append(p)
-            continue
-        for q in sorted(p.glob(pattern) if pattern else p.iterdir()):
-            if suffix(q.name) not in EEG_EXTENSIONS or q.name.startswith("."):
-                continue
-            if not is_companion(q):
-                out.append(q)
-        if not any(o.parent == p for o in out):
-            raise ValueError(
-                f"{prefix}path: expected EEG recordings in the folder {p}"
-                + (f" matching {show(pattern)}" if pattern else "")
-                + f" (extensions {', '.join(EEG_EXTENSIONS)}), but there are none"
-            )
-    return out
+    return _files_named_by(
+        path,
+        lambda q: suffix(q.name) in EEG_EXTENSIONS and not q.name.startswith(".")
+        and not is_companion(q),
+        lambda p: f"{prefix}path: expected EEG recordings in the folder {p}"
+        + (f" matching {show(pattern)}" if pattern else "")
+        + f" (extensions {', '.join(EEG_EXTENSIONS)}), but there are none",
+        pattern=pattern,
+        opaque=(".mff",),
+    )
 
 
 def find_csv_runs(
@@ -116,16 +107,37 @@ def find_csv_runs(
     ValueError
         If a folder holds no CSV file.
     """
+    return _files_named_by(
+        path,
+        lambda q: suffix(q.name) in CSV_EXTENSIONS,
+        lambda p: f"{prefix}path: expected .csv or .csv.gz files in the folder {p}, but there "
+        "are none",
+    )
+
+
+def _files_named_by(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    wanted: Callable[[Path], bool],
+    missing: Callable[[Path], str],
+    *,
+    pattern: str = "",
+    opaque: tuple[str, ...] = (),
+) -> list[Path]:
+    """Files as given, and for each folder its entries that are ``wanted``, in name order.
+
+    ``pattern`` (already checked) globs a folder's entries; a folder whose suffix is in
+    ``opaque`` (an EGI ``.mff``) is one recording, kept as given. A folder with no wanted entry
+    raises ``ValueError(missing(folder))``.
+    """
     out: list[Path] = []
     for item in [path] if isinstance(path, str | os.PathLike) else list(path):
         p = Path(item)
-        if not p.is_dir():
+        if not p.is_dir() or p.suffix.lower() in opaque:
             out.append(p)
             continue
-        found = sorted(q for q in p.iterdir() if suffix(q.name) in CSV_EXTENSIONS)
+        found = [q for q in sorted(p.glob(pattern) if pattern else p.iterdir()) if wanted(q)]
         if not found:
-            raise ValueError(f"{prefix}path: expected .csv or .csv.gz files in the folder {p}, "
-                             "but there are none")
+            raise ValueError(missing(p))
         out += found
     return out
 
