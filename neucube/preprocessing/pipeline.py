@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from neucube._show import show
 from neucube.data import TrialSet
 from neucube.preprocessing.rejection import reject_amplitude
-from neucube.preprocessing.signal import band_pass, baseline_correct
+from neucube.preprocessing.signal import band_pass, baseline_correct, outside_window
 from neucube.preprocessing.signal import resample as resample_trials
 from neucube.preprocessing.temporal import upsample_trials
 
@@ -88,8 +88,7 @@ def preprocess(
         try:
             trials = trials.crop(tmin, tmax)
         except ValueError as exc:
-            raise ValueError(f"tmin/tmax: expected a window inside the trials ({trials.tmin:g} "
-                             f"to {trials.tmax:g} s); found {tmin}..{tmax}") from exc
+            raise outside_window("tmin/tmax", trials, f"{tmin}..{tmax}") from exc
         steps.append(f"window {trials.tmin:g}..{trials.tmax:g} s")
     if resample is not None:
         trials = resample_trials(trials, resample)

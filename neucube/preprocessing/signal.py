@@ -61,10 +61,15 @@ def baseline_correct(trials: TrialSet, window: Sequence[float]) -> TrialSet:
     t0, t1 = window
     inside = (trials.times >= t0 - 1e-9) & (trials.times <= t1 + 1e-9)
     if not inside.any():
-        raise ValueError(f"baseline: expected a window inside the trials ({trials.tmin:g} to "
-                         f"{trials.tmax:g} s); found {show(list(window))}")
+        raise outside_window("baseline", trials, show(list(window)))
     X = np.asarray(trials.X, dtype=np.float64)
     return trials.replace(X=X - X[..., inside].mean(axis=-1, keepdims=True))
+
+
+def outside_window(name: str, trials: TrialSet, found: str) -> ValueError:
+    """The error of a window step (baseline, tmin/tmax) whose window misses the trials."""
+    return ValueError(f"{name}: expected a window inside the trials ({trials.tmin:g} to "
+                      f"{trials.tmax:g} s); found {found}")
 
 
 def resample(trials: TrialSet, sfreq: float) -> TrialSet:
