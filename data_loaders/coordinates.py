@@ -611,6 +611,21 @@ def locate_channels(
     )
 
 
+def locate_for_trials(
+    ch_names: Iterable[str], space: str = "mni", **kwargs: Any
+) -> tuple[ChannelLocations, np.ndarray | None]:
+    """:func:`locate_channels`, and the coordinates the trials carry.
+
+    The coordinates are ``None`` when some channel has no position and ``on_unknown="ignore"``
+    kept it: a TrialSet has a position for every channel or none. The loaders say so in their
+    own words (a warning or a log line).
+    """
+    loc = locate_channels(ch_names, space, **kwargs)
+    if loc.unknown and kwargs.get("on_unknown", "raise") == "ignore":
+        return loc, None
+    return loc, np.asarray(loc.coords, dtype=np.float64)
+
+
 def channel_positions(
     ch_names: Iterable[str],
     space: str = "mni",

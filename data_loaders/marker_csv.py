@@ -615,7 +615,7 @@ def _channels(
     said: list[str],
 ) -> tuple[list[str], np.ndarray | None, dict[str, Any]]:
     """The channels to read, their positions (or None) and what the metadata says of them."""
-    from data_loaders.coordinates import is_non_eeg_name, locate_channels, read_coordinate_file
+    from data_loaders.coordinates import is_non_eeg_name, locate_for_trials, read_coordinate_file
 
     excluded = [n for n in ch_names if exclude_non_eeg and is_non_eeg_name(n)]
     names = [n for n in ch_names if n not in excluded]
@@ -645,12 +645,12 @@ def _channels(
         positions = read_coordinate_file(coordinates)
     elif not isinstance(coordinates, str):
         return names, _array_coordinates(coordinates, ch_names, names), meta
-    loc = locate_channels(
+    loc, coords = locate_for_trials(
         names, space, positions=positions, positions_space=space, on_unknown=on_unknown,
         source=str(source),
     )
     meta["unknown_channels"] = list(loc.unknown)
-    if loc.unknown and on_unknown == "ignore":
+    if coords is None:
         _warn(
             f"No channel coordinates set: no standard 10-05 position for {list(loc.unknown)} "
             "(on_unknown='ignore'). Pass on_unknown='drop' to leave them out, or coordinates= "
@@ -660,7 +660,7 @@ def _channels(
         )
         return names, None, meta
     meta["coordinate_sources"] = dict(zip(loc.ch_names, loc.sources, strict=True))
-    return list(loc.ch_names), np.asarray(loc.coords, dtype=np.float64), meta
+    return list(loc.ch_names), coords, meta
 
 
 def _array_coordinates(coordinates: Any, all_names: list[str], names: list[str]) -> np.ndarray:

@@ -312,17 +312,19 @@ def _positions_from_names(
     Returns the features kept, their positions (``None`` when some feature has none and
     ``on_unknown="ignore"``) and the features without a position.
     """
-    from data_loaders.coordinates import locate_channels
+    from data_loaders.coordinates import locate_for_trials
 
-    loc = locate_channels(list(ch_names), space, on_unknown=on_unknown, source=str(source))
-    if loc.unknown and on_unknown == "ignore":
+    loc, coords = locate_for_trials(
+        list(ch_names), space, on_unknown=on_unknown, source=str(source)
+    )
+    if coords is None:
         logger.warning(
             "%s: no standard 10-05 position for the features %s; the trials carry no "
             "coordinates (on_unknown='ignore'; 'drop' leaves these features out)",
             source, list(loc.unknown),
         )
         return list(ch_names), None, list(loc.unknown)
-    return list(loc.ch_names), np.asarray(loc.coords, dtype=np.float64), list(loc.unknown)
+    return list(loc.ch_names), coords, list(loc.unknown)
 
 
 def load_neucube_csv(

@@ -13,7 +13,7 @@ import numpy as np
 from data_loaders._errors import ChannelError, FileFormatError
 from data_loaders.coordinates import (
     is_non_eeg_name,
-    locate_channels,
+    locate_for_trials,
     normalize_channel_name,
     read_coordinate_file,
 )
@@ -110,7 +110,7 @@ def select_channels(
             "Use coordinates='auto' or 'template'.",
         )
     if coord_mode != "none":
-        loc = locate_channels(
+        loc, coords = locate_for_trials(
             candidates,
             space,
             montage=montage,
@@ -122,13 +122,13 @@ def select_channels(
             source=desc,
         )
         candidates = list(loc.ch_names)
-        if loc.unknown and on_unknown == "ignore":
+        if coords is None:
             logger.warning(
                 "%s: no position for %s; the trials carry no coordinates (on_unknown='ignore')",
                 desc, list(loc.unknown),
             )
         else:
-            coords, coord_space = loc.coords, space
+            coord_space = space
     sources = None if loc is None else list(loc.sources)
     return ChannelSelection(candidates, bads, excluded, loc, coords, coord_space, sources, [])
 
