@@ -162,6 +162,14 @@ def is_non_eeg_name(name: str) -> bool:
     return bool(_NON_EEG_RE.search(str(name).strip()))
 
 
+def split_non_eeg(names: Iterable[str], exclude: bool = True) -> tuple[list[str], list[str]]:
+    """``names`` without the non-EEG ones (:func:`is_non_eeg_name`) when ``exclude`` is set,
+    and those left out, both in input order."""
+    names = list(names)
+    excluded = [n for n in names if exclude and is_non_eeg_name(n)]
+    return [n for n in names if n not in excluded], excluded
+
+
 # ---------------------------------------------------------------------------------- frames
 def _apply(t: np.ndarray, xyz: np.ndarray) -> np.ndarray:
     return xyz @ t[:3, :3].T + t[:3, 3]

@@ -615,10 +615,9 @@ def _channels(
     said: list[str],
 ) -> tuple[list[str], np.ndarray | None, dict[str, Any]]:
     """The channels to read, their positions (or None) and what the metadata says of them."""
-    from data_loaders.coordinates import is_non_eeg_name, locate_for_trials, read_coordinate_file
+    from data_loaders.coordinates import locate_for_trials, read_coordinate_file, split_non_eeg
 
-    excluded = [n for n in ch_names if exclude_non_eeg and is_non_eeg_name(n)]
-    names = [n for n in ch_names if n not in excluded]
+    names, excluded = split_non_eeg(ch_names, exclude_non_eeg)
     if not names:
         raise ChannelError(
             source,

@@ -449,12 +449,12 @@ def _load(
     original = list(ch_names)
     excluded: list[str] = []
     if exclude_non_eeg and named:
-        from data_loaders.coordinates import is_non_eeg_name
+        from data_loaders.coordinates import split_non_eeg
 
-        excluded = [n for n in ch_names if is_non_eeg_name(n)]
-        if len(excluded) == len(ch_names):
+        kept, excluded = split_non_eeg(ch_names)
+        if not kept:
             raise ChannelError(folder, "at least one EEG feature", f"only non-EEG {ch_names}")
-        ch_names = [n for n in ch_names if n not in excluded]
+        ch_names = kept
     unknown: list[str] = []
     auto = isinstance(coordinates, str) and coordinates == "auto"
     if named and auto and not _mapping_files(folder) and space in (

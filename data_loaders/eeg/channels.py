@@ -12,10 +12,10 @@ import numpy as np
 
 from data_loaders._errors import ChannelError, FileFormatError
 from data_loaders.coordinates import (
-    is_non_eeg_name,
     locate_for_trials,
     normalize_channel_name,
     read_coordinate_file,
+    split_non_eeg,
 )
 from data_loaders.eeg._mne import _mne_errors
 
@@ -90,9 +90,7 @@ def select_channels(
 
     bads = _resolve_bads(inst, bad_channels, desc)
     eeg = [inst.ch_names[i] for i in mne.pick_types(inst.info, eeg=True, exclude=[])]
-    candidates = [n for n in eeg if n not in bads]
-    excluded = [n for n in candidates if exclude_non_eeg and is_non_eeg_name(n)]
-    candidates = [n for n in candidates if n not in excluded]
+    candidates, excluded = split_non_eeg([n for n in eeg if n not in bads], exclude_non_eeg)
     if not candidates:
         raise ChannelError(
             desc,
