@@ -400,9 +400,9 @@ MUSE_RUNS = ("eegnotebooks_muse_N170_subject1/data_2017-09-13-15.30.01.csv.gz",
              "eegnotebooks_muse_N170_subject1/data_2017-09-13-15.32.50.csv.gz")
 
 
-def _slider_values(page, key: str) -> list[float]:
-    """The values of the slider with widget key ``key`` (each thumb's aria-valuenow)."""
-    thumbs = page.locator(f".st-key-{key} [role=slider]")
+def _slider_values(page, label: str) -> list[float]:
+    """The values of the slider labelled ``label`` (each thumb's aria-valuenow)."""
+    thumbs = page.get_by_test_id("stSlider").filter(has_text=label).get_by_role("slider")
     return [float(thumbs.nth(i).get_attribute("aria-valuenow")) for i in range(thumbs.count())]
 
 
@@ -451,6 +451,8 @@ def test_student_walk_with_a_real_muse_recording(page, server: str, shared_data:
     _nav(page, "Encode")
     page.get_by_text("10 dB or more is good").wait_for(timeout=120_000)
     page.get_by_test_id("stImage").first.wait_for()
+    page.get_by_text("Bars in the recording's channel order").wait_for()
+    page.wait_for_timeout(2000)  # the bar chart's layout, before the page's height is read
     _screenshot(page, "muse_encode", tmp_path)
     lap("encode")
 
@@ -465,6 +467,9 @@ def test_student_walk_with_a_real_muse_recording(page, server: str, shared_data:
     assert page.get_by_test_id("stException").count() == 0
     run_caption = page.get_by_text(re.compile(r"run took \d+ s")).inner_text()
     verdict = page.get_by_test_id("stAlert").all_inner_texts()
+    page.get_by_text("Per-fold scores").wait_for()
+    page.get_by_test_id("stImage").nth(1).wait_for()  # the fold scores, the confusion matrix
+    page.wait_for_timeout(2000)
     lap("evaluation")
     _screenshot(page, "muse_train", tmp_path)
 
@@ -472,19 +477,21 @@ def test_student_walk_with_a_real_muse_recording(page, server: str, shared_data:
     page.get_by_role("heading", name="Class difference maps").wait_for(timeout=300_000)
     page.locator(".js-plotly-plot").first.wait_for()
     # Move the window's start by 10 steps; the Export page must start from the same window.
-    thumb = page.locator(".st-key-cx_window [role=slider]").first
+    thumb = page.get_by_test_id("stSlider").filter(has_text="Time window (s)").get_by_role(
+        "slider").first
     thumb.focus()
     for _ in range(10):
         thumb.press("ArrowRight")
     page.wait_for_timeout(1500)
-    window = _slider_values(page, "cx_window")
+    window = _slider_values(page, "Time window (s)")
     page.get_by_test_id("stImage").last.wait_for()
     _screenshot(page, "muse_connectivity", tmp_path)
     lap("connectivity")
 
     _nav(page, "Export")
     page.get_by_role("button", name="Prepare the results folder").wait_for(timeout=120_000)
-    assert _slider_values(page, "ex_window") == pytest.approx(window)
+    assert _slider_values(page, "Time window of the class difference map (s)") == (
+        pytest.approx(window))
     page.get_by_role("button", name="Prepare the results folder").click()
     button = page.get_by_role("button", name="neucube_results.zip")
     button.wait_for(timeout=300_000)

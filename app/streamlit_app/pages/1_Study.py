@@ -339,7 +339,8 @@ def summary(ds: datasets.Dataset) -> None:
             space = {"mni": "MNI", "talairach": "Talairach, shown in MNI"}.get(t.space, t.space)
             st.plotly_chart(ui.channel_map(t), key="channel_map")
             st.caption(f"{t.n_channels} channels ({space}) over the neurons of the MNI152 "
-                       "brain template (10 mm grid).")
+                       "brain template (10 mm grid), seen from above with the nose up; drag "
+                       "to turn it.")
     report = datasets.unknown_channels_report(t)
     if report:
         st.warning(

@@ -258,7 +258,7 @@ shown = rows.assign(model=[labels.plain_name(m, ev.model_name) for m in rows["mo
 # and the names get the wide column.
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3,
              column_config={"model": st.column_config.TextColumn("model", width="large"),
-                            **{c: st.column_config.NumberColumn(format="%.3f", width="small")
+                            **{c: st.column_config.NumberColumn(format="%.3f")
                                for c in ("accuracy", "accuracy SD", "balanced accuracy",
                                          "ROC-AUC")}})
 run_ev = res.settings["evaluation"]
