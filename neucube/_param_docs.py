@@ -29,6 +29,8 @@ def _show(value: Any) -> str:
         return f'"{value}"'
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple | list):  # a pair, written as in a study file
+        return "[" + ", ".join(_show(v) for v in value) + "]"
     return repr(value)
 
 

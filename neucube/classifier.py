@@ -141,22 +141,22 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         NeuCube SLIF neuron: firing threshold, leak per step and refractory steps.
     neuron_model : {"slif", "lif"}, default="slif"
         Neuron model of the cube.
-    stdp_rate : float or (float, float), default=0.001
+    stdp_rate : float or (float, float), default=(0.001, 0.002)
         STDP amplitude (A+ = A-), or the pair (A+, A-).
     tau_stdp : float or (float, float), default=10.0
         STDP time constant in steps, or the pair (tau+, tau-).
     n_rounds : int, default=1
         STDP passes over the training trials (0: no learning).
-    weight_scale : float or "auto", default="auto"
+    weight_scale : float or "auto", default=1.0
         Factor on every initial weight of the cube (1: NeuCube's wiring). ``"auto"`` calibrates
         it on the training trials so that a share ``target_activity`` of the cube's non-input
         neurons fires in a typical trial (:mod:`neucube.cube.calibration`).
     target_activity : float, default=0.3
         Target of ``weight_scale="auto"`` and ``homeostasis``, in (0, 1).
-    stdp_bound : {"hard", "soft"}, default="soft"
+    stdp_bound : {"hard", "soft"}, default="hard"
         NeuCube's additive STDP clipped at the weight limit, or soft-bound (weight-dependent)
         STDP whose changes vanish at the bounds, so repeated rounds converge.
-    homeostasis : bool, default=True
+    homeostasis : bool, default=False
         After each STDP round, rescale the weights back to ``target_activity`` (needs no
         ``weight_scale="auto"``; uses the same calibration).
     readout : {"desnn", "state"} or estimator, default="state"

@@ -172,7 +172,7 @@ def test_markdown_command_prints_the_doc():
     out = subprocess.run([sys.executable, "-m", "neucube.params", "--markdown"], cwd=REPO,
                          capture_output=True, text=True, check=True).stdout
     assert out == markdown()
-    assert "| `stdp_rate` | stdp | 0.001 |" in out
+    assert "| `stdp_rate` | stdp | [0.001, 0.002] |" in out
 
 
 def test_an_old_key_is_reported_at_its_line_of_the_study_file(tmp_path):
