@@ -401,9 +401,9 @@ MUSE_RUNS = ("eegnotebooks_muse_N170_subject1/data_2017-09-13-15.30.01.csv.gz",
 
 
 def _slider_values(page, label: str) -> list[float]:
-    """The values of the slider labelled ``label`` (each thumb's aria-valuenow)."""
-    thumbs = page.get_by_test_id("stSlider").filter(has_text=label).get_by_role("slider")
-    return [float(thumbs.nth(i).get_attribute("aria-valuenow")) for i in range(thumbs.count())]
+    """The values of the slider labelled ``label`` (the text each thumb shows)."""
+    slider = page.get_by_test_id("stSlider").filter(has_text=label)
+    return [float(v) for v in slider.get_by_test_id("stSliderThumbValue").all_inner_texts()]
 
 
 @pytest.mark.shared_data
