@@ -9,9 +9,9 @@ interval) of the default against the best baseline and against each ablation; th
 best baseline; and the cube's activity on the training trials of the first fold.
 
 Datasets: ``wrist`` (10-fold, seed 0), ``n170`` (as ``studies/n170_faces_houses.toml`` loads
-it, 5-fold, seed 0), ``familiarity`` (simulated, 3 subjects, seed 0, effect 1 and effect 0,
-within-subject 5-fold), ``fmri`` (the simulated study of ``studies/fmri_blocks.toml``, its seed
-0, 5-fold).
+it, 5-fold, seed 0; ``n170_2runs``: the same with the 2 runs of the app's walk),
+``familiarity`` (simulated, 3 subjects, seed 0, effect 1 and effect 0, within-subject 5-fold),
+``fmri`` (the simulated study of ``studies/fmri_blocks.toml``, its seed 0, 5-fold).
 
 Usage: ``.venv/bin/python bench/bench_defaults.py [--datasets fmri,wrist,familiarity,n170]``
 """
@@ -44,7 +44,10 @@ from neucube.evaluation.statistics import paired_comparison  # noqa: E402
 PLAN = {"fmri": ("roc_auc", "stratified", 5), "wrist": ("accuracy", "stratified", 10),
         "familiarity": ("accuracy", "per_subject", 5),
         "familiarity_effect0": ("accuracy", "per_subject", 5),
-        "n170": ("roc_auc", "stratified", 5)}
+        "n170": ("roc_auc", "stratified", 5), "n170_2runs": ("roc_auc", "stratified", 5)}
+
+#: The two runs of the app's real-recording walk (tests/test_app_walk.py, issue 20).
+APP_WALK_RUNS = ("data_2017-09-13-15.30.01.csv.gz", "data_2017-09-13-15.32.50.csv.gz")
 
 
 def load(key: str, root: Path) -> Any:
@@ -52,12 +55,21 @@ def load(key: str, root: Path) -> Any:
 
     if key == "wrist":
         return ba.load_wrist(root)
-    if key == "n170":  # as the N170 study (and the app's ERP preset) loads it: 6 runs
+    if key in ("n170", "n170_2runs"):  # as the N170 study (and the app's ERP preset) loads it
+        import tempfile
+
         from neucube_study.runner import load_trials
         from neucube_study.schema import load_study
 
-        return load_trials(load_study(REPO / "studies" / "n170_faces_houses.toml",
-                                      data=root / "eegnotebooks_muse_N170_subject1"))
+        folder = root / "eegnotebooks_muse_N170_subject1"
+        if key == "n170":  # all 6 runs
+            return load_trials(load_study(REPO / "studies" / "n170_faces_houses.toml",
+                                          data=folder))
+        with tempfile.TemporaryDirectory() as tmp:  # links to the app walk's 2 runs
+            for name in APP_WALK_RUNS:
+                (Path(tmp) / name).symlink_to(folder / name)
+            return load_trials(load_study(REPO / "studies" / "n170_faces_houses.toml",
+                                          data=tmp))
     if key == "familiarity":
         return ba.load_familiarity(1.0)
     if key == "familiarity_effect0":
