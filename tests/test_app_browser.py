@@ -466,7 +466,7 @@ def test_student_walk_with_a_real_muse_recording(page, server: str, shared_data:
     assert failed.count() == 0, page.get_by_test_id("stAlertContentError").all_inner_texts()
     assert page.get_by_test_id("stException").count() == 0
     run_caption = page.get_by_text(re.compile(r"run took \d+ s")).inner_text()
-    verdict = page.get_by_test_id("stAlert").all_inner_texts()
+    verdict = page.locator("[data-testid^=stAlertContent]").all_inner_texts()
     page.get_by_text("Per-fold scores").wait_for()
     page.get_by_test_id("stImage").nth(1).wait_for()  # the fold scores, the confusion matrix
     page.wait_for_timeout(2000)

@@ -172,25 +172,36 @@ def verdict(ev: Any) -> list[Finding]:
 
 
 def _advice(ev: Any, findings: list[Finding]) -> Finding | None:
-    """What a student can do when NeuCube shows nothing (not above chance or not above its
-    shuffled-label control): report the baseline that is above chance; try other settings."""
+    """What a student can do when NeuCube is not above chance (report the standard decoder
+    that is, try other settings) or not clearly above its shuffled-label control (narrow the
+    interval; claim nothing yet)."""
     from neucube.evaluation.statistics import chance_test
 
-    failed = any(f.level == "warning" and (f.text.startswith("**Against chance:**")
-                                           or f.text.startswith("**Against the shuffled"))
-                 for f in findings)
-    if not failed:
+    def warned(prefix: str) -> bool:
+        return any(f.level == "warning" and f.text.startswith(prefix) for f in findings)
+
+    at_chance, noisy = warned("**Against chance:**"), warned("**Against the shuffled")
+    if not (at_chance or noisy):
         return None
-    text = ("**What you can do:** NeuCube with these settings found nothing in these data "
-            "that guessing or a model trained on shuffled labels does not. ")
     best = ev.best_baseline() if ev.baselines else None
+    decoder = None
     if best is not None:
         test = chance_test(ev.predictions, best)
         if test["n"] and test["p_value"] < ALPHA:
-            text += (f"The standard decoder '{plain_name(best)}' is above chance "
-                     f"({test['correct'] / test['n']:.3f}, binomial p = {test['p_value']:.2g}): "
-                     "report it as what these data support, and NeuCube's score as a negative "
-                     "result, with its controls. ")
+            decoder = (f"the standard decoder '{plain_name(best)}' "
+                       f"({test['correct'] / test['n']:.3f}, above chance: binomial p = "
+                       f"{test['p_value']:.2g})")
+    if not at_chance:
+        return Finding("neutral", (
+            "**What you can do:** NeuCube is above chance but not clearly above its "
+            "shuffled-label control, so the difference may be noise. More folds or "
+            "repetitions (Evaluation tab) narrow the interval. Report NeuCube's score next to "
+            "its control's" + (f" and {decoder}" if decoder else "") + "; claim that NeuCube "
+            "learnt the classes only once the interval lies above 0."))
+    text = "**What you can do:** NeuCube with these settings did not beat guessing on these data. "
+    if decoder:
+        text += (f"Report {decoder} as what these data support, and NeuCube's score as a "
+                 "negative result, with its controls. ")
     text += ("NeuCube's defaults are tuned to no data set. If these data are event-related "
              "potentials, try the model settings of the shipped N170 study "
              "(n170_faces_houses, under \"Start from a shipped study's model settings\" above) "

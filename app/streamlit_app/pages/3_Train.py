@@ -254,13 +254,21 @@ if len(ctrl):
                 help="Must be near chance.")
 shown = rows.assign(model=[labels.plain_name(m, ev.model_name) for m in rows["model"]],
                     **{"name in files": rows["model"]})
-# Every row and the whole name: the height fits the rows (35 px each, as Streamlit draws them)
-# and the names get the wide column.
+# Every row and every whole name: the height fits the rows (35 px each, as Streamlit draws
+# them) and the widths (px) fit the longest plain name and technical name in a 900 px page.
+_NUMBERS = {"accuracy": ("accuracy", 75), "accuracy SD": ("SD", 55),
+            "balanced accuracy": ("balanced", 75), "ROC-AUC": ("ROC-AUC", 70)}
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (len(shown) + 1) + 3,
-             column_config={"model": st.column_config.TextColumn("model", width="large"),
-                            **{c: st.column_config.NumberColumn(format="%.3f")
-                               for c in ("accuracy", "accuracy SD", "balanced accuracy",
-                                         "ROC-AUC")}})
+             column_config={
+                 "model": st.column_config.TextColumn("model", width=370),
+                 "role": st.column_config.TextColumn("role", width=70),
+                 "name in files": st.column_config.TextColumn("name in files", width=185),
+                 **{c: st.column_config.NumberColumn(
+                     label, format="%.3f", width=w,
+                     help={"SD": "Standard deviation of the accuracy over the test folds",
+                           "balanced": "Balanced accuracy: the mean of the per-class "
+                                       "accuracies (chance: 1 / number of classes)"}.get(label))
+                    for c, (label, w) in _NUMBERS.items()}})
 run_ev = res.settings["evaluation"]
 st.caption(
     f"{'deSNN' if widgets.model_value(res.settings, 'readout') == 'desnn' else 'State'} readout; "
