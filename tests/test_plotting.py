@@ -223,9 +223,16 @@ def test_plot_cube_interactive_toggles_before_and_after(model):
     buttons = fig.layout.updatemenus[0].buttons
     assert [b.label for b in buttons] == ["After STDP", "Before STDP"]
     show_before = buttons[1].args[0]["visible"]
-    assert sum(show_before) == len(before) + 2  # neurons and input neurons stay
+    assert sum(show_before) == len(before) + 3  # neurons, input neurons and names stay
     inputs = next(t for t in fig.data if t.name == "input neurons")
     assert list(inputs.text) == list(model.ch_names_)
+    # The names sit outside their neurons (15 mm further from the cube's centre).
+    names = next(t for t in fig.data if t.name == "channel names")
+    assert list(names.text) == list(model.ch_names_) and names.mode == "text"
+    centre = model.reservoir_.network_.positions.mean(axis=0)
+    at = np.c_[inputs.x, inputs.y, inputs.z] - centre
+    out = np.c_[names.x, names.y, names.z] - centre
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), np.linalg.norm(at, axis=1) + 15.0)
     html = fig.to_html(include_plotlyjs=True, full_html=True)
     assert "plotly" in html and "<script" in html
 

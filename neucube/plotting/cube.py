@@ -284,12 +284,21 @@ def plot_cube_interactive(
         always.append(True)
     inputs = pos[source.final.input_neurons[:, 0]]
     fig.add_trace(go.Scatter3d(
-        x=inputs[:, 0], y=inputs[:, 1], z=inputs[:, 2], mode="markers+text",
-        text=list(source.ch_names), textposition="top center", name="input neurons",
-        textfont={"size": 15, "color": "#111111", "family": "Arial Black, Arial, sans-serif"},
-        marker={"size": 6, "color": INPUT_COLOR, "line": {"color": "black", "width": 1}},
+        x=inputs[:, 0], y=inputs[:, 1], z=inputs[:, 2], mode="markers",
+        text=list(source.ch_names), name="input neurons",
+        marker={"size": 7, "color": INPUT_COLOR, "line": {"color": "black", "width": 1}},
         hovertemplate="%{text}<br>(%{x:.0f}, %{y:.0f}, %{z:.0f}) mm<extra></extra>"))
-    always.append(True)
+    # The names sit 15 mm outside their neuron, away from the cube's centre: WebGL hides text
+    # behind nearer points and lines, and a label at its neuron was hidden by the connections
+    # of the cube in front of it.
+    outward = inputs - pos.mean(axis=0)
+    outward /= np.maximum(np.linalg.norm(outward, axis=1, keepdims=True), 1e-9)
+    names = inputs + 15.0 * outward
+    fig.add_trace(go.Scatter3d(
+        x=names[:, 0], y=names[:, 1], z=names[:, 2], mode="text", text=list(source.ch_names),
+        name="channel names", showlegend=False, hoverinfo="skip",
+        textfont={"size": 16, "color": "#111111", "family": "Arial Black, Arial, sans-serif"}))
+    always += [True, True]
 
     owners: list[str] = []
     for (name, _, conn), w_max in zip(states, scales, strict=True):
@@ -336,8 +345,11 @@ def plot_cube_interactive(
                       "pad": {"b": 6}, "showactive": True, "font": {"size": 13}}],
         scene={"aspectmode": "data", "xaxis_title": "x (mm)", "yaxis_title": "y (mm)",
                "zaxis_title": "z (mm)"},
-        template="simple_white", margin={"l": 0, "r": 0, "t": 100, "b": 0},
-        legend={"itemsizing": "constant", "font": {"size": 13}},
+        # Tall, with the legend below: beside it, the legend took a third of the width and the
+        # cube (and its labels) came out small.
+        height=650, template="simple_white", margin={"l": 0, "r": 0, "t": 100, "b": 0},
+        legend={"itemsizing": "constant", "font": {"size": 13}, "orientation": "h",
+                "x": 0.0, "xanchor": "left", "y": 0.0, "yanchor": "top"},
         font={"size": 13},
     )
     return fig
