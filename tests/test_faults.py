@@ -10,9 +10,10 @@ Killed runs
     ``--resume`` on the same cache must give the reference's ``metrics.json`` byte for byte.
 
 Damaged builds
-    The binary overwritten (same size: only its checksum tells), a ``static_arrays`` file
-    truncated (in a new process) or missing, the manifest garbage: each is reported, rebuilt,
-    and the simulation equals a clean build's.
+    The binary overwritten (same size: only its checksum tells), truncated (in a new process)
+    or missing, the manifest garbage: each is reported, rebuilt, and the simulation equals a
+    clean build's. (The program reads its synapses and inputs from each run's files, so a build
+    has no ``static_arrays`` to damage.)
     (The build's ``results/`` folder is empty: the program writes to each run's own folder.)
 
 Concurrent runs
@@ -279,7 +280,7 @@ def _small_network():
 
 def _simulate(cache: Path):
     net, spikes = _small_network()
-    # Plastic, so the weights depend on every synapse's pre and post (the static arrays).
+    # Plastic, so the weights depend on every synapse's pre and post.
     return simulate_brian(net, spikes, ModelParams(threshold=0.3, a_plus=0.01), plastic=True,
                           samples_per_chunk=2, cache_dir=cache)
 
@@ -296,8 +297,7 @@ def _truncate(path: Path) -> None:
 
 DAMAGE = {
     "binary overwritten": ("main", _garbage_same_size, "the SHA-256 of main differs"),
-    "static array missing": ("static_arrays/_static_array__array_cube_synapses_targets",
-                             Path.unlink, "_synapses_targets is missing"),
+    "binary missing": ("main", Path.unlink, "main is missing"),
     "manifest garbage": ("neucube_build.json", lambda p: p.write_text('{"key": '),
                          "unreadable manifest neucube_build.json"),
 }
@@ -347,20 +347,21 @@ print(json.dumps({{"compiled": compile_count(), "w": res.weights.tolist()}}))
 """
 
 
-def test_new_process_rebuilds_a_truncated_static_array(clean_build, tmp_path):
-    """A fresh process checks a build before its first run: a truncated static array used to
-    run without an error and give other weights."""
+def test_new_process_rebuilds_a_truncated_binary(clean_build, tmp_path):
+    """A fresh process checks a build before its first run: a truncated file the program reads
+    (a static array, in builds that had them, used to run without an error and give other
+    weights; the program now reads only its binary) is found and rebuilt."""
     clean_cache, clean = clean_build
     cache = tmp_path / "cache"
     shutil.copytree(clean_cache, cache)
     [build] = assert_sound_cache(cache)
-    _truncate(build / "static_arrays" / "_static_array__array_cube_synapses_sources")
+    _truncate(build / "main")
     code = _WORKER.format(tests=str(REPO / "tests"), cache=str(cache))
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.returncode == 0, proc.stderr
     assert "WARNING neucube.cube.engine: Removing the corrupted build" in proc.stderr
-    assert "_synapses_sources has " in proc.stderr
+    assert "main has " in proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["compiled"] == 1 and out["w"] == clean.weights.tolist()
     assert_sound_cache(cache)

@@ -29,19 +29,31 @@ import numpy as np
 
 from neucube.cube.engine.equations import (
     BRIAN_LOCK,
+    ENV_PLASTIC,
+    ENV_RECORD,
+    ENV_SPIKES,
+    ENV_STEPS,
+    ENV_STIM,
+    ENV_SYNAPSES,
     NEURON_SCALARS,
     SYNAPSE_SCALARS,
     make_network,
     quiet_brian,
 )
-from neucube.cube.engine.protocol import BINARY, PROTOCOL, run_program
+from neucube.cube.engine.protocol import (
+    BINARY,
+    PROTOCOL,
+    run_program,
+    stim_file,
+    synapse_file,
+)
 from neucube.cube.network import CubeNetwork
 
 # One logger for the whole package: its name appears in users' logs and progress handlers.
 logger = logging.getLogger("neucube.cube.engine")
 
 #: Bump when the generated model changes, so old builds are not reused.
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "5"
 
 #: GCC flags: Brian2's defaults minus ``-ffast-math`` and ``-march=native``, plus
 #: ``-ffp-contract=off``, so arithmetic is plain IEEE double (bit-identical to the NumPy
@@ -89,13 +101,15 @@ class BuildSpec:
     n_neurons : int
         Number of neurons.
     pre, post : ndarray of int32
-        Candidate synapses, sorted by ``(pre, post)``.
+        Candidate synapses, sorted by ``(pre, post)``. The program reads the synapses of each
+        run from a file (the active candidates); the candidates are hashed into the key so
+        that a build serves one montage.
     n_columns : int
         Number of input columns (2 per channel).
     n_steps : int
         Steps per sample.
     samples_per_chunk : int
-        Samples per run of the program.
+        Samples per run of the program (at most; a run lasts the steps it is given).
     neuron_model : {"slif", "lif"}
         Neuron model.
     """
@@ -203,6 +217,61 @@ def _write_only(objects_cpp: Path, keep: set[str]) -> None:
     objects_cpp.write_text(text[:start] + "\n    ofstream ".join(kept) + text[end:])
 
 
+# Inserted into main() before the network runs: the run's length in steps, from the environment
+# (at most the compiled chunk; ``dt`` is one second, so steps are seconds).
+_STEPS_CPP = """
+double _nc_steps = %(chunk)d;
+{
+    const char* _nc_text = std::getenv("%(env)s");
+    if (_nc_text) _nc_steps = std::atof(_nc_text);
+    if (!(_nc_steps >= 0 && _nc_steps <= %(chunk)d)) {
+        std::cout << "Error: %(env)s must be a number of steps in [0, %(chunk)d]" << std::endl;
+        return 3;
+    }
+}
+"""
+# Inserted after the run: the number of spikes (int64), then, if $NEUCUBE_RECORD is "1", the spikes
+# as int32 neurons and int32 steps (8 bytes a spike instead of Brian2's 12; an STDP pass needs
+# only the count and the weights).
+_SPIKES_CPP = """
+{
+    const char* _nc_path = std::getenv("%(env)s");
+    const char* _nc_record = std::getenv("%(record)s");
+    if (_nc_path) {
+        const size_t _nc_n = %(i)s.size();
+        const int64_t _nc_count = (int64_t)_nc_n;
+        std::ofstream _nc_file(_nc_path, std::ios::binary | std::ios::out);
+        _nc_file.write(reinterpret_cast<const char*>(&_nc_count), sizeof(int64_t));
+        if (_nc_record && _nc_record[0] == '1' && _nc_n) {
+            std::vector<int32_t> _nc_out(2 * _nc_n);
+            for (size_t _k = 0; _k < _nc_n; _k++) {
+                _nc_out[_k] = %(i)s[_k];
+                _nc_out[_nc_n + _k] = (int32_t)(%(t)s[_k] + 0.5);
+            }
+            _nc_file.write(reinterpret_cast<const char*>(&_nc_out[0]),
+                           2 * _nc_n * sizeof(int32_t));
+        }
+        _nc_file.close();
+        if (!_nc_file) {
+            std::cout << "Error: cannot write the spikes to " << _nc_path << std::endl;
+            return 3;
+        }
+    }
+}
+"""
+
+
+def _run_for_steps(main_cpp: Path, chunk_steps: int) -> None:
+    """Make the program's run last ``_nc_steps`` (see ``_STEPS_CPP``) instead of the compiled
+    chunk, so that a last, partial chunk is not simulated with silent padding."""
+    text = main_cpp.read_text()
+    call = f"cube_network.run({float(chunk_steps)!r},"
+    if text.count(call) != 1 or "double _nc_steps" not in text:
+        raise RuntimeError(f"{main_cpp}: expected one call {call} after the inserted run "
+                           "length; found none (unsupported Brian2 version?)")
+    main_cpp.write_text(text.replace(call, "cube_network.run(_nc_steps,"))
+
+
 def _compile(spec: BuildSpec, directory: Path) -> dict[str, Any]:
     """Generate and compile the program into ``directory``; return its manifest."""
     with BRIAN_LOCK, quiet_brian():
@@ -222,16 +291,18 @@ def _compile(spec: BuildSpec, directory: Path) -> dict[str, Any]:
         # make's output goes to a log file, not to our stdout (Brian2 calls os.system).
         b2.prefs["devices.cpp_standalone.extra_make_args_unix"] = ["-j", ">make.log", "2>&1"]
         try:
-            stim = np.zeros((spec.chunk_steps, spec.n_columns + 1))
-            objs = make_network(b2, spec, stim)
-            objs["net"].run(spec.chunk_steps * b2.second, namespace={})
-            device.build(directory=str(directory), compile=False, run=False)
+            objs = make_network(b2, spec)
             g, s, m = objs["neurons"], objs["synapses"], objs["monitor"]
-            outputs = {
-                "spike_i": device.get_array_filename(m.variables["i"]),
-                "spike_t": device.get_array_filename(m.variables["t"]),
-                "w": device.get_array_filename(s.variables["w"]),
-            }
+            device.insert_code("main", _STEPS_CPP % {"env": ENV_STEPS,
+                                                     "chunk": spec.chunk_steps})
+            objs["net"].run(spec.chunk_steps * b2.second, namespace={})
+            device.insert_code("main", _SPIKES_CPP % {
+                "env": ENV_SPIKES, "record": ENV_RECORD,
+                "i": device.get_array_name(m.variables["i"], access_data=False),
+                "t": device.get_array_name(m.variables["t"], access_data=False)})
+            device.build(directory=str(directory), compile=False, run=False)
+            _run_for_steps(directory / "main.cpp", spec.chunk_steps)
+            outputs = {"w": device.get_array_filename(s.variables["w"])}
             _write_only(directory / "objects.cpp", set(outputs.values()))
             from brian2.codegen.cpp_prefs import get_compiler_and_args
 
@@ -245,14 +316,16 @@ def _compile(spec: BuildSpec, directory: Path) -> dict[str, Any]:
                 "key": spec.key(),
                 "inputs": {
                     "w": arg(s.variables["w"]),
+                    "w_frozen": arg(objs["frozen"].variables["w"]),
                     "active": arg(s.variables["active"]),
                     "exc": arg(s.variables["exc"]),
                     "inp": arg(g.variables["inp"]),
                     **{k: arg(g.variables[k]) for k in NEURON_SCALARS},
                     **{k: arg(s.variables[k]) for k in SYNAPSE_SCALARS},
-                    "stim": {"name": "cube_stim.values",
-                             "dtype": np.dtype(objs["stim"].values.dtype).str},
                 },
+                "run_files": {"synapses": ENV_SYNAPSES, "stim": ENV_STIM,
+                              "plastic": ENV_PLASTIC, "steps": ENV_STEPS,
+                              "spikes": ENV_SPIKES, "record": ENV_RECORD},
                 "outputs": outputs,
                 "environment": {
                     **{k: str(v) for k, v in
@@ -377,42 +450,67 @@ class CompiledCube:
 
     def run(
         self,
-        stim: np.ndarray,
+        columns: np.ndarray,
         weights: np.ndarray,
-        active: np.ndarray,
         excitatory: np.ndarray,
+        pre: np.ndarray,
+        post: np.ndarray,
         inp: np.ndarray,
         scalars: dict[str, float | int],
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Run one chunk.
+        *,
+        record: bool = True,
+    ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """Run one chunk on the given synapses.
 
         Parameters
         ----------
-        stim : ndarray of shape (chunk_steps, n_columns + 1)
-            Input spikes per step and column (the last column is all zero and drives the
-            non-input neurons).
-        weights, active, excitatory : ndarray of shape (n_candidates,)
+        columns : ndarray of bool, shape (n_rows, n_columns)
+            Input spikes per step and column, ``n_rows <= chunk_steps`` (the run lasts
+            ``n_rows`` steps).
+        weights, excitatory, pre, post : ndarray of shape (n_synapses,)
+            The synapses that exist (the active candidates), sorted by ``(pre, post)``.
         inp : ndarray of shape (n_neurons,)
-            Column of ``stim`` that drives each neuron.
+            Column that drives each neuron (``n_columns`` for none).
         scalars : dict
             Values of the shared parameters.
+        record : bool
+            Whether the program writes its spikes (else they come back empty).
 
         Returns
         -------
-        spike_neuron, spike_step, weights : ndarray
-            Spikes in time order (steps counted from the start of the chunk) and final weights.
+        spike_count : int
+            Number of spikes.
+        spike_neuron, spike_step : ndarray
+            Spikes in time order (steps counted from the start of the chunk; empty unless
+            ``record``).
+        weights : ndarray
+            Final weights.
         """
         spec = self.spec
-        arrays = {
-            "w": (weights, spec.n_candidates),
-            "active": (active, spec.n_candidates),
-            "exc": (excitatory, spec.n_candidates),
-            "inp": (inp, spec.n_neurons),
-            "stim": (stim, spec.chunk_steps * (spec.n_columns + 1)),
-        }
-        neuron, t, w = run_program(self.directory, self.manifest, arrays, scalars)
-        if w.size != spec.n_candidates or neuron.size != t.size:
+        n_rows = columns.shape[0]
+        if columns.shape != (n_rows, spec.n_columns) or n_rows > spec.chunk_steps:
+            raise ValueError(f"Run input: expected at most {spec.chunk_steps} steps of "
+                             f"{spec.n_columns} columns; found shape {columns.shape}.")
+        n_syn = int(weights.shape[0])
+        plastic = bool(scalars["plastic"])
+        arrays = {"inp": (inp, spec.n_neurons)}
+        scalars = dict(scalars)
+        # Brian2 cannot read an empty array file: no synapse, no argument.
+        if n_syn and plastic:
+            arrays.update(w=(weights, n_syn), exc=(excitatory, n_syn))
+            # Every synapse of the run exists: ``active`` (kept for Brian2's runtime targets,
+            # which take the same equations) is 1 throughout.
+            scalars["active"] = 1
+        elif n_syn:
+            arrays["w_frozen"] = (weights, n_syn)
+        files = {"synapses": synapse_file(spec.n_neurons, pre, post),
+                 "stim": stim_file(columns)}
+        count, neuron, step, w = run_program(self.directory, self.manifest, arrays, scalars,
+                                             files, steps=n_rows, plastic=plastic,
+                                             record=record)
+        if not plastic:  # frozen: the weights are unchanged (the program does not write them)
+            w = np.asarray(weights, dtype=np.float64)
+        if w.size != n_syn:
             raise RuntimeError(f"The compiled network in {self.directory} wrote incomplete "
-                               f"results ({w.size} weights for {spec.n_candidates} synapses).")
-        # dt is 1 s, so spike times are whole numbers of steps.
-        return neuron, np.rint(t).astype(np.int64), w
+                               f"results ({w.size} weights for {n_syn} synapses).")
+        return count, neuron, step.astype(np.int64), w

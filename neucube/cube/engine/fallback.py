@@ -13,9 +13,10 @@ from neucube.cube.engine.equations import BRIAN_LOCK, NEURON_SCALARS, make_netwo
 
 
 def run_runtime(spec: BuildSpec, target: str, stim: np.ndarray, weights: np.ndarray,
-                 active: np.ndarray, excitatory: np.ndarray, inp: np.ndarray,
-                 scalars: dict[str, float | int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run one chunk on Brian2's runtime device with code generation target ``target``."""
+                excitatory: np.ndarray, pre: np.ndarray, post: np.ndarray, inp: np.ndarray,
+                scalars: dict[str, float | int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run one chunk on Brian2's runtime device with code generation target ``target``, on
+    the synapses ``pre -> post`` (the active candidates) with their weights and signs."""
     with BRIAN_LOCK, quiet_brian():
         import brian2 as b2
         from brian2.devices.device import get_device, reset_device, runtime_device, set_device
@@ -26,12 +27,13 @@ def run_runtime(spec: BuildSpec, target: str, stim: np.ndarray, weights: np.ndar
         saved_target = b2.prefs["codegen.target"]
         b2.prefs["codegen.target"] = target
         try:
-            objs = make_network(b2, spec, stim)
+            objs = make_network(b2, spec, stim, pre, post)
             g, s, m = objs["neurons"], objs["synapses"], objs["monitor"]
             g.inp = inp
-            s.w = weights
-            s.active = active
-            s.exc = excitatory
+            if len(pre):
+                s.w = weights
+                s.active = 1
+                s.exc = excitatory
             for name, value in scalars.items():
                 (g if name in NEURON_SCALARS else s).variables[name].set_value(value)
             objs["net"].run(stim.shape[0] * b2.second, namespace={})

@@ -77,30 +77,38 @@ def simulate_brian(
                                   neuron_model=params.neuron_model)
     cols = network.input_columns()
     inp = np.where(cols < 0, spec.n_columns, cols).astype(np.int32)  # last column is silent
-    active = network.active.astype(np.int32)
-    exc = network.excitatory.astype(np.int32)
+    # Only the active candidates are simulated: an inactive one has weight 0 and STDP never
+    # changes it (its updates are multiplied by ``active`` = 0), so it adds exactly 0 to its
+    # target's input, and leaving it out changes no spike and no other weight; its weight stays
+    # 0. The order of the others, and so Brian2's propagation order, is kept.
+    active = network.active
+    pre, post = network.pre[active], network.post[active]
+    exc = network.excitatory[active].astype(np.int32)
     scalars = scalar_values(params, plastic)
     program = CompiledCube.get(spec, cache_dir) if backend == "cpp_standalone" else None
 
-    w = network.weights.copy()
+    w = network.weights[active].copy()
     rasters: list[SpikeRaster] = []
     n_spikes = 0
     for start in range(0, n_trials, samples_per_chunk):
         chunk = spikes[start:start + samples_per_chunk]
         n_chunk = chunk.shape[0]
-        n_rows = spec.chunk_steps if program is not None else n_chunk * n_steps
-        stim = np.zeros((n_rows, spec.n_columns + 1))
-        stim[: n_chunk * n_steps, : spec.n_columns] = input_columns(chunk).reshape(
-            n_chunk * n_steps, spec.n_columns)
+        columns = input_columns(chunk).reshape(n_chunk * n_steps, spec.n_columns)
         if program is not None:
-            neuron, step, w = program.run(stim, w, active, exc, inp, scalars)
+            count, neuron, step, w = program.run(columns, w, exc, pre, post, inp, scalars,
+                                                 record=record)
         else:
-            neuron, step, w = run_runtime(spec, backend, stim, w, active, exc, inp, scalars)
-        n_spikes += int(neuron.size)
+            stim = np.zeros((n_chunk * n_steps, spec.n_columns + 1))
+            stim[:, : spec.n_columns] = columns
+            neuron, step, w = run_runtime(spec, backend, stim, w, exc, pre, post, inp, scalars)
+            count = int(neuron.size)
+        n_spikes += count
         if record:
-            # Per chunk, so that sorting temporaries stay small; padded samples are silent.
+            # Per chunk, so that sorting temporaries stay small.
             rasters.append(SpikeRaster.from_events(
                 step // n_steps, step % n_steps, neuron, n_trials=n_chunk, n_steps=n_steps,
                 n_neurons=network.n_neurons))
     raster = SpikeRaster.concatenate(rasters) if record else None
-    return SimulationResult(raster=raster, weights=w, n_spikes=n_spikes)
+    weights = network.weights.copy()
+    weights[active] = w
+    return SimulationResult(raster=raster, weights=weights, n_spikes=n_spikes)
