@@ -194,8 +194,8 @@ def _advice(ev: Any, findings: list[Finding]) -> Finding | None:
     if not at_chance:
         return Finding("neutral", (
             "**What you can do:** NeuCube is above chance but not clearly above its "
-            "shuffled-label control, so the difference may be noise. More folds or "
-            "repetitions (Evaluation tab) narrow the interval. Report NeuCube's score next to "
+            "shuffled-label control, so the difference may be noise. More repetitions "
+            "(Evaluation tab) can narrow the interval. Report NeuCube's score next to "
             "its control's" + (f" and {decoder}" if decoder else "") + "; claim that NeuCube "
             "learnt the classes only once the interval lies above 0."))
     text = "**What you can do:** NeuCube with these settings did not beat guessing on these data. "
