@@ -233,6 +233,7 @@ def test_plot_cube_interactive_toggles_before_and_after(model):
     at = np.c_[inputs.x, inputs.y, inputs.z] - centre
     out = np.c_[names.x, names.y, names.z] - centre
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), np.linalg.norm(at, axis=1) + 15.0)
+    assert fig.layout.scene.camera.eye.z > 1.5 and fig.layout.scene.camera.up.y == 1  # above
     html = fig.to_html(include_plotlyjs=True, full_html=True)
     assert "plotly" in html and "<script" in html
 

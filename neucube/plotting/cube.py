@@ -343,8 +343,13 @@ def plot_cube_interactive(
         updatemenus=[{"type": "buttons", "direction": "right", "buttons": buttons,
                       "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
                       "pad": {"b": 6}, "showactive": True, "font": {"size": 13}}],
+        # Seen from above, nose up: the input neurons of scalp electrodes lie on the cube's
+        # surface, and from the side those of the far hemisphere hid behind it (TP9 in the
+        # Muse walk); from above, each is on top or at the rim, with its name outside it.
         scene={"aspectmode": "data", "xaxis_title": "x (mm)", "yaxis_title": "y (mm)",
-               "zaxis_title": "z (mm)"},
+               "zaxis_title": "z (mm)",
+               "camera": {"eye": {"x": 0.0, "y": -0.25, "z": 1.9},
+                          "up": {"x": 0.0, "y": 1.0, "z": 0.0}}},
         # Tall, with the legend below: beside it, the legend took a third of the width and the
         # cube (and its labels) came out small.
         height=650, template="simple_white", margin={"l": 0, "r": 0, "t": 100, "b": 0},

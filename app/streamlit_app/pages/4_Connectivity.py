@@ -36,7 +36,8 @@ def cube_section() -> None:
              "line width ∝ |w|.")
     threshold = f"{100 - share:g}%"
     c2.caption("Use the buttons in the figure to switch between the network **before** and "
-               "**after** STDP. Input neurons (orange) carry the channel names.")
+               "**after** STDP. Input neurons (orange) carry the channel names. Seen "
+               "from above with the nose up; drag to turn it.")
     fig = ui.cached(("cube3d", key, threshold),
                     lambda: plotting.plot_cube_interactive(model, threshold=threshold))
     with c1:
