@@ -40,7 +40,7 @@ def fast(**params) -> NeuCubeClassifier:
     """A classifier on the small grid cube with the NumPy reference simulator.
 
     NeuCube's published settings (``published()``, the defaults these tests were written
-    for): the defaults became the active cube with the state readout (issue 16).
+    for): the defaults became BSA with the state readout (issue 16).
     """
     return NeuCubeClassifier.published(**{"backend": "reference", "template": TEMPLATE,
                                           "random_state": 0, **params})
