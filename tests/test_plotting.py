@@ -203,7 +203,7 @@ def test_plot_cube_default_threshold_follows_the_weights(model):
 def test_plot_cube_interactive_toggles_before_and_after(model):
     fig = plot_cube_interactive(model, threshold=0.08, n_width_bins=3)
     res = model.reservoir_
-    lines = [t for t in fig.data if t.mode == "lines"]
+    lines = [t for t in fig.data if t.mode == "lines" and t.legendgroup]  # the connections
     after = [t for t in lines if t.visible]
     before = [t for t in lines if not t.visible]
 
@@ -223,16 +223,21 @@ def test_plot_cube_interactive_toggles_before_and_after(model):
     buttons = fig.layout.updatemenus[0].buttons
     assert [b.label for b in buttons] == ["After STDP", "Before STDP"]
     show_before = buttons[1].args[0]["visible"]
-    assert sum(show_before) == len(before) + 3  # neurons, input neurons and names stay
+    # Neurons, input neurons, the names and their pins stay.
+    assert sum(show_before) == len(before) + 4
     inputs = next(t for t in fig.data if t.name == "input neurons")
     assert list(inputs.text) == list(model.ch_names_)
-    # The names sit outside their neurons (15 mm further from the cube's centre).
+    # The names float above the cube (nothing hides them seen from above), each pinned to its
+    # neuron by a line.
     names = next(t for t in fig.data if t.name == "channel names")
     assert list(names.text) == list(model.ch_names_) and names.mode == "text"
-    centre = model.reservoir_.network_.positions.mean(axis=0)
-    at = np.c_[inputs.x, inputs.y, inputs.z] - centre
-    out = np.c_[names.x, names.y, names.z] - centre
-    np.testing.assert_allclose(np.linalg.norm(out, axis=1), np.linalg.norm(at, axis=1) + 15.0)
+    top = model.reservoir_.network_.positions[:, 2].max()
+    np.testing.assert_allclose(names.z, top + 10.0)
+    pins = next(t for t in fig.data if t.name == "name pins")
+    np.testing.assert_allclose(np.c_[pins.x, pins.y, pins.z][0::3],
+                               np.c_[inputs.x, inputs.y, inputs.z])
+    np.testing.assert_allclose(np.c_[pins.x, pins.y, pins.z][1::3],
+                               np.c_[names.x, names.y, names.z])
     assert fig.layout.scene.camera.eye.z > 1.5 and fig.layout.scene.camera.up.y == 1  # above
     html = fig.to_html(include_plotlyjs=True, full_html=True)
     assert "plotly" in html and "<script" in html

@@ -288,17 +288,25 @@ def plot_cube_interactive(
         text=list(source.ch_names), name="input neurons",
         marker={"size": 7, "color": INPUT_COLOR, "line": {"color": "black", "width": 1}},
         hovertemplate="%{text}<br>(%{x:.0f}, %{y:.0f}, %{z:.0f}) mm<extra></extra>"))
-    # The names sit 15 mm outside their neuron, away from the cube's centre: WebGL hides text
-    # behind nearer points and lines, and a label at its neuron was hidden by the connections
-    # of the cube in front of it.
-    outward = inputs - pos.mean(axis=0)
+    # The names float above the cube, pinned to their neuron by a thin line: WebGL hides text
+    # behind nearer points and lines, and a name at its neuron was hidden by the connections
+    # in front of it (TP9, AF7 and AF8 in the Muse walk). Above the top and 10 mm outward
+    # (in x, y) from the centre, seen from above, no neuron or connection is in front of it.
+    outward = inputs[:, :2] - pos[:, :2].mean(axis=0)
     outward /= np.maximum(np.linalg.norm(outward, axis=1, keepdims=True), 1e-9)
-    names = inputs + 15.0 * outward
+    names = np.c_[inputs[:, :2] + 10.0 * outward,
+                  np.full(len(inputs), pos[:, 2].max() + 10.0)]
+    pins = np.full((3 * len(inputs), 3), np.nan)
+    pins[0::3], pins[1::3] = inputs, names
+    fig.add_trace(go.Scatter3d(
+        x=pins[:, 0], y=pins[:, 1], z=pins[:, 2], mode="lines", name="name pins",
+        line={"color": "#555555", "width": 1.5}, showlegend=False, hoverinfo="skip",
+        connectgaps=False))
     fig.add_trace(go.Scatter3d(
         x=names[:, 0], y=names[:, 1], z=names[:, 2], mode="text", text=list(source.ch_names),
-        name="channel names", showlegend=False, hoverinfo="skip",
+        name="channel names", showlegend=False, hoverinfo="skip", textposition="middle center",
         textfont={"size": 16, "color": "#111111", "family": "Arial Black, Arial, sans-serif"}))
-    always += [True, True]
+    always += [True, True, True]
 
     owners: list[str] = []
     for (name, _, conn), w_max in zip(states, scales, strict=True):
