@@ -46,13 +46,24 @@ def run_folder() -> Iterator[Path]:
 
 
 def _hold_owner_lock(workdir: Path) -> int | None:
-    """Lock ``workdir``'s owner file for this process; the kernel drops the lock at its death."""
+    """Lock ``workdir``'s owner file for this process; the kernel drops the lock at its death.
+
+    The file is locked under another name and then renamed into place, so that an owner file
+    is never seen unlocked while its process lives: another process's sweep, run between the
+    creation and the lock, took a new folder for a dead one's and removed it mid-run.
+    """
     try:
         import fcntl
     except ImportError:  # not POSIX: the sweep falls back to pid and age
         return None
-    fd = os.open(workdir / _OWNER_FILE, os.O_CREAT | os.O_RDWR, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    new = workdir / f"{_OWNER_FILE}.new"
+    fd = os.open(new, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.replace(new, workdir / _OWNER_FILE)
+    except BaseException:
+        os.close(fd)
+        raise
     return fd
 
 
