@@ -3,18 +3,21 @@
 The cube simulates every trial step by step, so a job's time grows with the trials simulated
 (training trials once per STDP pass and once for the readout, test trials once) times their
 samples; the network (about 1,900 neurons at 10 mm) makes the per-sample cost, and a new network
-structure is compiled once (:func:`estimate_seconds`). The constants are measurements: NeuCube
-defaults (TBR encoder, deSNN readout, 10 mm brain cube) on random 4-channel trials of 116
-samples, on the 2-core development machine while other jobs ran (warm network):
+structure is compiled once (:func:`estimate_seconds`). The constants are measurements:
+``NeuCubeClassifier()`` with the defaults of issue 16's round 2 (BSA encoder, published wiring,
+state readout, 10 mm brain cube) on random 4-channel trials of 116 samples, on the 2-core
+development machine while other jobs ran (load ~7; warm network):
 
 ======================  ========  =========
 trials x samples        fit (s)   predict (s)
 ======================  ========  =========
-40 x 116                2.15      0.88
-80 x 116                3.60      1.46
+40 x 116                0.87      0.10
+80 x 116                1.06      0.22
 ======================  ========  =========
 
-and compiling the network took 6.6 s more on the first fit. After a run, the page scales the
+(the earlier defaults, TBR and deSNN with the active cube, took 2.15 / 0.88 and 3.60 / 1.46 s:
+with them the estimate said "about 4 min" for a walk's run that now takes 38-85 s), and
+compiling the network took 6.6 s more on the first fit. After a run, the page scales the
 estimate by the ratio of the measured to the estimated time of the session's last run, so a
 faster or busier machine and a denser encoder (more spikes cost more) are taken into account.
 """
@@ -27,10 +30,10 @@ __all__ = ["RunEstimate", "estimate_seconds"]
 
 #: Seconds per training trial and sample in a fit (STDP pass plus readout), and per test
 #: trial and sample in a prediction (slopes of the table in the module docstring).
-FIT_SECONDS_PER_TRIAL_SAMPLE = (3.60 - 2.15) / (40 * 116)
-PREDICT_SECONDS_PER_TRIAL_SAMPLE = (1.46 - 0.88) / (40 * 116)
+FIT_SECONDS_PER_TRIAL_SAMPLE = (1.06 - 0.87) / (40 * 116)
+PREDICT_SECONDS_PER_TRIAL_SAMPLE = (0.22 - 0.10) / (40 * 116)
 #: Fixed cost of a fit (simulator launch, readout), the intercept of the same table.
-SECONDS_PER_FIT = 2.15 - 40 * 116 * FIT_SECONDS_PER_TRIAL_SAMPLE
+SECONDS_PER_FIT = 0.87 - 40 * 116 * FIT_SECONDS_PER_TRIAL_SAMPLE
 #: Compiling a network of a new structure (first fit minus a warm fit, same data).
 COMPILE_SECONDS = 8.80 - 2.15
 
