@@ -6,7 +6,8 @@ not use), ranks them per dataset and applies the declared rule. Results are writ
 dataset to ``--out`` (default ``bench/results/select_defaults.json``) and printed as ONE JSON
 object at the end.
 
-Usage: ``.venv/bin/python bench/select_defaults.py [--round 2] [--datasets fmri,wrist,familiarity,n170]``
+Usage: ``.venv/bin/python bench/select_defaults.py [--round 2]
+[--datasets n170,fmri,familiarity,wrist]``
 """
 
 from __future__ import annotations
