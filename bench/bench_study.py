@@ -20,7 +20,9 @@ Printed per sampling rate:
 - ``reference_fit_s``: the ``vectorizer_logreg`` baseline on the same fold (same process), and
   ``ratio`` = NeuCube fit / reference;
 - ``peak_rss_mb``: peak resident memory of this process and its workers together (polled);
-- ``n_fits``: cross-validation fits of the study (NeuCube, control and baselines).
+- ``n_fits``: cross-validation fits of the study (NeuCube, control and baselines);
+- ``fit_time_by_model_s``: the fits' own seconds per model (from ``folds.csv``: wall time in
+  the workers, fit only, so shares rather than totals are what compares across loads).
 
 Usage::
 
@@ -226,7 +228,8 @@ def run_one(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: 
         with TreeMemory() as memory:
             result = run_study(study, out=Path(tmp) / "results", n_jobs=n_jobs)
         wall = time.perf_counter() - t0
-        n_fits = sum(1 for _ in open(Path(tmp) / "results" / "folds.csv")) - 1
+        folds = _read_folds(Path(tmp) / "results" / "folds.csv")
+        n_fits = len(folds)
         summary = result.summary
         trials = load_trials(study)
         per_fit = profile_fit(study, trials)
@@ -248,12 +251,33 @@ def run_one(n_subjects: int, sfreq: float, n_trials: int, n_jobs: int, figures: 
         "figures_s": stages.get("figures"),
         "n_fits": n_fits,
         "classify_s_per_fit_per_worker": round(stages["classify"] * n_jobs / n_fits, 3),
+        "fit_time_by_model_s": _by_model(folds),
         "per_fit": per_fit,
         "per_fit_s": per_fit["fit_s"],
         "temp_bytes_per_fit": per_fit["temp_bytes"],
         "peak_rss_mb": round(memory.peak_mb, 1),
         "accuracy": _headline(schemes),
     }
+
+
+def _read_folds(path: Path) -> list[dict[str, str]]:
+    """The rows of the study's ``folds.csv``."""
+    import csv
+
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _by_model(folds: list[dict[str, str]]) -> dict[str, dict[str, float]]:
+    """Fit seconds per model (wall time in the workers, fit only, from ``folds.csv``): total,
+    number of fits and share of all fits' time, largest first."""
+    totals: dict[str, list[float]] = {}
+    for row in folds:
+        totals.setdefault(row["model"], []).append(float(row["fit_time_s"]))
+    grand = sum(sum(v) for v in totals.values()) or 1.0
+    ranked = sorted(totals.items(), key=lambda kv: -sum(kv[1]))
+    return {m: {"total_s": round(sum(v), 1), "n": len(v), "share": round(sum(v) / grand, 3)}
+            for m, v in ranked}
 
 
 def _headline(schemes: Any) -> Any:
