@@ -379,7 +379,7 @@ def channel_map(trials: Any) -> Any:
     fig.add_trace(go.Scatter3d(
         x=coords[:, 0], y=coords[:, 1], z=coords[:, 2], mode="markers+text",
         text=list(trials.ch_names), textposition="top center", name="channels",
-        textfont={"size": 14, "color": "#111111"},
+        textfont={"size": 14 if len(coords) <= 20 else 10, "color": "#111111"},
         marker={"size": 5, "color": "#E69F00", "line": {"width": 1, "color": "#333"}},
         hovertemplate="%{text}<br>x %{x:.0f} mm, y %{y:.0f} mm, z %{z:.0f} mm<extra></extra>",
     ))

@@ -305,7 +305,9 @@ def plot_cube_interactive(
     fig.add_trace(go.Scatter3d(
         x=names[:, 0], y=names[:, 1], z=names[:, 2], mode="text", text=list(source.ch_names),
         name="channel names", showlegend=False, hoverinfo="skip", textposition="middle center",
-        textfont={"size": 16, "color": "#111111", "family": "Arial Black, Arial, sans-serif"}))
+        # Smaller for a full cap, whose names otherwise run into each other.
+        textfont={"size": 16 if len(inputs) <= 20 else 11, "color": "#111111",
+                  "family": "Arial Black, Arial, sans-serif"}))
     always += [True, True, True]
 
     owners: list[str] = []
