@@ -288,3 +288,15 @@ def test_train_page_takes_a_shipped_studys_model_settings() -> None:
     assert after["evaluation"] == before["evaluation"]
     assert at.radio(key="tr_readout").value == n170["readout"]["readout"]
     assert any("taken from the n170_faces_houses study" in s.value for s in at.success)
+
+
+def test_loader_errors_on_the_study_page_name_its_controls_not_parameters() -> None:
+    """A CSV whose timestamps do not increase: the error says to type the rate in the page's
+    box, not to 'pass sfreq='."""
+    frame = pd.read_csv(__import__("io").BytesIO(muse_csv(n_per_class=3)))
+    frame["timestamps"] = 1000.0
+    at = AppTest.from_file(str(HOME), default_timeout=180).run()
+    at = read(at, "flat.csv", frame.to_csv(index=False).encode())
+    errors = [e.value for e in at.error]
+    assert any("type it in 'Sampling rate (Hz), CSV only'" in e for e in errors), errors
+    assert not any("sfreq" in e for e in errors), errors

@@ -338,8 +338,9 @@ def hide_paths(text: str) -> str:
     return str(text)
 
 
-def show_error(exc: BaseException, what: str) -> None:
-    """An error box with the message of a loader/model error (the app keeps working)."""
+def show_error(exc: BaseException, what: str, words: Any = None) -> None:
+    """An error box with the message of a loader/model error (the app keeps working);
+    ``words`` (str -> str), if given, rewrites the message in the page's terms."""
     if isinstance(exc, OSError) and exc.errno is not None:
         from app.oserrors import describe_os_error
 
@@ -352,6 +353,8 @@ def show_error(exc: BaseException, what: str) -> None:
     holder = st.session_state.get("_workdir")
     if holder is not None:
         message = re.sub(re.escape(str(holder.name)) + r"[^\s:'\"]*/", "", message)
+    if words is not None:
+        message = words(message)
     st.error(f"**{what}**\n\n{message}", icon=":material/error:")
     logger.info("%s: %s: %s", what, type(exc).__name__, message)
 

@@ -196,7 +196,7 @@ def upload() -> None:
                 found = datasets.discover_events(plan, options, workdir=folder,
                                                  coordinates=coord_path)
         except Exception as exc:  # noqa: BLE001 - the loader's message, the app keeps working
-            ui.show_error(exc, "The upload could not be read")
+            ui.show_error(exc, "The upload could not be read", words=in_page_words)
             return
         st.session_state["discovery"] = {
             "signature": signature, "plan": plan, "folder": folder, "coords": coord_path,
@@ -297,7 +297,7 @@ def _classes(found: dict, options: datasets.RecordingOptions) -> None:
                                           workdir=found["folder"], coordinates=found["coords"],
                                           discovered=found["trials"])
         except Exception as exc:  # noqa: BLE001
-            ui.show_error(exc, "The trials could not be loaded")
+            ui.show_error(exc, "The trials could not be loaded", words=in_page_words)
             return
         ui.set_dataset(ds)
         ui.flash_and_rerun(f"Loaded {ds.trials.n_trials} trials from {ds.name}.")
