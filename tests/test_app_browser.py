@@ -408,7 +408,7 @@ def _slider_values(page, label: str) -> list[float]:
 
 @pytest.mark.shared_data
 @pytest.mark.skipif(os.environ.get("NEUCUBE_UPDATE_SCREENSHOTS") != "1",
-                    reason="the README's screenshots of a real recording (a ~5 min run): with "
+                    reason="the README's screenshots of a real recording (a few minutes): with "
                            "NEUCUBE_UPDATE_SCREENSHOTS=1 only")
 def test_student_walk_with_a_real_muse_recording(page, server: str, shared_data: Path,
                                                  tmp_path: Path) -> None:
