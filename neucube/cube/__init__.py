@@ -8,8 +8,10 @@
 - :func:`simulate_reference` (NumPy, the specification in code) and :func:`simulate_brian`
   (Brian2 ``cpp_standalone``, compiled once per network structure).
 - :class:`Reservoir`: the scikit-learn transformer, spikes in, :class:`SpikeRaster` out.
+- :func:`describe_activity`: how active a fitted cube was, in plain sentences.
 """
 
+from neucube.cube.activity import ActivityDescription, describe_activity
 from neucube.cube.connectivity import build_connectivity, template_spacing
 from neucube.cube.engine import cache_root, compile_count, simulate_brian
 from neucube.cube.mapping import Collision, InputMapping, input_positions, map_channels
@@ -22,6 +24,7 @@ from neucube.cube.simulation import SimulationResult
 from neucube.cube.template import brain_template, grid_template, load_template
 
 __all__ = [
+    "ActivityDescription",
     "Collision",
     "CubeNetwork",
     "InputMapping",
@@ -33,6 +36,7 @@ __all__ = [
     "build_connectivity",
     "cache_root",
     "compile_count",
+    "describe_activity",
     "grid_template",
     "input_positions",
     "load_template",
