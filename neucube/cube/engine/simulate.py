@@ -51,7 +51,8 @@ def simulate_brian(
     backend : {"cpp_standalone", "cython", "numpy", "reference"}
         Simulator (see the module docstring).
     samples_per_chunk : int
-        Samples per run of the compiled program (part of the build; the last chunk is padded).
+        Samples per run of the compiled program (at most; part of the build key; a last,
+        shorter chunk runs only its own steps).
     cache_dir : path-like, optional
         Cache root instead of ``$NEUCUBE_CACHE_DIR`` / ``~/.cache/neucube``.
     record : bool
