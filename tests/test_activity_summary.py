@@ -33,8 +33,8 @@ def test_a_cube_silent_beyond_its_inputs_is_said_so_with_the_way_out() -> None:
         "readout reads mostly the encoder's spikes, and the connectivity figures show the wiring "
         "and STDP's weight changes more than activity spreading through the cube.",
         "The cube's activity can be raised by setting weight_scale to auto, stdp_bound to soft "
-        "and turning on homeostasis (the active cube; it scored lower on three of the four data "
-        "sets the defaults were chosen on).",
+        "and turning on homeostasis: the active cube, which scored lower on three of the four "
+        "data sets the defaults were chosen on.",
     ]
     assert said.text == " ".join(said.sentences)
     # A front end names the settings as its users see them.
@@ -42,7 +42,7 @@ def test_a_cube_silent_beyond_its_inputs_is_said_so_with_the_way_out() -> None:
     advice = describe_activity(activity, setting_names=names).sentences[-1]
     assert advice.startswith('The cube\'s activity can be raised by setting "Factor on every '
                              'initial weight" to auto, "Stdp bound" to soft and turning on '
-                             "homeostasis (")
+                             "homeostasis: ")
 
 
 def test_an_active_cube_gets_no_warning() -> None:
@@ -78,7 +78,8 @@ def test_missing_measurements_are_left_unsaid() -> None:
     assert len(said.sentences) == 3
     # No spread at all: the distance sentence says so.
     said = describe_activity({"train": stats(0.0, distance=0.0)})
-    assert "Only the input neurons fire: activity does not leave them." in said.sentences
+    assert ("In a typical trial only the input neurons fire: activity does not leave them."
+            in said.sentences)
 
 
 def test_a_fitted_default_classifier_is_described_from_its_own_activity() -> None:

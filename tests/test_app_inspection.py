@@ -13,6 +13,15 @@ def test_connectivity_page_shows_what_the_model_used() -> None:
     at.button(key="home_demo").click().run()
     run_evaluation(at, folds=2, control=False)
     open_page(at, "pages/4_Connectivity.py")
+    # How active the cube was (neucube.cube.describe_activity): the demo's default cube is
+    # nearly silent beyond its inputs, and the page names the settings as the Train page does.
+    silent = [i.value for i in at.info if "nearly silent beyond its input neurons" in i.value]
+    assert silent, [i.value for i in at.info]
+    assert silent[0].startswith("Before STDP, ") and silent[0].endswith(
+        "These settings are under **More settings** on the Train page.")
+    from app.streamlit_app import widgets
+
+    assert f'"{widgets.label_of(widgets.model_specs()["weight_scale"])}" to auto' in silent[0]
     before = len(at.image)
     assert any(s.value == "What the model used" for s in at.subheader)
     at.button(key="cx_used_go").click().run(timeout=1500)  # fits a model, shuffles 171 cells

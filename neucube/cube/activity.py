@@ -196,9 +196,9 @@ def describe_activity(activity: Mapping[str, Any] | None,
                          "the encoder's spikes.")
     distance = _number(after, "max_distance_mm_median")
     if distance is not None:
-        sentences.append("Only the input neurons fire: activity does not leave them." if
-                         distance == 0 else f"In a typical trial the farthest neuron that fires "
-                         f"is {distance:.0f} mm from its nearest input neuron.")
+        sentences.append("In a typical trial " + (
+            "only the input neurons fire: activity does not leave them." if distance == 0 else
+            f"the farthest neuron that fires is {distance:.0f} mm from its nearest input neuron."))
     silent = None if share_after is None else share_after < NEARLY_SILENT_SHARE
     if silent:
         sentences.append(
@@ -208,6 +208,7 @@ def describe_activity(activity: Mapping[str, Any] | None,
             "changes more than activity spreading through the cube.")
         sentences.append(
             f"The cube's activity can be raised by setting {names['weight_scale']} to auto, "
-            f"{names['stdp_bound']} to soft and turning on {names['homeostasis']} (the active "
-            "cube; it scored lower on three of the four data sets the defaults were chosen on).")
+            f"{names['stdp_bound']} to soft and turning on {names['homeostasis']}: the active "
+            "cube, which scored lower on three of the four data sets the defaults were chosen "
+            "on.")
     return ActivityDescription(sentences, silent)

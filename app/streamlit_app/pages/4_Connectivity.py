@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.streamlit_app import ui
+from app.streamlit_app import ui, widgets
 
 ui.page_setup(
     "Connectivity",
@@ -20,6 +20,21 @@ brain = res.settings["cube"]["template"] == "brain"
 key = id(res)
 
 from neucube import analysis, plotting  # noqa: E402 - after the page's guard
+from neucube.cube import describe_activity  # noqa: E402
+
+
+# --------------------------------------------------------------------------- activity
+def activity_section() -> None:
+    """How active the trained cube was: a nearly silent cube's figures show wiring, not spread."""
+    specs = widgets.model_specs()
+    names = {name: f'"{widgets.label_of(specs[name])}"'
+             for name in ("weight_scale", "stdp_bound", "homeostasis") if name in specs}
+    said = describe_activity(getattr(model, "activity_", None), setting_names=names)
+    if said.nearly_silent:
+        st.info(f"{said.text} These settings are under **More settings** on the Train page.",
+                icon=":material/info:")
+    elif said.sentences:
+        st.caption(said.text)
 
 
 # --------------------------------------------------------------------------- 3-D cube
@@ -217,6 +232,7 @@ def used_section() -> None:
             ui.show_figure(fig, "importance_neurons", "cx-used-neurons")
 
 
+activity_section()
 cube_section()
 st.divider()
 cluster_section()
