@@ -150,6 +150,23 @@ def test_stdp_pre_before_post_strengthens_post_before_pre_weakens(backend, cube_
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_an_active_synapse_at_zero_weight_can_grow_and_inactive_ones_stay_zero(backend,
+                                                                             cube_cache):
+    # The engine simulates only the active candidates: 0->1 exists at weight 0 and must learn;
+    # the inactive 2->1 must stay exactly 0 (the engine leaves it out of the program).
+    net = hand_net({(0, 1): 0.0, (4, 1): 0.6})
+    x = channel(1, {(0, 3): 1, (0, 5): -1})  # 0 at 3; 4 at 5 makes 1 spike at 6
+    res = run(backend, net, x, cube_cache, plastic=True, a_plus=0.01)
+    assert (6, 1) in events(res.raster)
+    assert res.weights[0] == pytest.approx(0.01 * math.exp(-3 / 10), rel=1e-12)
+    assert res.weights[CANDIDATES.index((2, 1))] == 0.0
+    # With no active synapse at all, only the input neurons fire.
+    empty = run(backend, hand_net({}), x, cube_cache, plastic=True, a_plus=0.01)
+    assert events(empty.raster) == [(3, 0), (5, 4)]
+    assert np.array_equal(empty.weights, np.zeros(len(CANDIDATES)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_stdp_pairs_all_earlier_spikes_through_the_trace(backend, cube_cache):
     net = hand_net({(0, 1): 0.3})
     x = channel(1, {(0, 2): 1, (0, 3): 1})  # neuron 1 spikes at 4 after two pre spikes
@@ -456,6 +473,8 @@ def test_a_run_holds_its_folders_owner_lock_until_it_ends(tmp_path):
     workdir.mkdir()
     fd = tempdirs._hold_owner_lock(workdir)
     try:
+        # Locked before it got its name: no sweep can see it unlocked while the run lives.
+        assert not (workdir / ".owner.new").exists()
         assert tempdirs._owner_is_gone(workdir) is False
     finally:
         os.close(fd)
