@@ -1,4 +1,5 @@
-"""The import layering (app -> data_loaders -> neucube) is enforced by import-linter."""
+"""The import layering (app -> neucube_study -> data_loaders -> neucube) is enforced by
+import-linter."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ def test_import_contracts_hold():
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Contracts: 6 kept, 0 broken." in proc.stdout
-    for name in ("Layers: app -> data_loaders -> neucube",
+    for name in ("Layers: app -> neucube_study -> data_loaders -> neucube",
+                 "data_loaders uses only neucube's data model",
                  "neucube.cube imports no readout, figure or estimator built on it",
                  "neucube.plotting imports no engine",
                  "neucube.persistence does not import the classifier",
@@ -29,6 +31,7 @@ def test_import_contracts_hold():
 
 
 def test_neucube_import_does_not_pull_loaders_or_app():
-    code = "import sys, neucube; print(sorted(m for m in sys.modules if m.split('.')[0] in ('app', 'data_loaders')))"
+    code = ("import sys, neucube; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('app', 'neucube_study', 'data_loaders')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

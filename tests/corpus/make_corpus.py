@@ -870,7 +870,8 @@ def build_corpus(out_dir: str | Path) -> list[Case]:
     fmri_case("nifti_header_only", "header-only: the 352-byte NIfTI header of an .nii, no voxels",
               FileFormatError,
               _e("bold.nii: expected the 576 voxel values its header declares (shape (4, 4, 3, 12)"
-                 "); found OSError: Expected 2304 bytes, got 0 bytes"), edit=header_only)
+                 ", 2,656 bytes); found a file of 352 bytes. The file is truncated or its header "
+                 "is damaged."), edit=header_only)
 
     def zero(d: Path, bold: Path) -> Path:
         bold.write_bytes(b"")
