@@ -248,6 +248,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         "encoder_threshold": ParamSpec(
             "threshold", low=0.0, low_inclusive=False, keywords=("auto",),
             checker=_checked_by_encoder, section="encoder", searchable=True,
+            label="Encoder threshold",
             doc="None (the encoder's data-driven rule), 'auto' (SNR search), a number or "
                 "per-channel list"),
         "encoder_alpha": forward(TBREncoder, "alpha", when=_ENCODER, section="encoder",
@@ -262,6 +263,7 @@ class NeuCubeClassifier(ClassifierMixin, BaseEstimator):
         "spacing_mm": ParamSpec("float", limit="spacing_mm", section="cube", searchable=True,
                                 doc="template spacing in mm"),
         "radius": ParamSpec("float", limit="radius", section="cube", searchable=True,
+                            label="Connection radius in spacings",
                             doc="connection radius in multiples of the spacing"),
         # The cube's parameters are the Reservoir's own; spacing, radius, refractory period and
         # STDP time constant are bounded here too (LIMITS), before anything is encoded.

@@ -104,6 +104,9 @@ class ParamSpec:
         Why the range is bounded (from the limit).
     doc : str
         One line: what the parameter does.
+    label : str
+        A short name for a form field ("STDP weight bound"), where the start of ``doc`` does not
+        make one; empty: front ends derive it from ``doc``.
     searchable : bool
         Whether ``neucube search`` (``[search.grid]``) may tune it.
     section : str or None
@@ -134,6 +137,7 @@ class ParamSpec:
     limit: str | None = None
     reason: str = ""
     doc: str = ""
+    label: str = ""
     searchable: bool = False
     section: str | None = None
     when: tuple[str, tuple[Any, ...]] | None = None

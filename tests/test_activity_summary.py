@@ -38,10 +38,10 @@ def test_a_cube_silent_beyond_its_inputs_is_said_so_with_the_way_out() -> None:
     ]
     assert said.text == " ".join(said.sentences)
     # A front end names the settings as its users see them.
-    names = {"weight_scale": '"Factor on every initial weight"', "stdp_bound": '"Stdp bound"'}
+    names = {"weight_scale": '"Initial weight scale"', "stdp_bound": '"STDP weight bound"'}
     advice = describe_activity(activity, setting_names=names).sentences[-1]
-    assert advice.startswith('The cube\'s activity can be raised by setting "Factor on every '
-                             'initial weight" to auto, "Stdp bound" to soft and turning on '
+    assert advice.startswith('The cube\'s activity can be raised by setting "Initial weight '
+                             'scale" to auto, "STDP weight bound" to soft and turning on '
                              "homeostasis: ")
 
 

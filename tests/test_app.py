@@ -663,7 +663,9 @@ def test_widget_values_are_checked_by_the_declarations() -> None:
     assert parse_param(specs["stdp_rate"], [0.001, 0.002]) == [0.001, 0.002]
     with pytest.raises(ValueError, match=r"^Leak per step \(leak\): expected a number >= 0; "):
         parse_param(specs["leak"], -1.0)
-    assert label_of(specs["recall"]) == "DeSNN recall"
+    assert label_of(specs["recall"]) == "deSNN recall"  # a name keeps its case
+    # A declaration's own label where its doc does not start with one.
+    assert label_of(specs["stdp_bound"]) == "STDP weight bound"
 
 
 def test_study_file_of_a_shipped_study_is_accepted_by_the_schema() -> None:

@@ -21,9 +21,12 @@ __all__ = ["model_specs", "model_value", "param_widget", "parse_param", "label_o
 
 
 def label_of(spec: Any) -> str:
-    """The widget's label, from the declaration's doc up to its first parenthesis, "; " or
-    ", or": a number without its scope ("state readout: time bins per trial" -> "Time bins per
-    trial"), a choice by its prefix ("deSNN recall: weighted k-NN ..." -> "DeSNN recall")."""
+    """The widget's label: the declaration's own ``label``, else its doc up to the first
+    parenthesis, "; " or ", or": a number without its scope ("state readout: time bins per
+    trial" -> "Time bins per trial"), a choice by its prefix ("deSNN recall: weighted k-NN ..."
+    -> "deSNN recall")."""
+    if spec.label:
+        return spec.label
     text = spec.doc
     for sep in (" (", "; ", ", or "):
         text = text.split(sep)[0]
@@ -33,8 +36,8 @@ def label_of(spec: Any) -> str:
         text = spec.name.replace("_", " ")
     elif rest:  # a choice is named by its prefix, a number by what follows the prefix
         text = head if spec.kind == "choice" else rest
-    if not text or text[1:2].isupper():  # "deSNN ..." keeps its case
-        return text or spec.name
+    if not text or any(c.isupper() for c in text.split()[0][1:]):  # "deSNN", "STDP" keep
+        return text or spec.name  # their case
     return text[:1].upper() + text[1:]
 
 

@@ -203,6 +203,7 @@ class Reservoir(TransformerMixin, BaseEstimator):
         "template": ParamSpec("any", other='"brain", a CSV file or positions (n_neurons, 3)',
                               doc="neuron positions"),
         "radius": ParamSpec("float", low=0.0, low_inclusive=False,
+                            label="Connection radius in spacings",
                             doc="connection radius in multiples of the spacing"),
         "connectivity": ParamSpec("choice", choices=tuple(CONNECTIVITY_RULES),
                                   doc="connection rule"),
@@ -213,7 +214,7 @@ class Reservoir(TransformerMixin, BaseEstimator):
         "threshold": ParamSpec("float", low=0.0, low_inclusive=False, doc="firing threshold"),
         "leak": ParamSpec("float", low=0.0, doc="leak per step"),
         "refractory": ParamSpec("int", low=0, doc="refractory period in steps"),
-        "neuron_model": ParamSpec("choice", choices=tuple(NEURON_MODELS),
+        "neuron_model": ParamSpec("choice", choices=tuple(NEURON_MODELS), label="Neuron model",
                                   doc="NeuCube SLIF or exponential LIF"),
         "tau_mem": ParamSpec("float", low=0.0, low_inclusive=False,
                              doc="membrane time constant of the LIF neuron, in steps"),
@@ -221,23 +222,26 @@ class Reservoir(TransformerMixin, BaseEstimator):
                                doc="STDP amplitude A+ = A-, or [A+, A-]"),
         "tau_stdp": ParamSpec("number_or_pair", low=0.0, low_inclusive=False,
                               doc="STDP time constant in steps, or [tau+, tau-]"),
-        "n_rounds": ParamSpec("int", limit="n_rounds",
+        "n_rounds": ParamSpec("int", limit="n_rounds", label="STDP passes",
                               doc="STDP passes over the training trials (0: no learning)"),
         "w_clip": ParamSpec("float", low=0.0, low_inclusive=False, doc="largest absolute weight"),
         "weight_scale": ParamSpec(
             "float", low=0.0, low_inclusive=False, keywords=("auto",),
+            label="Initial weight scale",
             doc="factor on every initial weight ('auto': calibrated on the training trials to "
                 "target_activity)"),
         "target_activity": ParamSpec(
             "float", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False,
+            label="Target activity",
             doc="share of non-input neurons firing per trial that weight_scale = 'auto' and "
                 "homeostasis aim at"),
         "stdp_bound": ParamSpec(
-            "choice", choices=STDP_BOUNDS,
+            "choice", choices=STDP_BOUNDS, label="STDP weight bound",
             doc="hard: additive STDP clipped at the weight limit (NeuCube); soft: "
                 "weight-dependent changes that vanish at the bounds"),
-        "homeostasis": ParamSpec("bool", doc="rescale the weights to target_activity after "
-                                 "each STDP round"),
+        "homeostasis": ParamSpec("bool", label="Homeostasis",
+                                 doc="rescale the weights to target_activity after each STDP "
+                                     "round"),
         "n_calibration_trials": ParamSpec("int", low=1, doc="most fit trials used by the "
                                           "calibration and the activity measurements"),
         "backend": ParamSpec("choice", choices=tuple(BACKENDS), doc="simulator of the cube"),

@@ -397,7 +397,8 @@ class DeltaSpikeEncoder(BaseSpikeEncoder):
 
     _parameter_constraints: dict[str, ParamSpec] = {
         **BaseSpikeEncoder._parameter_constraints,
-        "alpha": ParamSpec("float", low=0.0, doc="weight of the standard deviation in the "
+        "alpha": ParamSpec("float", low=0.0, label="Threshold alpha",
+                           doc="weight of the standard deviation in the "
                            "default threshold rule: mean|dx| + alpha * std|dx|"),
     }
 

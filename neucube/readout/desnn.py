@@ -188,10 +188,11 @@ class DeSNNClassifier(ClassifierMixin, BaseEstimator):
         "drift_down": ParamSpec("float", low=0.0, doc="deSNN weight decrease per silent step"),
         "recall": ParamSpec("choice", choices=("wknn", "psp"),
                             doc="deSNN recall: weighted k-NN (NeuCube software) or PSP race"),
-        "k": ParamSpec("int", limit="k", doc="wknn neighbours"),
-        "sigma": ParamSpec("float", low=0.0, low_inclusive=False, doc="wknn kernel width"),
+        "k": ParamSpec("int", limit="k", label="k-NN neighbours", doc="wknn neighbours"),
+        "sigma": ParamSpec("float", low=0.0, low_inclusive=False, label="k-NN kernel width",
+                           doc="wknn kernel width"),
         "c": ParamSpec("float", low=0.0, high=1.0, low_inclusive=False,
-                       doc="psp firing fraction"),
+                       label="PSP firing fraction", doc="psp firing fraction"),
     }
 
     def __init__(
