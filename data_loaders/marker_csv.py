@@ -191,12 +191,19 @@ def _infer_sfreq(runs: list[dict[str, Any]], time_scale: float, said: list[str])
     dt = np.concatenate([np.diff(run["times"] * time_scale) for run in runs])
     off = np.abs(dt * sfreq - 1.0) > TIMESTAMP_RTOL
     if off.any():
+        # Timestamps going backwards or repeating are said in words: "intervals from -16 ms"
+        # reads like a bug of the loader, and they are why the rows' order is kept.
+        back, same = int(np.sum(dt < 0)), int(np.sum(dt == 0))
+        odd = [f"go backwards {back} time(s) (by up to {-dt.min() * 1e3:.4g} ms)"] if back else []
+        odd += [f"repeat {same} time(s)"] if same else []
+        odd_text = f"; the timestamps {' and '.join(odd)}" if odd else ""
         _warn(
             f"Irregular timestamps: {off.mean():.1%} of the sample intervals in {len(runs)} "
             f"file(s) "
-            f"differ from 1/sfreq = {1e3 / sfreq:.4g} ms by more than {TIMESTAMP_RTOL:.0%} "
-            f"(from {dt.min() * 1e3:.4g} to {dt.max() * 1e3:.4g} ms). sfreq was inferred from the "
-            f"time span as {sfreq:.6g} Hz and the samples are treated as equally spaced; pass "
+            f"differ from 1/sfreq = {1e3 / sfreq:.4g} ms by more than {TIMESTAMP_RTOL:.0%}"
+            f"{odd_text}; the intervals range from {dt.min() * 1e3:.4g} to "
+            f"{dt.max() * 1e3:.4g} ms. sfreq was inferred from the time span as {sfreq:.6g} Hz; "
+            f"the samples were kept in the files' row order and treated as equally spaced; pass "
             f"sfreq= to set the rate yourself.",
             said,
             stacklevel=4,

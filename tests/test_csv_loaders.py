@@ -578,6 +578,16 @@ def test_jitter_within_tolerance_is_silent(tmp_path: Path, rng) -> None:
         UserWarning, match=r"Irregular timestamps: 0\.\d% of the sample intervals in 1 file"
     ):
         load_marker_csv(path, tmin=0, tmax=0.1)
+    # A timestamp going backwards (as in the Muse recordings) is said in words, with what the
+    # loader did about it.
+    frame.loc[200, "timestamps"] = frame.loc[198, "timestamps"]
+    frame.to_csv(path, index=False)
+    with pytest.warns(UserWarning, match=r"10%; the timestamps go backwards 1 time\(s\) \(by "
+                      r"up to \d+(\.\d+)? ms\); the intervals range from -\d+(\.\d+)? to "
+                      r"\d+(\.\d+)? ms\. sfreq was inferred from the time span as [\d.]+ Hz; "
+                      r"the samples were kept in the files' row order and treated as equally "
+                      r"spaced; pass sfreq= to set the rate yourself\.$"):
+        load_marker_csv(path, tmin=0, tmax=0.1)
 
 
 def _edit_csv(path: Path, fn) -> None:
