@@ -339,9 +339,9 @@ def test_student_walk_demo_then_muse_like_upload(page, server: str, tmp_path: Pa
     page.get_by_text("Estimated run time:").wait_for()
     # The classifier's own default encoder, whatever the demo study used.
     from neucube.classifier import NeuCubeClassifier
+    from neucube.model_names import encoder_name
 
-    encoder = {"tbr": "TBR", "step_forward": "step-forward", "moving_window": "moving-window",
-               "bsa": "BSA"}[NeuCubeClassifier().encoder]
+    encoder = encoder_name(NeuCubeClassifier().encoder)
     page.get_by_text(f"Encoder: {encoder},", exact=False).first.wait_for()
     page.get_by_role("tab", name="Evaluation").click()
     folds = page.get_by_role("spinbutton", name="Folds")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.streamlit_app import studyfile, ui
+from app.streamlit_app import labels, studyfile, ui
 
 ui.page_setup(
     "Encode",
@@ -24,8 +24,6 @@ ENCODERS = {
                      "the previous 5 samples.",
     "bsa": "Ben's Spiker Algorithm (BSA): positive spikes only, from an FIR filter fit.",
 }
-LABELS = {"tbr": "TBR", "step_forward": "Step-forward", "moving_window": "Moving-window",
-          "bsa": "BSA"}
 MODES = {"rule": "Default rule", "auto": "Auto (SNR search)", "fixed": "Fixed value"}
 
 ds = ui.require_dataset()
@@ -35,7 +33,7 @@ settings = ui.get_settings()["encoder"]  # the study's [encoder] section
 left, right = st.columns([1, 2])
 with left:
     kind = st.selectbox("Encoder", list(ENCODERS), index=list(ENCODERS).index(settings["encoder"]),
-                        format_func=LABELS.get, key="enc_kind")
+                        format_func=labels.encoder_name, key="enc_kind")
     st.caption(ENCODERS[kind])
     thr = settings["encoder_threshold"]
     current_mode = "auto" if thr == "auto" else ("rule" if thr is None else "fixed")

@@ -54,8 +54,7 @@ if error:
 
 encoder, thr, alpha = (widgets.model_value(s, n)
                        for n in ("encoder", "encoder_threshold", "encoder_alpha"))
-enc_label = {"tbr": "TBR", "step_forward": "step-forward", "moving_window": "moving-window",
-             "bsa": "BSA"}.get(encoder, encoder)
+enc_label = labels.encoder_name(encoder)
 if thr is None:
     thr_label = "default threshold rule"
 elif thr == "auto":
