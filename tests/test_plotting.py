@@ -339,10 +339,11 @@ def test_encoder_preview_reports_the_snr(model, trials):
     # The channel's SNR over all trials is the per-channel table's number (Encode page).
     table = snr(trials.X, model.encoder_.reconstruct(trials.X), axis=(0, 2))[c]
     top, bottom = fig.axes
-    title = top.get_title().replace("\n", " ")
+    title = top.get_title().replace("\n", " ").replace("\u00a0", " ")
     assert title.startswith(f"TBR (threshold-based) encoder, Fz, trial 2 SNR {table:.1f} dB over "
                             f"{trials.n_trials} trials, {expected:.1f} dB this trial")
-    assert "0 dB: the error is as large as the signal" in title
+    note = fig.get_supxlabel().replace("\n", " ").replace("\u00a0", " ")
+    assert "SNR: 0 dB, the error is as large as the signal" in note
     assert top.get_ylabel() == "amplitude (µV)"
     spikes = model.encoder_.transform(x)[0, c]
     up, down = bottom.collections[:2]

@@ -111,10 +111,12 @@ def plot_encoder_preview(
     name = ch_names[c] if ch_names is not None else f"channel {c}"
     # The channel's SNR pools all trials, as a per-channel table does (the one trial's SNR
     # differs from it and is given second); what 0 dB means, for a reader new to the measure.
-    label = (f"{encoder_name(encoder)}, {name}, trial {trial % X.shape[0]}\n"
-             f"SNR {float(snr(X[:, c], every)):.1f} dB over {X.shape[0]} trials, "
-             f"{float(snr(signal, recon)):.1f} dB this trial\n"
-             "(0 dB: the error is as large as the signal; each +10 dB: 10× less error)")
+    # No-break spaces keep a number with its unit when the title wraps ("trial\n0" read badly).
+    nb = "\u00a0"
+    label = (f"{encoder_name(encoder)}, {name}, trial{nb}{trial % X.shape[0]}\n"
+             f"SNR {float(snr(X[:, c], every)):.1f}{nb}dB over {X.shape[0]}{nb}trials, "
+             f"{float(snr(signal, recon)):.1f}{nb}dB this trial")
+    meaning = f"SNR: 0{nb}dB, the error is as large as the signal; each +10{nb}dB, 10× less error"
 
     with figure_style():
         if ax is None:
@@ -132,6 +134,8 @@ def plot_encoder_preview(
         # Wrapped to the figure's width (7.5 pt title text: ~1.5 mm a character,
         # over axes narrower than the figure).
         chars = int(fig.get_figwidth() * MM_PER_INCH / 1.8)
+        if ax is not None:  # inside someone else's figure: the meaning goes in the title
+            label = f"{label}\n({meaning})"
         top.set_title(title or "\n".join(textwrap.fill(part, chars, break_long_words=False)
                                          for part in label.split("\n")))
         pos, neg = spikes > 0, spikes < 0
@@ -143,5 +147,8 @@ def plot_encoder_preview(
         bottom.set_ylabel("spikes")
         if ax is None:
             bottom.set_xlabel(xlabel)
+            # What an SNR value means, once, under the axes (the title stays two lines).
+            fig.supxlabel(textwrap.fill(meaning, int(chars * 1.8), break_long_words=False),
+                          fontsize="x-small", color="0.3")
             bottom.set_xlim(times[0], times[-1])
     return finish(fig, path, formats, dpi)
