@@ -105,10 +105,11 @@ def plot_interaction_circle(
                                              colors=STRENGTH_CMAP(strength), alpha=0.85,
                                              capstyle="round", zorder=1))
         community = [int(graph.nodes[v].get("community", 0)) for v in nodes]
+        colour, legend = _community_colours(community)
         share = np.array([graph.nodes[v].get("proportion", 1.0 / n) for v in nodes], dtype=float)
         area = 12.0 + 110.0 * share / max(float(share.max()), 1e-12)
         ax.scatter(xy[:, 0], xy[:, 1], s=area, zorder=2, edgecolors="black", linewidths=0.4,
-                   c=[COMMUNITY_COLORS[c % len(COMMUNITY_COLORS)] for c in community])
+                   c=[colour[c] for c in community])
         # A light box, not a stroke path effect (which would turn the text into outlines).
         halo = {"boxstyle": "round,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.7}
         for x, y, name in zip(xy[:, 0], xy[:, 1], nodes, strict=True):
@@ -121,19 +122,42 @@ def plot_interaction_circle(
         ax.set_ylim(-1.4, 1.32)
         ax.set_aspect("equal")
         ax.axis("off")
-        n_comm = len(set(community))
-        handles = [Line2D([], [], ls="none", marker="o", ms=4, mec="black", mew=0.4,
-                          mfc=COMMUNITY_COLORS[c % len(COMMUNITY_COLORS)],
-                          label=f"community {c + 1}") for c in sorted(set(community))]
-        if n_comm > 1:
-            ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(-0.02, -0.04),
-                      fontsize=5.5, handletextpad=0.2, borderaxespad=0)
         what = graph.graph.get("weight", weight) if weight == "weight" else weight
-        ax.text(1.0, -0.02, f"line width ∝ {what} interaction\n(max {w_max:.3g})",
-                transform=ax.transAxes, ha="right", va="bottom", fontsize=5.5)
+        note = f"line width ∝ {what} interaction (max {w_max:.3g})"
+        handles = [Line2D([], [], ls="none", marker="o", ms=4, mec="black", mew=0.4, mfc=fc,
+                          label=label) for label, fc in legend]
+        # Below the circle, outside it: in the corner the legend covered nodes and labels.
+        ax.legend(handles=handles if len(set(community)) > 1 else [], title=note,
+                  title_fontsize=5.5, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                  ncols=min(2, max(1, len(handles))), fontsize=5.5, handletextpad=0.2,
+                  columnspacing=1.0, borderaxespad=0, frameon=False)
         if title:
             ax.set_title(title)
     return finish(fig, path, formats, dpi)
+
+
+def _community_colours(community: Sequence[int]) -> tuple[dict[int, str], list[tuple[str, str]]]:
+    """A colour per community and the legend's (label, colour) rows.
+
+    Communities of two or more channels get the palette's colours in the order of their
+    numbers (``community + 1`` in the legend); a palette colour is never reused (two
+    communities in one colour read as one), so communities beyond the palette, and channels
+    alone in their community, are grey, in one legend row.
+    """
+    sizes = pd.Series(community).value_counts(sort=False)
+    groups = sorted(int(c) for c in sizes.index if sizes[c] > 1)
+    colour = {int(c): NEUTRAL for c in sizes.index}
+    legend = []
+    for k, c in enumerate(groups[:len(COMMUNITY_COLORS)]):
+        colour[c] = COMMUNITY_COLORS[k]
+        legend.append((f"community {c + 1} ({sizes[c]} channels)", COMMUNITY_COLORS[k]))
+    rest = len(groups) - len(COMMUNITY_COLORS)
+    alone = int((sizes == 1).sum())
+    grey = [f"{rest} more communities"] if rest > 0 else []
+    grey += [f"{alone} channel{'s' if alone != 1 else ''} alone"] if alone else []
+    if grey:
+        legend.append((", ".join(grey), NEUTRAL))
+    return colour, legend
 
 
 #: Largest number of bars in the neuron-proportion chart (fits a journal page at 3.6 mm a bar).
