@@ -99,7 +99,7 @@ def interaction_section() -> None:
         ui.show_figure(fig, "interaction_network_circle", "cx-circle")
     nodes = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")
     words = {"n_neurons": "neurons", "proportion": "share", "strength": "interaction",
-             "community": "group"}
+             "community": "community"}
     columns = [c for c in words if c in nodes]
     with c2:
         st.markdown("Each line joins two input channels; its width is the total strength "
@@ -108,14 +108,16 @@ def interaction_section() -> None:
         n_groups = int(graph.graph.get("n_communities") or 0)
         modularity = float(graph.graph.get("modularity") or 0.0)
         if n_groups > 1 and modularity > 0:
-            st.caption(f"The channels fall into {n_groups} groups that interact more within "
-                       f"than between (modularity {modularity:.2f}; 0 = no such grouping).")
+            st.caption(f"The channels fall into {n_groups} communities: groups that interact more "
+                       f"within than between (modularity {modularity:.2f}; 0 = no such grouping).")
         else:
             st.caption("The channels form no separate groups: they all interact alike.")
         table = (nodes[columns].sort_values(columns[0], ascending=False).rename(columns=words)
                  if columns else nodes)
-        if "group" in table and (n_groups <= 1 or modularity <= 0):
-            table = table.drop(columns="group")
+        if "community" in table and (n_groups <= 1 or modularity <= 0):
+            table = table.drop(columns="community")
+        elif "community" in table:  # numbered from 1, as in the figure's legend
+            table = table.assign(community=table["community"].astype(int) + 1)
         st.dataframe(table, width="stretch", column_config={
             "share": st.column_config.NumberColumn(format="percent"),
             "interaction": st.column_config.NumberColumn(format="%.3g")})
